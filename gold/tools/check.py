@@ -88,10 +88,10 @@ def main():
                 problems.append(f"{where}: evidence: must be a non-empty list")
                 ev = []
             for k, sp in enumerate(ev):
-                if not isinstance(sp, dict) or list(sp.keys()) != ["start", "end"]:
+                if not isinstance(sp, list) or [key for key, _ in sp] != ["start", "end"]:
                     problems.append(f"{where}: evidence[{k}]: must be {{start, end}}")
                     continue
-                s, e = sp["start"], sp["end"]
+                s, e = sp[0][1], sp[1][1]
                 if not all(isinstance(x, int) and not isinstance(x, bool) for x in (s, e)):
                     problems.append(f"{where}: evidence[{k}]: offsets must be integers")
                     continue
