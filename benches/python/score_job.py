@@ -11,7 +11,8 @@
 # (seeds/*.txt, naive split) in file order, cycled to n; gold: the "text" of every claim in
 # gold/NNN.jsonl (000.jsonl, 001.jsonl, ...; not pairs.jsonl) in file order, cycled to n.
 # --pred FILE / --gold FILE (one text a line) replace them, so that claimbench can be run on
-# exactly the same texts. Both sides are embedded with sentence-transformers (batch 32, normalised by the model), the n x n cosine matrix is computed,
+# exactly the same texts. Both sides are embedded with sentence-transformers (batch 32,
+# normalised by the model), the n x n cosine matrix is computed,
 # scipy.optimize.linear_sum_assignment(maximize=True) gives the one-to-one matching, pairs with
 # cosine >= threshold (default 0.5) count as true positives.
 # Prints one JSON line to stdout:
