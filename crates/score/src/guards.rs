@@ -238,10 +238,7 @@ fn stem(word: &str) -> String {
     }
     let mut s = w.clone();
     let n = s.chars().count();
-    if n > 4 && s.ends_with("ies") {
-        s.truncate(s.len() - 3);
-        s.push('y');
-    } else if n > 4 && s.ends_with("ied") {
+    if n > 4 && (s.ends_with("ies") || s.ends_with("ied")) {
         s.truncate(s.len() - 3);
         s.push('y');
     } else if n > 5 && s.ends_with("ing") {
@@ -251,10 +248,8 @@ fn stem(word: &str) -> String {
         s.truncate(s.len() - 2);
         undouble(&mut s);
     } else if n > 3 && s.ends_with('s') && !s.ends_with("ss") && !s.ends_with("us") {
+        // accuses -> accuse (the e goes below)
         s.truncate(s.len() - 1);
-        if s.ends_with("se") || s.ends_with("ze") || s.ends_with("che") || s.ends_with("she") {
-            // accuses -> accuse (then the e goes below)
-        }
     }
     if s.chars().count() > 3 && s.ends_with('e') {
         s.truncate(s.len() - 1);
@@ -955,11 +950,7 @@ fn date_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
         let oa: Vec<&String> = sa.difference(sb).collect();
         let ob: Vec<&String> = sb.difference(sa).collect();
         if !oa.is_empty() && !ob.is_empty() {
-            details.push(format!(
-                "{label} {} vs {}",
-                join_set(&oa).to_string(),
-                join_set(&ob)
-            ));
+            details.push(format!("{label} {} vs {}", join_set(&oa), join_set(&ob)));
         }
     }
     if details.is_empty() {
@@ -1077,6 +1068,11 @@ fn is_function_word(w: &str) -> bool {
     )
 }
 
+/// A word that looks like an "-ly" adverb.
+fn is_adverb(w: &str) -> bool {
+    w.ends_with("ly") && w.len() > 4
+}
+
 /// Equal stems, allowing a doubled final consonant ("signall" and "signal").
 fn stem_eq(a: &str, b: &str) -> bool {
     if a == b {
@@ -1100,7 +1096,7 @@ fn negated_predicate_from(toks: &[Tok], i: usize, start: usize) -> Option<usize>
         let skip = PRED_SKIP.contains(&t.lower.as_str())
             || t.cap
             || is_num_token(t)
-            || (t.lower.ends_with("ly") && t.lower.len() > 4)
+            || is_adverb(&t.lower)
             || PLAIN_CUES.contains(&t.lower.as_str())
             || matches!(t.lower.as_str(), "longer" | "more" | "proper" | "such");
         if !skip {
@@ -1615,10 +1611,11 @@ fn mentions(toks: &[Tok]) -> Vec<(usize, usize, String)> {
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
+        let function_word_at_start = t.sent_start && NOT_NAMES.contains(&t.lower.as_str());
         let name_like = t.cap
             && !t.punct
             && !is_num_token(t)
-            && !(t.sent_start && NOT_NAMES.contains(&t.lower.as_str()))
+            && !function_word_at_start
             && !WEEKDAYS.contains(&t.lower.as_str())
             && !MONTHS.contains(&t.lower.as_str())
             && t.lower != "i";
@@ -1720,7 +1717,7 @@ fn relations(toks: &[Tok]) -> Vec<Relation> {
                         && !REL_FUNCTION.contains(&t.lower.as_str())
                         && t.lower != "by"
                         && !is_num_token(t)
-                        && !(t.lower.ends_with("ly") && t.lower.len() > 4)
+                        && !is_adverb(&t.lower)
                 })
                 .collect();
             let verb = if passive {
