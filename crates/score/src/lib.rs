@@ -1,0 +1,40 @@
+//! Scoring for claimbench: matchers, one-to-one assignment, P/R/F1 (micro, macro, per category, check-worthy),
+//! groundedness, error analysis (splits, merges, duplicates, suspect matches), bootstrap intervals, paired
+//! significance tests, threshold tools and the run manifest.
+//!
+//! Pure: no file IO, no model runtime, no other claimbench crate. Work is per document, so any number of documents
+//! can be streamed through a [`Scorer`].
+
+pub mod assign;
+pub mod error;
+pub mod guards;
+pub mod manifest;
+pub mod matchers;
+pub mod matrix;
+pub mod metrics;
+pub mod stats;
+pub mod text;
+pub mod threshold;
+
+pub use assign::{assign, linear_sum_assignment, soft_sums, Assignment, Pair, SoftSums};
+pub use error::{Error, Result};
+pub use manifest::{Manifest, MatcherRef, ModelRef, RunRecord};
+pub use matchers::{
+    rouge_l, token_f1, CosineMatcher, ExactMatcher, Matcher, MatcherKind, RougeLMatcher,
+    RougeScore, TextEncoder, TokenF1Matcher, COSINE_DEFAULT_THRESHOLD,
+};
+pub use matrix::SimMatrix;
+pub use metrics::{
+    aggregate, evaluate, score_document, score_document_with, Counts, DocInput, DocResult,
+    Duplicate, ErrorSummary, EvalResult, GoldItem, Groundedness, MatchedPair, Merge, MicroScore,
+    PredItem, Rates, ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore,
+    DEFAULT_GROUNDING_THRESHOLD,
+};
+pub use stats::{
+    bootstrap, compare, compare_counts, BootstrapConfig, CompareConfig, Comparison, Interval,
+    Intervals, Resample,
+};
+pub use text::normalize_exact;
+pub use threshold::{
+    choose_threshold, cohen_kappa, grid, roc_auc, sweep, SweepPoint, ThresholdChoice,
+};

@@ -1,0 +1,783 @@
+//! Per-document scoring and aggregation into an [`EvalResult`].
+//!
+//! Conventions (no figure is ever NaN):
+//! - precision = TP / (TP + FP), 0 when there are no predictions; recall = TP / (TP + FN), 0 when there is no gold;
+//!   F1 = 2 TP / (2 TP + FP + FN), 0 when TP = 0. An empty prediction therefore scores P = R = F1 = 0.
+//! - micro figures pool the counts of all documents; macro figures are the unweighted mean of the per-document
+//!   figures over all documents (a document with neither gold nor predictions counts as 0).
+//! - category and check-worthy subsets report recall only (matched gold claims of the subset over its gold claims):
+//!   a false alarm has no gold claim, so it cannot be attributed to a category.
+//! - duplicates: predictions of one document with the same [`normalize_exact`] text form a group; only the first
+//!   (lowest index) takes part in the assignment, so the others are always false alarms, and are reported.
+//! - splits: a matched gold claim that also has similarity >= threshold to unmatched, non-duplicate predictions;
+//!   those extra predictions are false alarms explained by splitting. merges: a matched prediction that also has
+//!   similarity >= threshold to unmatched gold claims; those gold claims are misses explained by merging.
+//! - suspect: a matched pair on which a guard ([`crate::guards::check`]) found a disagreement (numbers, negation,
+//!   dates, roles). It still counts as a match; it is flagged for people to check.
+//! - groundedness: for each predicted claim the caller gives its best cosine to any sentence of its article; the
+//!   figures are the mean and the share below `grounding_threshold`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::assign::{assign, soft_sums, Assignment};
+use crate::error::{Error, Result};
+use crate::guards::{self, GuardHit};
+use crate::matrix::SimMatrix;
+use crate::stats::{bootstrap, BootstrapConfig, Intervals};
+use crate::text::normalize_exact;
+
+/// Default threshold below which a prediction counts as not grounded in its article.
+pub const DEFAULT_GROUNDING_THRESHOLD: f32 = 0.5;
+
+/// One gold claim as the scorer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoldItem {
+    /// Claim id, unique within the document.
+    pub id: String,
+    /// Claim text.
+    pub text: String,
+    /// Category name (e.g. `event`).
+    pub category: String,
+    /// Whether the claim is check-worthy.
+    pub check_worthy: bool,
+}
+
+/// One predicted claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredItem {
+    /// Claim text.
+    pub text: String,
+    /// The extractor's confidence, when it gives one (not used in the figures).
+    pub score: Option<f32>,
+}
+
+/// Everything needed to score one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocInput {
+    /// Document id.
+    pub doc: String,
+    /// Gold claims.
+    pub gold: Vec<GoldItem>,
+    /// Predicted claims.
+    pub pred: Vec<PredItem>,
+    /// `pred.len()` by `gold.len()` similarities.
+    pub sim: SimMatrix,
+    /// Per predicted claim, its best cosine to any sentence of the article (None when not computed).
+    pub grounding: Option<Vec<f32>>,
+}
+
+/// How to score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreConfig {
+    /// Pairs with similarity at or above this count as matches.
+    pub threshold: f32,
+    /// Optimal or greedy assignment.
+    pub assignment: Assignment,
+    /// Bootstrap settings for the intervals.
+    pub bootstrap: BootstrapConfig,
+    /// Predictions whose grounding is below this count as unsupported by the article.
+    pub grounding_threshold: f32,
+}
+
+impl ScoreConfig {
+    /// Defaults (optimal assignment, 1000 document resamples, seed 42) with the given threshold.
+    pub fn with_threshold(threshold: f32) -> ScoreConfig {
+        ScoreConfig {
+            threshold,
+            assignment: Assignment::Optimal,
+            bootstrap: BootstrapConfig::default(),
+            grounding_threshold: DEFAULT_GROUNDING_THRESHOLD,
+        }
+    }
+
+    /// An error when a value is out of range.
+    pub fn validate(&self) -> Result<()> {
+        if !self.threshold.is_finite() {
+            return Err(Error::Config {
+                field: "threshold".into(),
+                message: format!("{} is not finite", self.threshold),
+            });
+        }
+        if !self.grounding_threshold.is_finite() {
+            return Err(Error::Config {
+                field: "grounding_threshold".into(),
+                message: format!("{} is not finite", self.grounding_threshold),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// TP, FP and FN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Matched pairs.
+    pub tp: usize,
+    /// Predictions left unmatched (false alarms).
+    pub fp: usize,
+    /// Gold claims left unmatched (misses).
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+}
+
+impl Counts {
+    /// Adds another document's counts.
+    pub fn add(&mut self, other: Counts) {
+        self.tp += other.tp;
+        self.fp += other.fp;
+        self.fn_ += other.fn_;
+    }
+
+    /// TP / (TP + FP), 0 without predictions.
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+
+    /// TP / (TP + FN), 0 without gold.
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// 2 TP / (2 TP + FP + FN), 0 when TP = 0.
+    pub fn f1(&self) -> f64 {
+        ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
+    }
+
+    /// Precision, recall and F1.
+    pub fn rates(&self) -> Rates {
+        Rates {
+            precision: self.precision(),
+            recall: self.recall(),
+            f1: self.f1(),
+        }
+    }
+}
+
+/// `num / den`, 0 when `den` is 0.
+pub(crate) fn ratio(num: usize, den: usize) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+/// Precision, recall and F1.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Rates {
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+}
+
+/// A matched (predicted, gold) pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchedPair {
+    /// Index of the predicted claim in the document's predictions.
+    pub pred: usize,
+    /// Gold claim id.
+    pub gold: String,
+    /// Their similarity.
+    pub similarity: f32,
+    /// Guard disagreements; non-empty means the match is suspect.
+    pub suspect: Vec<GuardHit>,
+}
+
+/// A gold claim covered by several predictions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Split {
+    /// The gold claim.
+    pub gold: String,
+    /// The prediction matched to it.
+    pub matched_pred: usize,
+    /// Unmatched predictions that also reach the threshold against it.
+    pub extra_preds: Vec<usize>,
+}
+
+/// A prediction covering several gold claims.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merge {
+    /// The prediction.
+    pub pred: usize,
+    /// The gold claim matched to it.
+    pub matched_gold: String,
+    /// Unmatched gold claims it also reaches the threshold against.
+    pub extra_gold: Vec<String>,
+}
+
+/// Predictions of one document with the same normalised text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Duplicate {
+    /// The normalised text.
+    pub text: String,
+    /// Indices of the predictions, ascending; only the first takes part in matching.
+    pub preds: Vec<usize>,
+}
+
+/// Gold claims of a subset and how many were matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubsetCounts {
+    /// Gold claims in the subset.
+    pub gold: usize,
+    /// Of which matched.
+    pub matched: usize,
+}
+
+impl SubsetCounts {
+    fn add(&mut self, other: SubsetCounts) {
+        self.gold += other.gold;
+        self.matched += other.matched;
+    }
+}
+
+/// Recall on a subset of the gold claims.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SubsetScore {
+    /// Gold claims in the subset.
+    pub gold: usize,
+    /// Of which matched.
+    pub matched: usize,
+    /// matched / gold, 0 for an empty subset.
+    pub recall: f64,
+}
+
+impl From<SubsetCounts> for SubsetScore {
+    fn from(c: SubsetCounts) -> SubsetScore {
+        SubsetScore {
+            gold: c.gold,
+            matched: c.matched,
+            recall: ratio(c.matched, c.gold),
+        }
+    }
+}
+
+/// Grounding sums of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct GroundingSums {
+    /// Predictions with a grounding value.
+    pub scored: usize,
+    /// Sum of their values.
+    pub sum: f64,
+    /// How many are below the grounding threshold.
+    pub below: usize,
+}
+
+/// Everything about one scored document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocResult {
+    /// Document id.
+    pub doc: String,
+    /// Gold claims.
+    pub gold: usize,
+    /// Predicted claims.
+    pub pred: usize,
+    /// TP, FP, FN.
+    pub counts: Counts,
+    /// Precision, recall, F1.
+    pub rates: Rates,
+    /// BERTScore-style soft precision (mean best similarity of each prediction, clamped to [0, 1]).
+    pub soft_precision: f64,
+    /// BERTScore-style soft recall (mean best similarity of each gold claim, clamped to [0, 1]).
+    pub soft_recall: f64,
+    /// Matched pairs, by prediction index.
+    pub matches: Vec<MatchedPair>,
+    /// Unmatched gold claim ids, in gold order.
+    pub misses: Vec<String>,
+    /// Unmatched prediction indices, ascending.
+    pub false_alarms: Vec<usize>,
+    /// Gold claims covered by several predictions.
+    pub splits: Vec<Split>,
+    /// Predictions covering several gold claims.
+    pub merges: Vec<Merge>,
+    /// Groups of identical predictions.
+    pub duplicates: Vec<Duplicate>,
+    /// Recall counts per gold category.
+    pub categories: BTreeMap<String, SubsetCounts>,
+    /// Recall counts on check-worthy gold claims.
+    pub check_worthy: SubsetCounts,
+    /// Grounding sums, when grounding was given.
+    pub grounding: Option<GroundingSums>,
+}
+
+impl DocResult {
+    /// The document's gold claim ids (matched and missed), sorted.
+    pub fn gold_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .matches
+            .iter()
+            .map(|m| m.gold.as_str())
+            .chain(self.misses.iter().map(String::as_str))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// Scores one document, flagging suspect matches with [`guards::check`].
+pub fn score_document(input: &DocInput, config: &ScoreConfig) -> Result<DocResult> {
+    score_document_with(input, config, &guards::check)
+}
+
+/// Checks that a document's parts fit together.
+fn check_input(input: &DocInput) -> Result<()> {
+    let (p, g) = (input.pred.len(), input.gold.len());
+    if input.sim.rows != p || input.sim.cols != g || !input.sim.is_consistent() {
+        return Err(Error::MatrixMismatch {
+            doc: input.doc.clone(),
+            rows: input.sim.rows,
+            cols: input.sim.cols,
+            pred: p,
+            gold: g,
+        });
+    }
+    if let Some(k) = input.sim.data.iter().position(|x| !x.is_finite()) {
+        return Err(Error::NonFinite {
+            doc: input.doc.clone(),
+            row: k / g,
+            col: k % g,
+            value: input.sim.data[k],
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for item in &input.gold {
+        if !seen.insert(item.id.as_str()) {
+            return Err(Error::DuplicateGoldId {
+                doc: input.doc.clone(),
+                id: item.id.clone(),
+            });
+        }
+    }
+    if let Some(gr) = &input.grounding {
+        if gr.len() != p {
+            return Err(Error::GroundingLength {
+                doc: input.doc.clone(),
+                got: gr.len(),
+                pred: p,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Duplicate groups by normalised text and, per prediction, whether it takes part in matching.
+fn duplicates(pred: &[PredItem]) -> (Vec<Duplicate>, Vec<bool>) {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in pred.iter().enumerate() {
+        groups.entry(normalize_exact(&p.text)).or_default().push(i);
+    }
+    let mut usable = vec![true; pred.len()];
+    let mut out: Vec<Duplicate> = groups
+        .into_iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(text, preds)| {
+            for &i in &preds[1..] {
+                usable[i] = false;
+            }
+            Duplicate { text, preds }
+        })
+        .collect();
+    out.sort_by_key(|d| d.preds[0]);
+    (out, usable)
+}
+
+/// The matching of one document, before reporting.
+pub(crate) struct Matching {
+    pub(crate) pairs: Vec<crate::assign::Pair>,
+    pub(crate) usable: Vec<bool>,
+    pub(crate) duplicates: Vec<Duplicate>,
+}
+
+/// Validates a document and assigns its pairs at `threshold`.
+pub(crate) fn match_document(
+    input: &DocInput,
+    threshold: f32,
+    method: Assignment,
+) -> Result<Matching> {
+    check_input(input)?;
+    let (dups, usable) = duplicates(&input.pred);
+    let pairs = assign(&input.sim, threshold, method, Some(&usable)).map_err(|e| match e {
+        Error::Assignment { message, .. } => Error::Assignment {
+            doc: input.doc.clone(),
+            message,
+        },
+        other => other,
+    })?;
+    Ok(Matching {
+        pairs,
+        usable,
+        duplicates: dups,
+    })
+}
+
+/// Scores one document, with `guard` deciding which matched pairs are suspect (`guard(pred_text, gold_text)`).
+pub fn score_document_with(
+    input: &DocInput,
+    config: &ScoreConfig,
+    guard: &dyn Fn(&str, &str) -> Vec<GuardHit>,
+) -> Result<DocResult> {
+    config.validate()?;
+    let Matching {
+        pairs,
+        usable,
+        duplicates,
+    } = match_document(input, config.threshold, config.assignment)?;
+    let (np, ng) = (input.pred.len(), input.gold.len());
+    let t = config.threshold;
+    let mut pred_match: Vec<Option<usize>> = vec![None; np];
+    let mut gold_match: Vec<Option<usize>> = vec![None; ng];
+    for p in &pairs {
+        pred_match[p.row] = Some(p.col);
+        gold_match[p.col] = Some(p.row);
+    }
+    let matches: Vec<MatchedPair> = pairs
+        .iter()
+        .map(|p| MatchedPair {
+            pred: p.row,
+            gold: input.gold[p.col].id.clone(),
+            similarity: p.sim,
+            suspect: guard(&input.pred[p.row].text, &input.gold[p.col].text),
+        })
+        .collect();
+    let misses: Vec<String> = (0..ng)
+        .filter(|&j| gold_match[j].is_none())
+        .map(|j| input.gold[j].id.clone())
+        .collect();
+    let false_alarms: Vec<usize> = (0..np).filter(|&i| pred_match[i].is_none()).collect();
+    let mut splits = Vec::new();
+    let mut merges = Vec::new();
+    for p in &pairs {
+        let extra_preds: Vec<usize> = (0..np)
+            .filter(|&q| usable[q] && pred_match[q].is_none() && input.sim.get(q, p.col) >= t)
+            .collect();
+        if !extra_preds.is_empty() {
+            splits.push(Split {
+                gold: input.gold[p.col].id.clone(),
+                matched_pred: p.row,
+                extra_preds,
+            });
+        }
+        let extra_gold: Vec<String> = (0..ng)
+            .filter(|&h| gold_match[h].is_none() && input.sim.get(p.row, h) >= t)
+            .map(|h| input.gold[h].id.clone())
+            .collect();
+        if !extra_gold.is_empty() {
+            merges.push(Merge {
+                pred: p.row,
+                matched_gold: input.gold[p.col].id.clone(),
+                extra_gold,
+            });
+        }
+    }
+    splits.sort_by(|a, b| a.gold.cmp(&b.gold));
+    let mut categories: BTreeMap<String, SubsetCounts> = BTreeMap::new();
+    let mut check_worthy = SubsetCounts::default();
+    for (j, g) in input.gold.iter().enumerate() {
+        let hit = usize::from(gold_match[j].is_some());
+        let c = categories.entry(g.category.clone()).or_default();
+        c.gold += 1;
+        c.matched += hit;
+        if g.check_worthy {
+            check_worthy.gold += 1;
+            check_worthy.matched += hit;
+        }
+    }
+    let grounding = match &input.grounding {
+        None => None,
+        Some(values) => {
+            let mut s = GroundingSums::default();
+            for (i, v) in values.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::NonFinite {
+                        doc: input.doc.clone(),
+                        row: i,
+                        col: 0,
+                        value: *v,
+                    });
+                }
+                s.scored += 1;
+                s.sum += *v as f64;
+                s.below += usize::from(*v < config.grounding_threshold);
+            }
+            Some(s)
+        }
+    };
+    let counts = Counts {
+        tp: pairs.len(),
+        fp: np - pairs.len(),
+        fn_: ng - pairs.len(),
+    };
+    let soft = soft_sums(&input.sim);
+    Ok(DocResult {
+        doc: input.doc.clone(),
+        gold: ng,
+        pred: np,
+        counts,
+        rates: counts.rates(),
+        soft_precision: if np == 0 {
+            0.0
+        } else {
+            soft.row_max / np as f64
+        },
+        soft_recall: if ng == 0 {
+            0.0
+        } else {
+            soft.col_max / ng as f64
+        },
+        matches,
+        misses,
+        false_alarms,
+        splits,
+        merges,
+        duplicates,
+        categories,
+        check_worthy,
+        grounding,
+    })
+}
+
+/// Micro figures with their bootstrap intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MicroScore {
+    /// Gold claims.
+    pub gold: usize,
+    /// Predicted claims.
+    pub pred: usize,
+    /// Pooled counts.
+    pub counts: Counts,
+    /// Pooled precision, recall, F1.
+    pub rates: Rates,
+    /// Percentile bootstrap 95% intervals (None when the bootstrap has 0 samples).
+    pub intervals: Option<Intervals>,
+}
+
+/// Soft precision and recall over all claims.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SoftScore {
+    /// Mean over all predictions of their best similarity.
+    pub precision: f64,
+    /// Mean over all gold claims of their best similarity.
+    pub recall: f64,
+}
+
+/// Groundedness of the predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Groundedness {
+    /// Predictions with a grounding value.
+    pub scored: usize,
+    /// Mean grounding (0 when none is scored).
+    pub mean: f64,
+    /// Predictions below the threshold.
+    pub below: usize,
+    /// below / scored (0 when none is scored).
+    pub share_below: f64,
+    /// The grounding threshold.
+    pub threshold: f32,
+}
+
+/// Counts of each kind of error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ErrorSummary {
+    /// Unmatched gold claims.
+    pub misses: usize,
+    /// Unmatched predictions.
+    pub false_alarms: usize,
+    /// Split gold claims.
+    pub splits: usize,
+    /// Extra predictions in splits.
+    pub split_preds: usize,
+    /// Merging predictions.
+    pub merges: usize,
+    /// Extra gold claims in merges.
+    pub merged_gold: usize,
+    /// Duplicate predictions beyond the first of each group.
+    pub duplicates: usize,
+    /// Matched pairs flagged by a guard.
+    pub suspect: usize,
+}
+
+/// The scores of one system on one gold set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalResult {
+    /// Threshold used.
+    pub threshold: f32,
+    /// Assignment used.
+    pub assignment: Assignment,
+    /// Bootstrap settings used.
+    pub bootstrap: BootstrapConfig,
+    /// Number of documents.
+    pub documents_scored: usize,
+    /// Pooled figures.
+    pub micro: MicroScore,
+    /// Means of the per-document figures.
+    #[serde(rename = "macro")]
+    pub macro_: Rates,
+    /// Soft precision and recall.
+    pub soft: SoftScore,
+    /// Recall per gold category.
+    pub categories: BTreeMap<String, SubsetScore>,
+    /// Recall on check-worthy gold claims.
+    pub check_worthy: SubsetScore,
+    /// Groundedness (None when no document had grounding values).
+    pub groundedness: Option<Groundedness>,
+    /// Error counts.
+    pub errors: ErrorSummary,
+    /// Per-document results, sorted by document id.
+    pub documents: Vec<DocResult>,
+}
+
+/// Collects per-document results one at a time (so documents can be streamed) and aggregates them.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    config: ScoreConfig,
+    docs: Vec<DocResult>,
+    seen: BTreeSet<String>,
+}
+
+impl Scorer {
+    /// A scorer with the given configuration (an error when it is invalid).
+    pub fn new(config: ScoreConfig) -> Result<Scorer> {
+        config.validate()?;
+        Ok(Scorer {
+            config,
+            docs: Vec::new(),
+            seen: BTreeSet::new(),
+        })
+    }
+
+    /// Scores one document and keeps its result.
+    pub fn add(&mut self, input: &DocInput) -> Result<&DocResult> {
+        self.add_with(input, &guards::check)
+    }
+
+    /// Scores one document with a custom guard and keeps its result.
+    pub fn add_with(
+        &mut self,
+        input: &DocInput,
+        guard: &dyn Fn(&str, &str) -> Vec<GuardHit>,
+    ) -> Result<&DocResult> {
+        if self.seen.contains(&input.doc) {
+            return Err(Error::DuplicateDocument {
+                doc: input.doc.clone(),
+            });
+        }
+        let r = score_document_with(input, &self.config, guard)?;
+        self.seen.insert(input.doc.clone());
+        self.docs.push(r);
+        Ok(&self.docs[self.docs.len() - 1])
+    }
+
+    /// Aggregates everything added into an [`EvalResult`].
+    pub fn finish(self) -> EvalResult {
+        aggregate(self.docs, &self.config)
+    }
+}
+
+/// Scores every document and aggregates (document ids must be distinct).
+pub fn evaluate(docs: &[DocInput], config: &ScoreConfig) -> Result<EvalResult> {
+    let mut s = Scorer::new(*config)?;
+    for d in docs {
+        s.add(d)?;
+    }
+    Ok(s.finish())
+}
+
+/// Aggregates per-document results (sorted here by document id) into an [`EvalResult`].
+pub fn aggregate(mut docs: Vec<DocResult>, config: &ScoreConfig) -> EvalResult {
+    docs.sort_by(|a, b| a.doc.cmp(&b.doc));
+    let mut counts = Counts::default();
+    let (mut gold, mut pred) = (0usize, 0usize);
+    let (mut soft_p, mut soft_r) = (0.0f64, 0.0f64);
+    let mut macro_sum = Rates::default();
+    let mut categories: BTreeMap<String, SubsetCounts> = BTreeMap::new();
+    let mut check_worthy = SubsetCounts::default();
+    let mut grounding: Option<GroundingSums> = None;
+    let mut errors = ErrorSummary::default();
+    for d in &docs {
+        counts.add(d.counts);
+        gold += d.gold;
+        pred += d.pred;
+        soft_p += d.soft_precision * d.pred as f64;
+        soft_r += d.soft_recall * d.gold as f64;
+        macro_sum.precision += d.rates.precision;
+        macro_sum.recall += d.rates.recall;
+        macro_sum.f1 += d.rates.f1;
+        for (k, v) in &d.categories {
+            categories.entry(k.clone()).or_default().add(*v);
+        }
+        check_worthy.add(d.check_worthy);
+        if let Some(g) = d.grounding {
+            let acc = grounding.get_or_insert_with(GroundingSums::default);
+            acc.scored += g.scored;
+            acc.sum += g.sum;
+            acc.below += g.below;
+        }
+        errors.misses += d.misses.len();
+        errors.false_alarms += d.false_alarms.len();
+        errors.splits += d.splits.len();
+        errors.split_preds += d
+            .splits
+            .iter()
+            .flat_map(|s| &s.extra_preds)
+            .collect::<BTreeSet<_>>()
+            .len();
+        errors.merges += d.merges.len();
+        errors.merged_gold += d
+            .merges
+            .iter()
+            .flat_map(|m| &m.extra_gold)
+            .collect::<BTreeSet<_>>()
+            .len();
+        errors.duplicates += d
+            .duplicates
+            .iter()
+            .map(|g| g.preds.len() - 1)
+            .sum::<usize>();
+        errors.suspect += d.matches.iter().filter(|m| !m.suspect.is_empty()).count();
+    }
+    let n = docs.len();
+    let mean = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };
+    let per_doc: Vec<Counts> = docs.iter().map(|d| d.counts).collect();
+    let intervals = bootstrap(&per_doc, &config.bootstrap);
+    EvalResult {
+        threshold: config.threshold,
+        assignment: config.assignment,
+        bootstrap: config.bootstrap,
+        documents_scored: n,
+        micro: MicroScore {
+            gold,
+            pred,
+            counts,
+            rates: counts.rates(),
+            intervals,
+        },
+        macro_: Rates {
+            precision: mean(macro_sum.precision),
+            recall: mean(macro_sum.recall),
+            f1: mean(macro_sum.f1),
+        },
+        soft: SoftScore {
+            precision: if pred == 0 { 0.0 } else { soft_p / pred as f64 },
+            recall: if gold == 0 { 0.0 } else { soft_r / gold as f64 },
+        },
+        categories: categories.into_iter().map(|(k, v)| (k, v.into())).collect(),
+        check_worthy: check_worthy.into(),
+        groundedness: grounding.map(|g| Groundedness {
+            scored: g.scored,
+            mean: if g.scored == 0 {
+                0.0
+            } else {
+                g.sum / g.scored as f64
+            },
+            below: g.below,
+            share_below: ratio(g.below, g.scored),
+            threshold: config.grounding_threshold,
+        }),
+        errors,
+        documents: docs,
+    }
+}

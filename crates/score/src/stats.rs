@@ -1,0 +1,353 @@
+//! Bootstrap intervals and paired significance tests.
+//!
+//! - Intervals: percentile bootstrap, 95% (2.5th and 97.5th percentiles of the resampled figures, linear
+//!   interpolation between order statistics as numpy's default). Resampling **documents** draws documents with
+//!   replacement and pools their counts; resampling **claims** draws gold claims with replacement for recall and
+//!   predicted claims with replacement for precision (F1 from the two).
+//! - Paired bootstrap: documents drawn with replacement, the same draw for both systems; the interval is the
+//!   percentile interval of the F1 difference, the p-value is two-sided against the resampled differences shifted
+//!   to mean zero: (#{|d* - d| >= |d|} + 1) / (B + 1).
+//! - Approximate randomization: for each of N rounds, each document's counts are swapped between the systems with
+//!   probability 1/2; p = (#{|F1a' - F1b'| >= |F1a - F1b|} + 1) / (N + 1).
+//!
+//! All draws come from `StdRng::seed_from_u64(seed)`: the same inputs and seed give identical figures.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::rngs::StdRng;
+use rand::{Rng, RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::metrics::{Counts, EvalResult};
+
+/// What the bootstrap resamples.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Resample {
+    /// Whole documents (keeps within-document correlation; the default).
+    #[default]
+    Documents,
+    /// Individual gold and predicted claims.
+    Claims,
+}
+
+impl fmt::Display for Resample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Resample::Documents => "documents",
+            Resample::Claims => "claims",
+        })
+    }
+}
+
+impl FromStr for Resample {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Resample> {
+        match s.trim() {
+            "documents" | "docs" => Ok(Resample::Documents),
+            "claims" => Ok(Resample::Claims),
+            other => Err(Error::UnknownName {
+                what: "resampling unit".into(),
+                name: other.into(),
+                expected: "documents, claims".into(),
+            }),
+        }
+    }
+}
+
+/// Bootstrap settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootstrapConfig {
+    /// Number of resamples (0 disables the intervals).
+    pub samples: usize,
+    /// RNG seed.
+    pub seed: u64,
+    /// What is resampled.
+    pub unit: Resample,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> BootstrapConfig {
+        BootstrapConfig {
+            samples: 1000,
+            seed: 42,
+            unit: Resample::Documents,
+        }
+    }
+}
+
+/// A two-sided interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// 95% intervals for precision, recall and F1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Intervals {
+    /// Precision interval.
+    pub precision: Interval,
+    /// Recall interval.
+    pub recall: Interval,
+    /// F1 interval.
+    pub f1: Interval,
+}
+
+/// The `q`-quantile (0..=1) of sorted values, linear interpolation; 0 for no values.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// The central 95% percentile interval of some values.
+pub fn percentile_interval(mut values: Vec<f64>) -> Interval {
+    values.sort_by(f64::total_cmp);
+    Interval {
+        low: quantile(&values, 0.025),
+        high: quantile(&values, 0.975),
+    }
+}
+
+fn f1_of(p: f64, r: f64) -> f64 {
+    if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    }
+}
+
+/// Number of draws out of `n` (with replacement) that land on the first `k` items.
+fn draw_hits(rng: &mut StdRng, n: usize, k: usize) -> usize {
+    if k == 0 || n == 0 {
+        return 0;
+    }
+    if k == n {
+        return n;
+    }
+    (0..n).filter(|_| rng.gen_range(0..n) < k).count()
+}
+
+/// Percentile bootstrap 95% intervals of micro P, R and F1 from per-document counts; None when `samples` is 0.
+pub fn bootstrap(per_doc: &[Counts], config: &BootstrapConfig) -> Option<Intervals> {
+    if config.samples == 0 {
+        return None;
+    }
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    let b = config.samples;
+    let (mut ps, mut rs, mut fs) = (
+        Vec::with_capacity(b),
+        Vec::with_capacity(b),
+        Vec::with_capacity(b),
+    );
+    match config.unit {
+        Resample::Documents => {
+            let n = per_doc.len();
+            for _ in 0..b {
+                let mut c = Counts::default();
+                if n > 0 {
+                    for _ in 0..n {
+                        c.add(per_doc[rng.gen_range(0..n)]);
+                    }
+                }
+                ps.push(c.precision());
+                rs.push(c.recall());
+                fs.push(c.f1());
+            }
+        }
+        Resample::Claims => {
+            let mut total = Counts::default();
+            per_doc.iter().for_each(|c| total.add(*c));
+            let n_pred = total.tp + total.fp;
+            let n_gold = total.tp + total.fn_;
+            for _ in 0..b {
+                let p = crate::metrics::ratio(draw_hits(&mut rng, n_pred, total.tp), n_pred);
+                let r = crate::metrics::ratio(draw_hits(&mut rng, n_gold, total.tp), n_gold);
+                ps.push(p);
+                rs.push(r);
+                fs.push(f1_of(p, r));
+            }
+        }
+    }
+    Some(Intervals {
+        precision: percentile_interval(ps),
+        recall: percentile_interval(rs),
+        f1: percentile_interval(fs),
+    })
+}
+
+/// Settings of a paired comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompareConfig {
+    /// Paired bootstrap resamples.
+    pub samples: usize,
+    /// Approximate randomization rounds.
+    pub permutations: usize,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl Default for CompareConfig {
+    fn default() -> CompareConfig {
+        CompareConfig {
+            samples: 1000,
+            permutations: 10_000,
+            seed: 42,
+        }
+    }
+}
+
+/// The paired comparison of system A against system B on the same gold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Documents compared.
+    pub documents: usize,
+    /// Micro F1 of A.
+    pub f1_a: f64,
+    /// Micro F1 of B.
+    pub f1_b: f64,
+    /// F1 of A minus F1 of B.
+    pub delta: f64,
+    /// Paired bootstrap 95% interval of the difference.
+    pub interval: Interval,
+    /// Two-sided paired bootstrap p-value.
+    pub p_bootstrap: f64,
+    /// Two-sided approximate randomization p-value.
+    pub p_randomization: f64,
+    /// Settings used.
+    pub config: CompareConfig,
+}
+
+/// Per-document counts of two results, after checking they cover the same documents and gold claims.
+pub fn paired_counts(a: &EvalResult, b: &EvalResult) -> Result<Vec<(Counts, Counts)>> {
+    use std::collections::BTreeMap;
+    let index: BTreeMap<&str, &crate::metrics::DocResult> =
+        b.documents.iter().map(|d| (d.doc.as_str(), d)).collect();
+    if a.documents.len() != b.documents.len() {
+        return Err(Error::NotComparable(format!(
+            "{} documents against {}",
+            a.documents.len(),
+            b.documents.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(a.documents.len());
+    for da in &a.documents {
+        let db = index.get(da.doc.as_str()).ok_or_else(|| {
+            Error::NotComparable(format!("document {} is only in the first result", da.doc))
+        })?;
+        let (ga, gb) = (da.gold_ids(), db.gold_ids());
+        if ga != gb {
+            let only: Vec<&str> = ga
+                .iter()
+                .filter(|x| !gb.contains(x))
+                .chain(gb.iter().filter(|x| !ga.contains(x)))
+                .copied()
+                .collect();
+            return Err(Error::NotComparable(format!(
+                "document {}: gold claims differ ({} against {}; e.g. {})",
+                da.doc,
+                ga.len(),
+                gb.len(),
+                only.first().copied().unwrap_or("duplicate ids")
+            )));
+        }
+        out.push((da.counts, db.counts));
+    }
+    Ok(out)
+}
+
+/// Paired bootstrap and approximate randomization of the micro-F1 difference A - B.
+pub fn compare(a: &EvalResult, b: &EvalResult, config: &CompareConfig) -> Result<Comparison> {
+    let pairs = paired_counts(a, b)?;
+    Ok(compare_counts(&pairs, config))
+}
+
+/// [`compare`] on per-document (A, B) counts.
+pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Comparison {
+    let n = pairs.len();
+    let (mut ta, mut tb) = (Counts::default(), Counts::default());
+    for (x, y) in pairs {
+        ta.add(*x);
+        tb.add(*y);
+    }
+    let (f1_a, f1_b) = (ta.f1(), tb.f1());
+    let delta = f1_a - f1_b;
+    let tol = 1e-12;
+
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    let mut deltas = Vec::with_capacity(config.samples);
+    let mut extreme = 0usize;
+    for _ in 0..config.samples {
+        let (mut ca, mut cb) = (Counts::default(), Counts::default());
+        if n > 0 {
+            for _ in 0..n {
+                let (x, y) = pairs[rng.gen_range(0..n)];
+                ca.add(x);
+                cb.add(y);
+            }
+        }
+        let d = ca.f1() - cb.f1();
+        if (d - delta).abs() >= delta.abs() - tol {
+            extreme += 1;
+        }
+        deltas.push(d);
+    }
+    let p_bootstrap = (extreme + 1) as f64 / (config.samples + 1) as f64;
+    let interval = if deltas.is_empty() {
+        Interval {
+            low: delta,
+            high: delta,
+        }
+    } else {
+        percentile_interval(deltas)
+    };
+
+    // Approximate randomization: swap per-document counts with probability 1/2 (one random bit per document).
+    let mut rng = StdRng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15);
+    let mut at_least = 0usize;
+    for _ in 0..config.permutations {
+        let (mut ca, mut cb) = (ta, tb);
+        let mut bits = 0u64;
+        for (k, (x, y)) in pairs.iter().enumerate() {
+            if k % 64 == 0 {
+                bits = rng.next_u64();
+            }
+            if bits & 1 == 1 {
+                // Swap: A gets y, B gets x.
+                ca.tp = ca.tp - x.tp + y.tp;
+                ca.fp = ca.fp - x.fp + y.fp;
+                ca.fn_ = ca.fn_ - x.fn_ + y.fn_;
+                cb.tp = cb.tp - y.tp + x.tp;
+                cb.fp = cb.fp - y.fp + x.fp;
+                cb.fn_ = cb.fn_ - y.fn_ + x.fn_;
+            }
+            bits >>= 1;
+        }
+        if (ca.f1() - cb.f1()).abs() >= delta.abs() - tol {
+            at_least += 1;
+        }
+    }
+    let p_randomization = (at_least + 1) as f64 / (config.permutations + 1) as f64;
+    Comparison {
+        documents: n,
+        f1_a,
+        f1_b,
+        delta,
+        interval,
+        p_bootstrap: p_bootstrap.min(1.0),
+        p_randomization: p_randomization.min(1.0),
+        config: *config,
+    }
+}
