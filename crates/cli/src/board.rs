@@ -1,0 +1,128 @@
+//! The leaderboard: one row per system, shared by eval, score, compare and the HTML report.
+
+use claimbench_score::EvalResult;
+use serde::Serialize;
+
+use crate::output::{f3, interval, table};
+use crate::report::BoardRow;
+
+/// One system's headline figures, as printed and as `--json` emits them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// System label.
+    pub system: String,
+    /// Predicted claims.
+    pub predicted: usize,
+    /// Gold claims.
+    pub gold: usize,
+    /// True positives.
+    pub tp: usize,
+    /// Micro precision.
+    pub precision: f64,
+    /// Micro recall.
+    pub recall: f64,
+    /// Micro F1.
+    pub f1: f64,
+    /// 95% bootstrap intervals of P, R and F1 (low, high), when computed.
+    pub intervals: Option<[[f64; 2]; 3]>,
+    /// Macro F1.
+    pub macro_f1: f64,
+    /// Soft precision.
+    pub soft_precision: f64,
+    /// Soft recall.
+    pub soft_recall: f64,
+    /// Recall on check-worthy gold claims.
+    pub check_worthy_recall: f64,
+    /// Mean best cosine of predictions to their article's sentences, when computed.
+    pub grounding_mean: Option<f64>,
+    /// Share of predictions below the grounding threshold, when computed.
+    pub ungrounded_share: Option<f64>,
+    /// Seconds the system took (extraction and scoring), when known.
+    pub seconds: Option<f64>,
+}
+
+impl Row {
+    /// The row of one result.
+    pub fn new(system: &str, r: &EvalResult, seconds: Option<f64>) -> Row {
+        let m = &r.micro;
+        Row {
+            system: system.to_string(),
+            predicted: m.pred,
+            gold: m.gold,
+            tp: m.counts.tp,
+            precision: m.rates.precision,
+            recall: m.rates.recall,
+            f1: m.rates.f1,
+            intervals: m.intervals.map(|i| {
+                [
+                    [i.precision.low, i.precision.high],
+                    [i.recall.low, i.recall.high],
+                    [i.f1.low, i.f1.high],
+                ]
+            }),
+            macro_f1: r.macro_.f1,
+            soft_precision: r.soft.precision,
+            soft_recall: r.soft.recall,
+            check_worthy_recall: r.check_worthy.recall,
+            grounding_mean: r.groundedness.map(|g| g.mean),
+            ungrounded_share: r.groundedness.map(|g| g.share_below),
+            seconds,
+        }
+    }
+
+    fn ci(&self, k: usize) -> String {
+        self.intervals
+            .map_or_else(|| "-".to_string(), |i| interval(i[k][0], i[k][1]))
+    }
+
+    /// Cells for the HTML report (after the name), matching `report::BOARD_HEADERS`.
+    pub fn html_row(&self) -> BoardRow {
+        BoardRow {
+            system: self.system.clone(),
+            cells: vec![
+                f3(self.precision),
+                self.ci(0),
+                f3(self.recall),
+                self.ci(1),
+                f3(self.f1),
+                self.ci(2),
+                f3(self.soft_precision),
+                f3(self.soft_recall),
+                self.ungrounded_share
+                    .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
+            ],
+        }
+    }
+}
+
+/// The leaderboard as an aligned table, best F1 first.
+pub fn render(rows: &[Row]) -> String {
+    let mut rows: Vec<&Row> = rows.iter().collect();
+    rows.sort_by(|a, b| b.f1.total_cmp(&a.f1).then_with(|| a.system.cmp(&b.system)));
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.system.clone(),
+                r.predicted.to_string(),
+                f3(r.precision),
+                r.ci(0),
+                f3(r.recall),
+                r.ci(1),
+                f3(r.f1),
+                r.ci(2),
+                format!("{}/{}", f3(r.soft_precision), f3(r.soft_recall)),
+                r.ungrounded_share
+                    .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
+                r.seconds.map_or_else(|| "-".into(), |s| format!("{s:.1}s")),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "model", "claims", "P", "95% CI", "R", "95% CI", "F1", "95% CI", "soft P/R",
+            "grounded", "time",
+        ],
+        &cells,
+    )
+}

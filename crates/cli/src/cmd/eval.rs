@@ -1,0 +1,159 @@
+//! `claimbench eval`: run the built-in extractors on the gold set, score them, save the run, print the leaderboard.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use claimbench_extract::{ClaimExtractor, ExtractorKind, PredictedClaim};
+
+use crate::args::EvalArgs;
+use crate::board::{self, Row};
+use crate::cmd::gold::load as load_gold;
+use crate::config::load_embedder;
+use crate::output::{emit, print_json, spinner};
+use crate::pipeline::{
+    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding,
+};
+use crate::run::{self, RunFile, SystemRecord, Timings};
+use crate::Outcome;
+
+/// Run `eval`.
+pub fn run(args: EvalArgs) -> Result<Outcome> {
+    let start = Instant::now();
+    let gold = load_gold(args.scoring.gold.as_deref())?;
+    let kinds: Vec<ExtractorKind> = args
+        .extractors
+        .iter()
+        .map(|n| {
+            n.parse::<ExtractorKind>()
+                .map_err(|e| anyhow::anyhow!("--extractors: {e}"))
+        })
+        .collect::<Result<_>>()?;
+    for k in &kinds {
+        if !matches!(k, ExtractorKind::Sentences | ExtractorKind::MinilmWorthy) {
+            bail!("--extractors: {k} is not a built-in model; save its predictions and use `claimbench score --pred FILE`");
+        }
+    }
+    let kind = matcher_kind(&args.scoring.matcher)?;
+
+    let t = Instant::now();
+    let embedder = Arc::new(load_embedder(&args.model)?);
+    let model_load_s = t.elapsed().as_secs_f64();
+    let setup = build_matcher(kind, args.scoring.threshold, Some(embedder.clone()))?;
+    let config = score_config(&args.scoring, setup.threshold, true);
+    let grounding = {
+        let pb = spinner("embedding article sentences");
+        let g = Grounding::new(&gold, embedder.clone())?;
+        pb.finish_and_clear();
+        g
+    };
+
+    let mut timings = Timings {
+        model_load_s,
+        ..Timings::default()
+    };
+    let mut systems = BTreeMap::new();
+    let mut predictions: BTreeMap<String, Vec<PredictedClaim>> = BTreeMap::new();
+    for k in &kinds {
+        let name = k.to_string();
+        let t = Instant::now();
+        let pb = spinner(&format!("{name}: extracting"));
+        let (preds, source) = match k {
+            ExtractorKind::Sentences => {
+                let x = claimbench_extract::sentences::SentencesExtractor::new();
+                (x.extract_all(&gold.documents)?, "sentences".to_string())
+            }
+            _ => {
+                let opts = claimbench_extract::worthy::WorthyOptions {
+                    threshold: args.worthy_threshold,
+                    ..Default::default()
+                };
+                let x = claimbench_extract::worthy::MinilmWorthy::train(
+                    embedder.as_ref(),
+                    &gold.documents,
+                    &gold.claims,
+                    opts,
+                )
+                .context("training minilm-worthy")?;
+                (
+                    x.extract_all(&gold.documents)?,
+                    format!("minilm-worthy@{}", args.worthy_threshold),
+                )
+            }
+        };
+        pb.finish_and_clear();
+        let extract_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let (scored, preds) = score_system(
+            &gold,
+            preds,
+            &setup,
+            Some(&grounding),
+            &config,
+            true,
+            &format!("{name}: matching"),
+        )?;
+        let score_s = t.elapsed().as_secs_f64();
+        let file = format!("predictions/{}.jsonl", run::slug(&name));
+        let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&preds).as_bytes());
+        systems.insert(
+            name.clone(),
+            SystemRecord {
+                source,
+                predictions: file,
+                predictions_sha256: sha,
+                truncated: 0,
+                skipped: Vec::new(),
+                results: scored.results,
+                sweep: scored.sweep,
+            },
+        );
+        timings.systems.insert(
+            name.clone(),
+            BTreeMap::from([
+                ("extract_s".to_string(), extract_s),
+                ("score_s".to_string(), score_s),
+            ]),
+        );
+        predictions.insert(name, preds);
+    }
+    let file = RunFile {
+        format: run::FORMAT,
+        manifest: manifest(&gold, Some(&embedder), &setup, &config),
+        gold: args
+            .scoring
+            .gold
+            .as_ref()
+            .map_or_else(|| "builtin".to_string(), |d| d.display().to_string()),
+        systems,
+    };
+    let dir = args
+        .runs_dir
+        .join(args.name.clone().unwrap_or_else(run::default_name));
+    timings.total_s = start.elapsed().as_secs_f64();
+    run::save(&dir, &file, &predictions, &timings)?;
+
+    let rows: Vec<Row> = file
+        .systems
+        .iter()
+        .map(|(name, rec)| {
+            let secs = timings.systems.get(name).map(|t| t.values().sum::<f64>());
+            Row::new(name, &rec.results, secs)
+        })
+        .collect();
+    if args.output.json {
+        print_json(&serde_json::json!({
+            "run": dir, "signature": file.manifest.signature(), "leaderboard": rows,
+        }))?;
+    } else {
+        emit(&format!(
+            "{}\n{}\nrun saved in {} (report: claimbench report {} --html report.html)",
+            board::render(&rows),
+            file.manifest.signature(),
+            dir.display(),
+            dir.display()
+        ))?;
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,357 @@
+//! The self-contained HTML report: leaderboard, threshold chart (SVG), and each article with its gold evidence,
+//! matches, misses and false alarms. No scripts, no external resources.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use plotters::prelude::*;
+
+/// Everything the report shows, already computed.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// Page title.
+    pub title: String,
+    /// One-line signature of the run (tool, gold, matcher, model, device, seed).
+    pub signature: String,
+    /// The manifest as pretty JSON.
+    pub manifest_json: String,
+    /// Leaderboard rows, one per system.
+    pub leaderboard: Vec<BoardRow>,
+    /// Precision/recall/F1 against the threshold, per system.
+    pub sweeps: Vec<(String, Vec<SweepPoint>)>,
+    /// The threshold the run used.
+    pub threshold: f64,
+    /// One section per article.
+    pub documents: Vec<DocView>,
+}
+
+/// One leaderboard row.
+#[derive(Debug, Clone)]
+pub struct BoardRow {
+    /// System name.
+    pub system: String,
+    /// Cells after the name, already formatted.
+    pub cells: Vec<String>,
+}
+
+/// One point of a threshold sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepPoint {
+    /// Threshold.
+    pub threshold: f64,
+    /// Micro precision.
+    pub precision: f64,
+    /// Micro recall.
+    pub recall: f64,
+}
+
+/// An article with its gold claims and each system's matches.
+#[derive(Debug, Clone)]
+pub struct DocView {
+    /// Document id.
+    pub id: String,
+    /// Article text.
+    pub text: String,
+    /// Gold evidence spans (code points) with the claim id each supports.
+    pub spans: Vec<(usize, usize, String)>,
+    /// Gold claims in order.
+    pub gold: Vec<GoldRow>,
+    /// Per system: predictions that matched no gold claim.
+    pub false_alarms: Vec<(String, Vec<String>)>,
+}
+
+/// A gold claim and, per system, its match.
+#[derive(Debug, Clone)]
+pub struct GoldRow {
+    /// Claim id.
+    pub id: String,
+    /// Claim text.
+    pub text: String,
+    /// Category.
+    pub category: String,
+    /// Per system (same order as the leaderboard): the matched prediction and similarity, or None for a miss.
+    pub matches: Vec<Option<(String, f64)>>,
+}
+
+/// Escape text for HTML content and attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The precision/recall-against-threshold chart as an inline SVG.
+pub fn sweep_svg(sweeps: &[(String, Vec<SweepPoint>)], threshold: f64) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 360)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let (lo, hi) = sweeps
+            .iter()
+            .flat_map(|(_, pts)| pts.iter().map(|p| p.threshold))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+                (a.min(t), b.max(t))
+            });
+        let (lo, hi) = if lo.is_finite() && hi > lo {
+            (lo, hi)
+        } else {
+            (0.0, 1.0)
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Precision and recall against the match threshold",
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(44)
+            .build_cartesian_2d(lo..hi, 0.0f64..1.0f64)
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        chart
+            .configure_mesh()
+            .x_desc("threshold")
+            .y_desc("rate")
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        for (i, (name, pts)) in sweeps.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.threshold, p.precision)),
+                    color.stroke_width(2),
+                ))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?
+                .label(format!("{name} precision"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+            let dashed = color.mix(0.55);
+            chart
+                .draw_series(LineSeries::new(
+                    pts.iter().map(|p| (p.threshold, p.recall)),
+                    dashed.stroke_width(2),
+                ))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?
+                .label(format!("{name} recall"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], dashed.stroke_width(2))
+                });
+        }
+        if (lo..=hi).contains(&threshold) {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(threshold, 0.0), (threshold, 1.0)],
+                    BLACK.mix(0.4),
+                ))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::LowerLeft)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    }
+    Ok(svg)
+}
+
+/// The article text with gold evidence spans wrapped in `<mark>`.
+pub fn highlight(text: &str, spans: &[(usize, usize, String)]) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let mut cuts: Vec<usize> = vec![0, n];
+    for (s, e, _) in spans {
+        cuts.push((*s).min(n));
+        cuts.push((*e).min(n));
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = String::new();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let piece: String = chars[a..b].iter().collect();
+        let ids: Vec<&str> = spans
+            .iter()
+            .filter(|(s, e, _)| *s <= a && b <= *e)
+            .map(|(_, _, id)| id.as_str())
+            .collect();
+        if ids.is_empty() {
+            out.push_str(&esc(&piece));
+        } else {
+            let _ = write!(
+                out,
+                "<mark title=\"{}\">{}</mark>",
+                esc(&ids.join(" ")),
+                esc(&piece)
+            );
+        }
+    }
+    out
+}
+
+/// Render the whole page.
+pub fn render(data: &ReportData) -> Result<String> {
+    let systems: Vec<&str> = data.leaderboard.iter().map(|r| r.system.as_str()).collect();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}</style>\n\
+         </head>\n<body>\n<h1>{}</h1>\n<p class=\"sig\"><code>{}</code></p>\n",
+        esc(&data.title),
+        CSS,
+        esc(&data.title),
+        esc(&data.signature)
+    );
+    h.push_str("<h2>Leaderboard</h2>\n<table class=\"board\"><thead><tr><th>system</th>");
+    for head in BOARD_HEADERS {
+        let _ = write!(h, "<th>{}</th>", esc(head));
+    }
+    h.push_str("</tr></thead><tbody>\n");
+    for row in &data.leaderboard {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&row.system));
+        for c in &row.cells {
+            let _ = write!(h, "<td class=\"num\">{}</td>", esc(c));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n<h2>Threshold</h2>\n<figure>");
+    h.push_str(&sweep_svg(&data.sweeps, data.threshold)?);
+    let _ = write!(
+        h,
+        "<figcaption>Solid: precision; faded: recall. The vertical line is the threshold this run used ({:.3}).</figcaption></figure>\n",
+        data.threshold
+    );
+    for doc in &data.documents {
+        let _ = write!(
+            h,
+            "<section id=\"doc-{0}\">\n<h2>Article {0}</h2>\n",
+            esc(&doc.id)
+        );
+        let _ = write!(h, "<details><summary>Article text with gold evidence highlighted</summary><div class=\"article\">{}</div></details>\n", highlight(&doc.text, &doc.spans));
+        h.push_str(
+            "<table class=\"claims\"><thead><tr><th>id</th><th>gold claim</th><th>category</th>",
+        );
+        for s in &systems {
+            let _ = write!(h, "<th>{}</th>", esc(s));
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for g in &doc.gold {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                esc(&g.id),
+                esc(&g.text),
+                esc(&g.category)
+            );
+            for m in &g.matches {
+                match m {
+                    Some((text, sim)) => {
+                        let _ = write!(
+                            h,
+                            "<td class=\"hit\">{} <span class=\"sim\">{:.3}</span></td>",
+                            esc(text),
+                            sim
+                        );
+                    }
+                    None => h.push_str("<td class=\"miss\">missed</td>"),
+                }
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table>\n");
+        for (system, alarms) in &doc.false_alarms {
+            let _ = write!(
+                h,
+                "<details><summary>{}: {} false alarm{}</summary><ul class=\"fa\">",
+                esc(system),
+                alarms.len(),
+                if alarms.len() == 1 { "" } else { "s" }
+            );
+            for a in alarms {
+                let _ = write!(h, "<li>{}</li>", esc(a));
+            }
+            h.push_str("</ul></details>\n");
+        }
+        h.push_str("</section>\n");
+    }
+    let _ = write!(
+        h,
+        "<h2>Manifest</h2>\n<pre class=\"manifest\">{}</pre>\n</body>\n</html>\n",
+        esc(&data.manifest_json)
+    );
+    Ok(h)
+}
+
+/// Column headers of the leaderboard after the system name.
+pub const BOARD_HEADERS: [&str; 9] = [
+    "P",
+    "P 95% CI",
+    "R",
+    "R 95% CI",
+    "F1",
+    "F1 95% CI",
+    "soft P",
+    "soft R",
+    "grounded",
+];
+
+const CSS: &str = "body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top;text-align:left}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}.board td,.board th{white-space:nowrap}\
+td.hit{background:#eef8ee}td.miss{background:#fbeaea;color:#900}.sim{color:#666;font-size:.85em}\
+mark{background:#fff2a8}.article{white-space:pre-wrap;border:1px solid #eee;padding:1em;background:#fcfcfc}\
+.sig code{font-size:.85em;color:#555}pre.manifest{background:#f6f6f6;padding:1em;overflow:auto;font-size:.8em}\
+ul.fa li{margin:.2em 0}figure{margin:0}figcaption{color:#666;font-size:.9em}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlight_marks_overlapping_spans_and_escapes() {
+        let html = highlight("a<b> c d", &[(0, 4, "g1".into()), (2, 6, "g2".into())]);
+        assert_eq!(
+            html,
+            "<mark title=\"g1\">a&lt;</mark><mark title=\"g1 g2\">b&gt;</mark><mark title=\"g2\"> c</mark> d"
+        );
+    }
+
+    #[test]
+    fn highlight_counts_code_points() {
+        let html = highlight("héllo wörld", &[(6, 11, "x".into())]);
+        assert_eq!(html, "héllo <mark title=\"x\">wörld</mark>");
+    }
+
+    #[test]
+    fn svg_has_both_series() {
+        let pts = vec![
+            SweepPoint {
+                threshold: 0.1,
+                precision: 0.2,
+                recall: 0.9,
+            },
+            SweepPoint {
+                threshold: 0.9,
+                precision: 0.8,
+                recall: 0.3,
+            },
+        ];
+        let svg = sweep_svg(&[("sys".into(), pts)], 0.5).unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("sys precision") && svg.contains("sys recall"));
+    }
+}

