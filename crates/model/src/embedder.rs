@@ -1,0 +1,378 @@
+//! The sentence embedder: tokenising, length-sorted batching, the forward pass, pooling and
+//! the cache, with results in input order.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use candle_nn::VarBuilder;
+use sha2::{Digest, Sha256};
+use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
+
+use crate::cache::EmbeddingCache;
+use crate::config::{read_model_dir, ModelOverrides, ModelSpec, Pooling};
+use crate::device::{check_precision, device_label, resolve_device, DeviceSpec, Precision};
+use crate::error::{io_err, CandleContext, Error, Result};
+use crate::forward::{Batch, BertForward};
+use crate::pooling::pool;
+
+/// How to load and run an embedder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedderOptions {
+    /// Where to run.
+    pub device: DeviceSpec,
+    /// Numeric precision of weights and activations.
+    pub precision: Precision,
+    /// Inputs per forward pass (after sorting by length).
+    pub batch_size: usize,
+    /// Directory of the on-disk embedding cache; `None` for no cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// The default batch size.
+pub const DEFAULT_BATCH_SIZE: usize = 32;
+
+impl Default for EmbedderOptions {
+    fn default() -> Self {
+        Self {
+            device: DeviceSpec::Cpu,
+            precision: Precision::F32,
+            batch_size: DEFAULT_BATCH_SIZE,
+            cache_dir: None,
+        }
+    }
+}
+
+/// Sentence vectors, in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embeddings {
+    /// One vector per input text.
+    pub vectors: Vec<Vec<f32>>,
+    /// How many inputs were longer than `max_seq_length` tokens and were truncated.
+    pub truncated: usize,
+}
+
+/// A loaded BERT sentence-embedding model.
+pub struct Embedder {
+    forward: BertForward,
+    tokenizer: Tokenizer,
+    spec: ModelSpec,
+    weights_sha256: String,
+    model_name: String,
+    precision: Precision,
+    batch_size: usize,
+    cache: Option<EmbeddingCache>,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder")
+            .field("model", &self.model_name)
+            .field("device", &self.device_label())
+            .field("precision", &self.precision)
+            .field("pooling", &self.spec.pooling)
+            .field("normalize", &self.spec.normalize)
+            .field("max_seq_length", &self.spec.max_seq_length)
+            .finish()
+    }
+}
+
+/// Memory-map the safetensors file into a var builder.
+#[allow(unsafe_code)]
+fn mmap_weights(path: &Path, precision: Precision, device: &Device) -> Result<VarBuilder<'static>> {
+    // SAFETY: the file is mapped read-only; candle's mmap requires that it is not modified
+    // while mapped. Model directories are written once (fetch and convert write a temp
+    // directory and rename it into place) and never rewritten in place by this program.
+    unsafe { VarBuilder::from_mmaped_safetensors(&[path], precision.dtype(), device) }.map_err(
+        |e| Error::Parse {
+            path: path.to_path_buf(),
+            message: format!("cannot read safetensors: {e}"),
+        },
+    )
+}
+
+/// The sha256 of a file, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut f, &mut hasher).map_err(io_err(path))?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+impl Embedder {
+    /// Load the model in `model_dir` as its files declare.
+    pub fn load(model_dir: &Path, opts: &EmbedderOptions) -> Result<Embedder> {
+        Self::load_with_overrides(model_dir, opts, &ModelOverrides::default())
+    }
+
+    /// Load the model in `model_dir`, overriding pooling, normalisation or length.
+    pub fn load_with_overrides(
+        model_dir: &Path,
+        opts: &EmbedderOptions,
+        overrides: &ModelOverrides,
+    ) -> Result<Embedder> {
+        if opts.batch_size == 0 {
+            return Err(Error::Option {
+                field: "batch_size",
+                message: "must be at least 1".to_string(),
+            });
+        }
+        if !model_dir.is_dir() {
+            return Err(Error::MissingFile {
+                path: model_dir.to_path_buf(),
+                hint: "not a directory; fetch a registered model with `claimbench models fetch \
+                       NAME` or give a directory with config.json, tokenizer.json and \
+                       model.safetensors"
+                    .to_string(),
+            });
+        }
+        let spec = read_model_dir(model_dir, overrides)?;
+        let device = resolve_device(opts.device)?;
+        check_precision(&device, opts.precision)?;
+
+        let mut tokenizer =
+            Tokenizer::from_file(&spec.tokenizer_path).map_err(|e| Error::Tokenizer {
+                path: spec.tokenizer_path.clone(),
+                message: e.to_string(),
+            })?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                direction: TruncationDirection::Right,
+                max_length: spec.max_seq_length,
+                strategy: TruncationStrategy::LongestFirst,
+                stride: 0,
+            }))
+            .map_err(|e| Error::Tokenizer {
+                path: spec.tokenizer_path.clone(),
+                message: e.to_string(),
+            })?;
+        tokenizer.with_padding(None);
+
+        let weights_sha256 = sha256_file(&spec.weights_path)?;
+        let vb = mmap_weights(&spec.weights_path, opts.precision, &device)?;
+        let forward =
+            BertForward::load(vb, &spec.bert, opts.precision).map_err(|e| Error::Unsupported {
+                path: spec.weights_path.clone(),
+                message: format!("cannot load BERT weights: {e}"),
+            })?;
+        let model_name = model_dir
+            .canonicalize()
+            .ok()
+            .as_deref()
+            .unwrap_or(model_dir)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".to_string());
+        let mut embedder = Embedder {
+            forward,
+            tokenizer,
+            spec,
+            weights_sha256,
+            model_name,
+            precision: opts.precision,
+            batch_size: opts.batch_size,
+            cache: None,
+        };
+        if let Some(dir) = &opts.cache_dir {
+            embedder.cache = Some(EmbeddingCache::open(dir, &embedder.cache_key())?);
+        }
+        Ok(embedder)
+    }
+
+    /// The cache key: weights, pooling, normalisation, length and precision.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            &self.weights_sha256[..16.min(self.weights_sha256.len())],
+            self.spec.pooling,
+            if self.spec.normalize { "norm" } else { "raw" },
+            self.spec.max_seq_length,
+            self.precision
+        )
+    }
+
+    /// Vector dimension.
+    pub fn dim(&self) -> usize {
+        self.spec.bert.hidden_size
+    }
+
+    /// sha256 of `model.safetensors`, lowercase hex.
+    pub fn weights_sha256(&self) -> &str {
+        &self.weights_sha256
+    }
+
+    /// The model's name (its directory's name).
+    pub fn model_name(&self) -> &str {
+        &self.model_name
+    }
+
+    /// The device it runs on: `cpu`, `cuda:N` or `metal:N`.
+    pub fn device_label(&self) -> String {
+        device_label(self.forward.device())
+    }
+
+    /// The precision it runs in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// Maximum tokens per input, special tokens included; longer inputs are truncated.
+    pub fn max_seq_length(&self) -> usize {
+        self.spec.max_seq_length
+    }
+
+    /// The pooling in use.
+    pub fn pooling(&self) -> Pooling {
+        self.spec.pooling
+    }
+
+    /// Whether outputs are L2-normalised.
+    pub fn normalize(&self) -> bool {
+        self.spec.normalize
+    }
+
+    /// The batch size in use.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The cache directory of this model, if caching.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache.as_ref().map(|c| c.dir())
+    }
+
+    /// Number of tokens of `text` after truncation, special tokens included, and whether it
+    /// was truncated.
+    pub fn token_count(&self, text: &str) -> Result<(usize, bool)> {
+        let enc = self.encode(&[text])?;
+        Ok(enc
+            .first()
+            .map(|e| (e.get_ids().len(), !e.get_overflowing().is_empty()))
+            .unwrap_or((0, false)))
+    }
+
+    fn encode(&self, texts: &[&str]) -> Result<Vec<tokenizers::Encoding>> {
+        self.tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| Error::Tokenizer {
+                path: self.spec.tokenizer_path.clone(),
+                message: format!("encoding failed: {e}"),
+            })
+    }
+
+    /// Embed `texts`; vectors come back in input order.
+    pub fn embed(&self, texts: &[&str]) -> Result<Embeddings> {
+        self.embed_with_progress(texts, &mut |_, _| {})
+    }
+
+    /// Embed `texts`, calling `progress(done, total)` (in inputs) after each batch.
+    pub fn embed_with_progress(
+        &self,
+        texts: &[&str],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Embeddings> {
+        let total = texts.len();
+        // repeated texts are embedded once
+        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut unique: Vec<&str> = Vec::new();
+        let mut multiplicity: Vec<usize> = Vec::new();
+        let mut slot: Vec<usize> = Vec::with_capacity(total);
+        for &t in texts {
+            let u = *first.entry(t).or_insert_with(|| {
+                unique.push(t);
+                multiplicity.push(0);
+                unique.len() - 1
+            });
+            multiplicity[u] += 1;
+            slot.push(u);
+        }
+        // every input is tokenised, cached or not, so that the truncation count never
+        // depends on the cache
+        let encodings = self.encode(&unique)?;
+        let was_truncated: Vec<bool> = encodings
+            .iter()
+            .map(|e| !e.get_overflowing().is_empty())
+            .collect();
+        let truncated = slot.iter().filter(|&&u| was_truncated[u]).count();
+
+        let dim = self.dim();
+        let mut vectors: Vec<Option<Vec<f32>>> = vec![None; unique.len()];
+        let mut done = 0usize;
+        if let Some(cache) = &self.cache {
+            for (u, text) in unique.iter().enumerate() {
+                if let Some(v) = cache.get(text, dim) {
+                    vectors[u] = Some(v);
+                    done += multiplicity[u];
+                }
+            }
+        }
+        let mut todo: Vec<usize> = (0..unique.len())
+            .filter(|&u| vectors[u].is_none())
+            .collect();
+        // sort by length to cut padding; stable, ties by input position
+        todo.sort_by_key(|&u| (encodings[u].get_ids().len(), u));
+        progress(done, total);
+
+        for chunk in todo.chunks(self.batch_size) {
+            let rows = self.run_batch(chunk.iter().map(|&u| &encodings[u]))?;
+            for (&u, row) in chunk.iter().zip(rows) {
+                if let Some(cache) = &self.cache {
+                    cache.put(unique[u], &row)?;
+                }
+                vectors[u] = Some(row);
+                done += multiplicity[u];
+            }
+            progress(done, total);
+        }
+        let vectors = slot
+            .iter()
+            .map(|&u| {
+                vectors[u].clone().ok_or_else(|| Error::Option {
+                    field: "texts",
+                    message: format!("internal: no vector computed for input {u}"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Embeddings { vectors, truncated })
+    }
+
+    /// Pad a batch of encodings, run the model and pool: one f32 vector per encoding.
+    fn run_batch<'a>(
+        &self,
+        encodings: impl ExactSizeIterator<Item = &'a tokenizers::Encoding> + Clone,
+    ) -> Result<Vec<Vec<f32>>> {
+        let batch = encodings.len();
+        let seq = encodings
+            .clone()
+            .map(|e| e.get_ids().len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let pad = self.spec.bert.pad_token_id as u32;
+        let mut ids = vec![pad; batch * seq];
+        let mut mask = vec![0u32; batch * seq];
+        for (r, e) in encodings.enumerate() {
+            for (c, (&id, &m)) in e.get_ids().iter().zip(e.get_attention_mask()).enumerate() {
+                ids[r * seq + c] = id;
+                mask[r * seq + c] = m;
+            }
+        }
+        let b = Batch {
+            ids,
+            mask,
+            batch,
+            seq,
+        };
+        let context = || {
+            format!(
+                "forward pass of a batch of {batch}x{seq} tokens on {} in {}",
+                self.device_label(),
+                self.precision
+            )
+        };
+        let (hidden, mask) = self.forward.forward(&b).ctx(&context())?;
+        let pooled: Tensor =
+            pool(&hidden, &mask, self.spec.pooling, self.spec.normalize).ctx(&context())?;
+        pooled.to_vec2::<f32>().ctx(&context())
+    }
+}

