@@ -1,0 +1,684 @@
+//! The `file` extractor: claims read from a predictions file (JSONL, one claim a line).
+//!
+//! Format, one JSON object a line:
+//! `{"doc": "000", "text": "...", "score": 0.9, "evidence": [{"start": 10, "end": 52}]}`
+//!
+//! - `doc` (string, required): a document id of the gold set.
+//! - `text` (string, required): the claim; must not be empty or only whitespace.
+//! - `score` (number or null, optional): a finite confidence.
+//! - `evidence` (array or null, optional): spans `{"start", "end"}` in code points, end exclusive,
+//!   `start < end <= ` the article's length in code points.
+//! - Any other field is an error (so a typo such as `"scroe"` cannot silently drop a score), and so is
+//!   a field given twice.
+//!
+//! Reading rules: the file is read line by line (any size). A UTF-8 BOM at the start is stripped,
+//! CRLF line ends are fine, blank lines are skipped and counted. Invalid UTF-8 is an error naming the
+//! byte offset. In [`Leniency::Strict`] mode every bad line is reported (file, line number, field) in one
+//! [`Error::BadPredictions`]; in [`Leniency::Lenient`] mode bad lines are skipped and listed in
+//! [`ReadSummary::skipped`]. Nothing is dropped silently.
+
+use crate::{ClaimExtractor, Document, Error, LineProblem, PredictedClaim, Result, Span};
+use serde::de::{MapAccess, Visitor};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// What to do with bad lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Leniency {
+    /// Any bad line fails the read; the error lists every bad line.
+    #[default]
+    Strict,
+    /// Bad lines are skipped and reported in [`ReadSummary::skipped`].
+    Lenient,
+}
+
+/// What a read saw, besides the claims.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    /// Lines in the file (including blank and bad ones).
+    pub lines: usize,
+    /// Claims read.
+    pub claims: usize,
+    /// Blank lines skipped (not errors).
+    pub blank_lines: usize,
+    /// Bad lines skipped in lenient mode, in file order (empty in strict mode).
+    pub skipped: Vec<LineProblem>,
+}
+
+/// The claims of a predictions file and what the read saw.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadReport {
+    /// Claims, in file order.
+    pub claims: Vec<PredictedClaim>,
+    /// Counts and skipped lines.
+    pub summary: ReadSummary,
+}
+
+/// Lengths (in code points) of the known documents, for validating `doc` and spans.
+#[derive(Debug, Clone, Default)]
+pub struct DocIndex {
+    lengths: BTreeMap<String, usize>,
+}
+
+impl DocIndex {
+    /// Index the given documents.
+    pub fn new(docs: &[Document]) -> Self {
+        DocIndex {
+            lengths: docs
+                .iter()
+                .map(|d| (d.id.clone(), d.text.chars().count()))
+                .collect(),
+        }
+    }
+
+    /// The article length in code points, if the document is known.
+    pub fn len_of(&self, doc: &str) -> Option<usize> {
+        self.lengths.get(doc).copied()
+    }
+
+    fn known_list(&self) -> String {
+        let mut names: Vec<&str> = self.lengths.keys().map(String::as_str).take(10).collect();
+        if self.lengths.len() > 10 {
+            names.push("...");
+        }
+        names.join(", ")
+    }
+}
+
+/// A JSON object with every key kept in order (duplicates too).
+struct Entries(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Entries, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    out.push((k, v));
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn problem(line: usize, field: Option<&str>, message: impl Into<String>) -> LineProblem {
+    LineProblem {
+        line,
+        field: field.map(str::to_string),
+        message: message.into(),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// How the `doc` field is treated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DocField<'a> {
+    /// Required, must be a known document.
+    Required,
+    /// Optional; when present it must equal this id (command output).
+    Expect(&'a str),
+}
+
+/// Parse one (non-blank, BOM- and line-end-stripped) line into a claim.
+pub(crate) fn parse_line(
+    line: &str,
+    line_no: usize,
+    docs: &DocIndex,
+    doc_field: DocField<'_>,
+) -> std::result::Result<PredictedClaim, LineProblem> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let entries = match serde::Deserialize::deserialize(&mut de).and_then(|e: Entries| {
+        de.end()?;
+        Ok(e)
+    }) {
+        Ok(e) => e.0,
+        Err(e) => {
+            let msg = if e.is_data() {
+                "not a JSON object".to_string()
+            } else {
+                format!("invalid JSON: {e}")
+            };
+            return Err(problem(line_no, None, msg));
+        }
+    };
+    let mut fields: BTreeMap<&str, &Value> = BTreeMap::new();
+    for (k, v) in &entries {
+        match k.as_str() {
+            "doc" | "text" | "score" | "evidence" => {
+                if fields.insert(k.as_str(), v).is_some() {
+                    return Err(problem(line_no, Some(k), "field given twice"));
+                }
+            }
+            other => {
+                return Err(problem(
+                    line_no,
+                    Some(other),
+                    "unknown field (expected doc, text, score, evidence)",
+                ))
+            }
+        }
+    }
+    let doc = match (fields.get("doc"), doc_field) {
+        (Some(Value::String(s)), DocField::Required) => {
+            if docs.len_of(s).is_none() {
+                return Err(problem(
+                    line_no,
+                    Some("doc"),
+                    format!("unknown document `{s}` (known: {})", docs.known_list()),
+                ));
+            }
+            s.clone()
+        }
+        (Some(Value::String(s)), DocField::Expect(want)) => {
+            if s != want {
+                return Err(problem(
+                    line_no,
+                    Some("doc"),
+                    format!("`{s}` does not match the article `{want}`"),
+                ));
+            }
+            s.clone()
+        }
+        (Some(Value::Null) | None, DocField::Expect(want)) => want.to_string(),
+        (Some(v), _) => {
+            return Err(problem(
+                line_no,
+                Some("doc"),
+                format!("expected a string, found {}", json_type(v)),
+            ))
+        }
+        (None, DocField::Required) => return Err(problem(line_no, Some("doc"), "missing")),
+    };
+    let text = match fields.get("text") {
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            return Err(problem(line_no, Some("text"), "empty text"))
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => {
+            return Err(problem(
+                line_no,
+                Some("text"),
+                format!("expected a string, found {}", json_type(v)),
+            ))
+        }
+        None => return Err(problem(line_no, Some("text"), "missing")),
+    };
+    let score = match fields.get("score") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(x) if x.is_finite() && (x as f32).is_finite() => Some(x as f32),
+            _ => {
+                return Err(problem(
+                    line_no,
+                    Some("score"),
+                    format!("{n} is not a finite 32-bit number"),
+                ))
+            }
+        },
+        Some(v) => {
+            return Err(problem(
+                line_no,
+                Some("score"),
+                format!("expected a number, found {}", json_type(v)),
+            ))
+        }
+    };
+    let doc_len = docs.len_of(&doc);
+    let evidence = match fields.get("evidence") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut spans = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                spans.push(parse_span(item, i, line_no, doc_len)?);
+            }
+            spans
+        }
+        Some(v) => {
+            return Err(problem(
+                line_no,
+                Some("evidence"),
+                format!("expected an array of spans, found {}", json_type(v)),
+            ))
+        }
+    };
+    Ok(PredictedClaim {
+        doc,
+        text,
+        score,
+        evidence,
+    })
+}
+
+fn parse_span(
+    item: &Value,
+    i: usize,
+    line_no: usize,
+    doc_len: Option<usize>,
+) -> std::result::Result<Span, LineProblem> {
+    let here = format!("evidence[{i}]");
+    let Value::Object(obj) = item else {
+        return Err(problem(
+            line_no,
+            Some(&here),
+            format!(
+                "expected an object {{\"start\", \"end\"}}, found {}",
+                json_type(item)
+            ),
+        ));
+    };
+    if let Some(k) = obj.keys().find(|k| *k != "start" && *k != "end") {
+        return Err(problem(
+            line_no,
+            Some(&format!("{here}.{k}")),
+            "unknown field (expected start, end)",
+        ));
+    }
+    let get = |name: &str| -> std::result::Result<usize, LineProblem> {
+        let field = format!("{here}.{name}");
+        match obj.get(name) {
+            None => Err(problem(line_no, Some(&field), "missing")),
+            Some(Value::Number(n)) => {
+                n.as_u64()
+                    .and_then(|x| usize::try_from(x).ok())
+                    .ok_or_else(|| {
+                        problem(
+                            line_no,
+                            Some(&field),
+                            format!("{n} is not a non-negative integer"),
+                        )
+                    })
+            }
+            Some(v) => Err(problem(
+                line_no,
+                Some(&field),
+                format!("expected an integer, found {}", json_type(v)),
+            )),
+        }
+    };
+    let start = get("start")?;
+    let end = get("end")?;
+    if start >= end {
+        return Err(problem(
+            line_no,
+            Some(&here),
+            format!("empty or reversed span {start}..{end} (start must be < end)"),
+        ));
+    }
+    if let Some(len) = doc_len {
+        if end > len {
+            return Err(problem(
+                line_no,
+                Some(&format!("{here}.end")),
+                format!("{end} is past the end of the article ({len} code points)"),
+            ));
+        }
+    }
+    Ok(Span { start, end })
+}
+
+/// A line of bytes with the BOM (first line only) and the line end stripped, or its encoding problem.
+pub(crate) fn decode_line(
+    buf: &[u8],
+    line_no: usize,
+    byte_offset: u64,
+) -> std::result::Result<&str, LineProblem> {
+    let mut bytes = buf;
+    let mut offset = byte_offset;
+    if line_no == 1 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes = &bytes[3..];
+        offset += 3;
+    }
+    if bytes.ends_with(b"\n") {
+        bytes = &bytes[..bytes.len() - 1];
+    }
+    if bytes.ends_with(b"\r") {
+        bytes = &bytes[..bytes.len() - 1];
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        problem(
+            line_no,
+            None,
+            format!(
+                "invalid UTF-8 at byte offset {}",
+                offset + e.valid_up_to() as u64
+            ),
+        )
+    })
+}
+
+/// Stream a predictions file: each good claim goes to `sink` in file order.
+///
+/// `path` names the source in errors. Strict mode still reads the whole input, so that the error lists
+/// every bad line; the sink has then seen the good claims, and the caller must discard them.
+pub fn stream_predictions<R: BufRead>(
+    mut reader: R,
+    path: &Path,
+    docs: &DocIndex,
+    leniency: Leniency,
+    sink: &mut dyn FnMut(PredictedClaim) -> Result<()>,
+) -> Result<ReadSummary> {
+    let mut summary = ReadSummary::default();
+    let mut problems = Vec::new();
+    let mut buf = Vec::new();
+    let mut offset: u64 = 0;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(Error::io(path))?;
+        if n == 0 {
+            break;
+        }
+        summary.lines += 1;
+        let line_no = summary.lines;
+        let parsed = decode_line(&buf, line_no, offset).and_then(|line| {
+            if line.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_line(line, line_no, docs, DocField::Required).map(Some)
+            }
+        });
+        offset += n as u64;
+        match parsed {
+            Ok(None) => summary.blank_lines += 1,
+            Ok(Some(claim)) => {
+                summary.claims += 1;
+                sink(claim)?;
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    match leniency {
+        Leniency::Strict if !problems.is_empty() => Err(Error::BadPredictions {
+            path: path.to_path_buf(),
+            problems,
+        }),
+        Leniency::Strict => Ok(summary),
+        Leniency::Lenient => {
+            summary.skipped = problems;
+            Ok(summary)
+        }
+    }
+}
+
+/// Read a predictions file from any reader (`path` names it in errors).
+pub fn read_predictions_from<R: BufRead>(
+    reader: R,
+    path: &Path,
+    docs: &[Document],
+    leniency: Leniency,
+) -> Result<ReadReport> {
+    let index = DocIndex::new(docs);
+    let mut claims = Vec::new();
+    let summary = stream_predictions(reader, path, &index, leniency, &mut |c| {
+        claims.push(c);
+        Ok(())
+    })?;
+    Ok(ReadReport { claims, summary })
+}
+
+/// Read a predictions file, validating `doc` ids and spans against `docs`.
+pub fn read_predictions(path: &Path, docs: &[Document], leniency: Leniency) -> Result<ReadReport> {
+    let f = std::fs::File::open(path).map_err(Error::io(path))?;
+    read_predictions_from(std::io::BufReader::new(f), path, docs, leniency)
+}
+
+/// The `file` extractor: serves the claims of a predictions file, article by article.
+#[derive(Debug, Clone)]
+pub struct FileExtractor {
+    name: String,
+    path: PathBuf,
+    summary: ReadSummary,
+    by_doc: BTreeMap<String, Vec<PredictedClaim>>,
+}
+
+impl FileExtractor {
+    /// Read `path` (validated against `docs`); the extractor's name is `file:<file name>`.
+    pub fn open(path: &Path, docs: &[Document], leniency: Leniency) -> Result<Self> {
+        let report = read_predictions(path, docs, leniency)?;
+        let mut by_doc: BTreeMap<String, Vec<PredictedClaim>> = BTreeMap::new();
+        for c in report.claims {
+            by_doc.entry(c.doc.clone()).or_default().push(c);
+        }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(FileExtractor {
+            name: format!("file:{file_name}"),
+            path: path.to_path_buf(),
+            summary: report.summary,
+            by_doc,
+        })
+    }
+
+    /// The predictions file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the read saw (claims, blank lines, skipped lines).
+    pub fn summary(&self) -> &ReadSummary {
+        &self.summary
+    }
+}
+
+impl ClaimExtractor for FileExtractor {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn extract(&self, doc: &Document) -> Result<Vec<PredictedClaim>> {
+        Ok(self.by_doc.get(&doc.id).cloned().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Vec<Document> {
+        vec![
+            Document {
+                id: "000".into(),
+                file_name: "000.txt".into(),
+                text: "héllo world, this is the article.".into(),
+                sha256: String::new(),
+            },
+            Document {
+                id: "001".into(),
+                file_name: "001.txt".into(),
+                text: "short".into(),
+                sha256: String::new(),
+            },
+        ]
+    }
+
+    fn read(bytes: &[u8], leniency: Leniency) -> Result<ReadReport> {
+        read_predictions_from(bytes, Path::new("preds.jsonl"), &docs(), leniency)
+    }
+
+    #[test]
+    fn good_file_with_bom_crlf_and_blank_lines() {
+        let input = "\u{feff}{\"doc\": \"000\", \"text\": \"héllo\", \"score\": 0.9, \"evidence\": [{\"start\": 0, \"end\": 5}]}\r\n\r\n   \n{\"doc\":\"001\",\"text\":\"x\",\"score\":null,\"evidence\":null}";
+        let r = read(input.as_bytes(), Leniency::Strict).unwrap();
+        assert_eq!(r.claims.len(), 2);
+        assert_eq!(r.claims[0].doc, "000");
+        assert_eq!(r.claims[0].text, "héllo");
+        assert_eq!(r.claims[0].score, Some(0.9));
+        assert_eq!(r.claims[0].evidence, vec![Span { start: 0, end: 5 }]);
+        assert_eq!(r.claims[1].score, None);
+        assert!(r.claims[1].evidence.is_empty());
+        assert_eq!(
+            r.summary,
+            ReadSummary {
+                lines: 4,
+                claims: 2,
+                blank_lines: 2,
+                skipped: vec![]
+            }
+        );
+    }
+
+    const BAD: &str = r#"{"doc": "000", "text": "fine"}
+{"doc": "000", "text": "trunc
+{"doc": "999", "text": "unknown doc"}
+{"doc": "000", "text": "   "}
+{"doc": "001", "text": "span", "evidence": [{"start": 0, "end": 6}]}
+{"doc": "001", "text": "span", "evidence": [{"start": 3, "end": 3}]}
+{"doc": 1, "text": "t"}
+{"text": "no doc"}
+{"doc": "000", "text": "t", "scroe": 0.5}
+{"doc": "000", "text": "t", "score": "high"}
+[1, 2]
+{"doc": "000", "text": "a", "text": "b"}
+{"doc": "000", "text": "t", "evidence": [{"start": -1, "end": 2}]}
+{"doc": "001", "text": "last good one", "evidence": [{"start": 0, "end": 5}]}
+"#;
+
+    #[test]
+    fn strict_mode_names_every_bad_line_and_field() {
+        let err = read(BAD.as_bytes(), Leniency::Strict).unwrap_err();
+        let Error::BadPredictions { path, problems } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(path, Path::new("preds.jsonl"));
+        let got: Vec<(usize, Option<&str>)> = problems
+            .iter()
+            .map(|p| (p.line, p.field.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, None),
+                (3, Some("doc")),
+                (4, Some("text")),
+                (5, Some("evidence[0].end")),
+                (6, Some("evidence[0]")),
+                (7, Some("doc")),
+                (8, Some("doc")),
+                (9, Some("scroe")),
+                (10, Some("score")),
+                (11, None),
+                (12, Some("text")),
+                (13, Some("evidence[0].start")),
+            ]
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("preds.jsonl: 12 bad line(s)"), "{msg}");
+        assert!(
+            msg.contains("preds.jsonl:3: doc: unknown document `999` (known: 000, 001)"),
+            "{msg}"
+        );
+        assert!(msg.contains("preds.jsonl:4: text: empty text"), "{msg}");
+        assert!(
+            msg.contains(
+                "preds.jsonl:5: evidence[0].end: 6 is past the end of the article (5 code points)"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("preds.jsonl:2: invalid JSON"), "{msg}");
+        assert!(msg.contains("preds.jsonl:11: not a JSON object"), "{msg}");
+        assert!(
+            msg.contains("preds.jsonl:12: text: field given twice"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn lenient_mode_skips_and_counts() {
+        let r = read(BAD.as_bytes(), Leniency::Lenient).unwrap();
+        assert_eq!(r.claims.len(), 2);
+        assert_eq!(r.claims[0].text, "fine");
+        assert_eq!(r.claims[1].text, "last good one");
+        assert_eq!(r.summary.claims, 2);
+        assert_eq!(r.summary.lines, 14);
+        assert_eq!(r.summary.skipped.len(), 12);
+        assert_eq!(
+            r.summary.skipped.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_byte_offset() {
+        let mut input = b"{\"doc\": \"000\", \"text\": \"ok\"}\n".to_vec();
+        let first_len = input.len();
+        input.extend_from_slice(b"{\"doc\": \"000\", \"text\": \"bad \xff byte\"}\n");
+        let err = read(&input, Leniency::Strict).unwrap_err();
+        let Error::BadPredictions { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 2);
+        let offset = first_len + "{\"doc\": \"000\", \"text\": \"bad ".len();
+        assert_eq!(
+            problems[0].message,
+            format!("invalid UTF-8 at byte offset {offset}")
+        );
+        let lenient = read(&input, Leniency::Lenient).unwrap();
+        assert_eq!(lenient.claims.len(), 1);
+        assert_eq!(lenient.summary.skipped.len(), 1);
+    }
+
+    #[test]
+    fn empty_input_is_zero_claims() {
+        let r = read(b"", Leniency::Strict).unwrap();
+        assert_eq!(r.claims.len(), 0);
+        assert_eq!(r.summary.lines, 0);
+    }
+
+    #[test]
+    fn file_extractor_serves_claims_per_doc_and_missing_file_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.jsonl");
+        let claims = vec![
+            PredictedClaim {
+                doc: "001".into(),
+                text: "b".into(),
+                score: Some(0.5),
+                evidence: vec![Span { start: 0, end: 5 }],
+            },
+            PredictedClaim {
+                doc: "000".into(),
+                text: "a".into(),
+                score: None,
+                evidence: vec![],
+            },
+        ];
+        crate::write_predictions(&path, &claims).unwrap();
+        let fx = FileExtractor::open(&path, &docs(), Leniency::Strict).unwrap();
+        assert_eq!(fx.name(), "file:p.jsonl");
+        let d = docs();
+        assert_eq!(fx.extract(&d[0]).unwrap(), vec![claims[1].clone()]);
+        assert_eq!(fx.extract(&d[1]).unwrap(), vec![claims[0].clone()]);
+        assert_eq!(fx.extract_all(&d).unwrap().len(), 2);
+        let err =
+            FileExtractor::open(&dir.path().join("nope.jsonl"), &d, Leniency::Strict).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }));
+        assert!(err.to_string().contains("nope.jsonl"));
+    }
+}
