@@ -1,0 +1,617 @@
+//! Crafted scoring cases: conventions, error analysis, statistics and stable JSON.
+
+use std::collections::BTreeMap;
+
+use claimbench_score::guards::{GuardHit, GuardKind};
+use claimbench_score::*;
+
+fn gold(id: &str, text: &str, category: &str, check_worthy: bool) -> GoldItem {
+    GoldItem {
+        id: id.into(),
+        text: text.into(),
+        category: category.into(),
+        check_worthy,
+    }
+}
+
+fn pred(text: &str) -> PredItem {
+    PredItem {
+        text: text.into(),
+        score: None,
+    }
+}
+
+fn doc(id: &str, gold: Vec<GoldItem>, pred: Vec<PredItem>, sim: &[f32]) -> DocInput {
+    let sim = SimMatrix::new(pred.len(), gold.len(), sim.to_vec()).unwrap();
+    DocInput {
+        doc: id.into(),
+        gold,
+        pred,
+        sim,
+        grounding: None,
+    }
+}
+
+fn cfg(threshold: f32) -> ScoreConfig {
+    ScoreConfig::with_threshold(threshold)
+}
+
+/// serde_json writes NaN as null: every null must be an optional field that is absent, never a number.
+fn assert_no_null_numbers(v: &serde_json::Value) {
+    fn walk(v: &serde_json::Value, key: &str) {
+        match v {
+            serde_json::Value::Null => {
+                assert!(
+                    matches!(key, "groundedness" | "grounding" | "intervals" | "score"),
+                    "null at {key}"
+                )
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, key)),
+            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| walk(x, k)),
+            _ => {}
+        }
+    }
+    walk(v, "");
+}
+
+#[test]
+fn empty_prediction_scores_zero_without_nan() {
+    let d = doc(
+        "d",
+        vec![
+            gold("g1", "a", "event", true),
+            gold("g2", "b", "event", false),
+        ],
+        vec![],
+        &[],
+    );
+    let r = evaluate(&[d], &cfg(0.5)).unwrap();
+    assert_eq!(
+        r.micro.counts,
+        Counts {
+            tp: 0,
+            fp: 0,
+            fn_: 2
+        }
+    );
+    assert_eq!(
+        r.micro.rates,
+        Rates {
+            precision: 0.0,
+            recall: 0.0,
+            f1: 0.0
+        }
+    );
+    assert_eq!(
+        r.macro_,
+        Rates {
+            precision: 0.0,
+            recall: 0.0,
+            f1: 0.0
+        }
+    );
+    assert_eq!(r.soft.precision, 0.0);
+    assert_eq!(r.soft.recall, 0.0);
+    let ci = r.micro.intervals.unwrap();
+    assert_eq!((ci.f1.low, ci.f1.high), (0.0, 0.0));
+    assert_no_null_numbers(&serde_json::to_value(&r).unwrap());
+    // No documents at all.
+    let r = evaluate(&[], &cfg(0.5)).unwrap();
+    assert_no_null_numbers(&serde_json::to_value(&r).unwrap());
+    assert_eq!(r.micro.rates.f1, 0.0);
+    assert_eq!(r.documents_scored, 0);
+}
+
+#[test]
+fn counts_rates_and_subsets() {
+    let g = vec![
+        gold("g1", "one", "event", true),
+        gold("g2", "two", "quantity", true),
+        gold("g3", "three", "quantity", false),
+    ];
+    let p = vec![pred("one"), pred("zwei"), pred("x")];
+    #[rustfmt::skip]
+    let sim = [
+        0.9, 0.1, 0.0,
+        0.0, 0.8, 0.0,
+        0.0, 0.0, 0.2,
+    ];
+    let r = evaluate(&[doc("d", g, p, &sim)], &cfg(0.5)).unwrap();
+    assert_eq!(
+        r.micro.counts,
+        Counts {
+            tp: 2,
+            fp: 1,
+            fn_: 1
+        }
+    );
+    assert!((r.micro.rates.precision - 2.0 / 3.0).abs() < 1e-12);
+    assert!((r.micro.rates.recall - 2.0 / 3.0).abs() < 1e-12);
+    assert!((r.micro.rates.f1 - 2.0 / 3.0).abs() < 1e-12);
+    let d = &r.documents[0];
+    assert_eq!(d.misses, vec!["g3".to_string()]);
+    assert_eq!(d.false_alarms, vec![2]);
+    assert_eq!(
+        r.categories["event"],
+        SubsetScore {
+            gold: 1,
+            matched: 1,
+            recall: 1.0
+        }
+    );
+    assert_eq!(
+        r.categories["quantity"],
+        SubsetScore {
+            gold: 2,
+            matched: 1,
+            recall: 0.5
+        }
+    );
+    assert_eq!(
+        r.check_worthy,
+        SubsetScore {
+            gold: 2,
+            matched: 2,
+            recall: 1.0
+        }
+    );
+    // Soft: row maxima 0.9, 0.8, 0.2; column maxima 0.9, 0.8, 0.2.
+    assert!((r.soft.precision - (0.9 + 0.8 + 0.2) / 3.0).abs() < 1e-6);
+    assert!((r.soft.recall - (0.9 + 0.8 + 0.2) / 3.0).abs() < 1e-6);
+}
+
+#[test]
+fn micro_pools_and_macro_averages() {
+    let a = doc(
+        "a",
+        vec![gold("g1", "x", "event", true)],
+        vec![pred("x")],
+        &[1.0],
+    );
+    let b = doc(
+        "b",
+        vec![
+            gold("g1", "x", "event", true),
+            gold("g2", "y", "event", true),
+            gold("g3", "z", "event", true),
+        ],
+        vec![pred("q")],
+        &[0.0, 0.0, 0.0],
+    );
+    let r = evaluate(&[b, a], &cfg(0.5)).unwrap();
+    assert_eq!(
+        r.documents
+            .iter()
+            .map(|d| d.doc.as_str())
+            .collect::<Vec<_>>(),
+        vec!["a", "b"]
+    );
+    assert_eq!(
+        r.micro.counts,
+        Counts {
+            tp: 1,
+            fp: 1,
+            fn_: 3
+        }
+    );
+    assert!((r.micro.rates.recall - 0.25).abs() < 1e-12);
+    assert!((r.macro_.recall - 0.5).abs() < 1e-12); // (1 + 0) / 2
+    assert!((r.macro_.precision - 0.5).abs() < 1e-12);
+}
+
+#[test]
+fn splits_and_merges_are_reported() {
+    // g1 is covered by p0 and p1 (split); p2 covers g2 and g3 (merge).
+    let g = vec![
+        gold("g1", "a", "event", true),
+        gold("g2", "b", "event", true),
+        gold("g3", "c", "event", true),
+    ];
+    let p = vec![pred("a part one"), pred("a part two"), pred("b and c")];
+    #[rustfmt::skip]
+    let sim = [
+        0.9, 0.0, 0.0,
+        0.8, 0.0, 0.0,
+        0.0, 0.85, 0.75,
+    ];
+    let r = evaluate(&[doc("d", g, p, &sim)], &cfg(0.7)).unwrap();
+    let d = &r.documents[0];
+    assert_eq!(
+        d.counts,
+        Counts {
+            tp: 2,
+            fp: 1,
+            fn_: 1
+        }
+    );
+    assert_eq!(
+        d.splits,
+        vec![Split {
+            gold: "g1".into(),
+            matched_pred: 0,
+            extra_preds: vec![1]
+        }]
+    );
+    assert_eq!(
+        d.merges,
+        vec![Merge {
+            pred: 2,
+            matched_gold: "g2".into(),
+            extra_gold: vec!["g3".into()]
+        }]
+    );
+    assert_eq!(r.errors.splits, 1);
+    assert_eq!(r.errors.split_preds, 1);
+    assert_eq!(r.errors.merges, 1);
+    assert_eq!(r.errors.merged_gold, 1);
+    assert_eq!(r.errors.misses, 1);
+    assert_eq!(r.errors.false_alarms, 1);
+}
+
+#[test]
+fn duplicates_are_false_alarms_once_one_is_matched() {
+    // Two gold claims that both look like the duplicated prediction: only one copy may match.
+    let g = vec![
+        gold("g1", "Rain fell.", "event", true),
+        gold("g2", "Rain fell on Monday", "event", true),
+    ];
+    let p = vec![pred("Rain fell."), pred("rain  FELL"), pred("Snow")];
+    #[rustfmt::skip]
+    let sim = [
+        1.0, 0.8,
+        1.0, 0.8,
+        0.0, 0.0,
+    ];
+    let r = evaluate(&[doc("d", g, p, &sim)], &cfg(0.7)).unwrap();
+    let d = &r.documents[0];
+    assert_eq!(
+        d.duplicates,
+        vec![Duplicate {
+            text: "rain fell".into(),
+            preds: vec![0, 1]
+        }]
+    );
+    assert_eq!(
+        d.counts,
+        Counts {
+            tp: 1,
+            fp: 2,
+            fn_: 1
+        }
+    );
+    assert_eq!(d.false_alarms, vec![1, 2]);
+    assert_eq!(r.errors.duplicates, 1);
+    // The duplicate is not also reported as a split of g1.
+    assert!(d.splits.is_empty());
+    // The kept copy reaches g2 too: a merge.
+    assert_eq!(d.merges.len(), 1);
+}
+
+#[test]
+fn suspect_flags_come_from_the_guard() {
+    let g = vec![
+        gold("g1", "87 people died", "quantity", true),
+        gold("g2", "the bridge opened", "event", true),
+    ];
+    let p = vec![pred("89 people died"), pred("the bridge opened")];
+    let sim = [0.95, 0.0, 0.0, 1.0];
+    let guard = |a: &str, b: &str| -> Vec<GuardHit> {
+        if a.contains("89") && b.contains("87") {
+            vec![GuardHit {
+                kind: GuardKind::Number,
+                detail: "89 vs 87".into(),
+            }]
+        } else {
+            Vec::new()
+        }
+    };
+    let mut s = Scorer::new(cfg(0.7)).unwrap();
+    s.add_with(&doc("d", g, p, &sim), &guard).unwrap();
+    let r = s.finish();
+    let d = &r.documents[0];
+    assert_eq!(d.counts.tp, 2, "suspect pairs still count as matches");
+    assert_eq!(
+        d.matches[0].suspect,
+        vec![GuardHit {
+            kind: GuardKind::Number,
+            detail: "89 vs 87".into()
+        }]
+    );
+    assert!(d.matches[1].suspect.is_empty());
+    assert_eq!(r.errors.suspect, 1);
+}
+
+#[test]
+fn groundedness_mean_and_share_below() {
+    let mut d1 = doc(
+        "a",
+        vec![gold("g", "x", "event", true)],
+        vec![pred("x"), pred("y")],
+        &[1.0, 0.0],
+    );
+    d1.grounding = Some(vec![0.9, 0.3]);
+    let mut d2 = doc(
+        "b",
+        vec![gold("g", "x", "event", true)],
+        vec![pred("x")],
+        &[1.0],
+    );
+    d2.grounding = Some(vec![0.6]);
+    let mut c = cfg(0.5);
+    c.grounding_threshold = 0.5;
+    let r = evaluate(&[d1.clone(), d2], &c).unwrap();
+    let g = r.groundedness.unwrap();
+    assert_eq!((g.scored, g.below), (3, 1));
+    assert!((g.mean - 0.6).abs() < 1e-6);
+    assert!((g.share_below - 1.0 / 3.0).abs() < 1e-12);
+    d1.grounding = Some(vec![0.9]);
+    assert!(matches!(
+        evaluate(&[d1], &c),
+        Err(Error::GroundingLength { .. })
+    ));
+    let plain = evaluate(&[doc("a", vec![], vec![pred("x")], &[])], &c).unwrap();
+    assert!(plain.groundedness.is_none());
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let g = vec![gold("g1", "x", "event", true)];
+    let mut d = doc("d", g.clone(), vec![pred("x")], &[1.0]);
+    d.sim = SimMatrix {
+        rows: 1,
+        cols: 2,
+        data: vec![1.0],
+    };
+    assert!(matches!(
+        evaluate(&[d], &cfg(0.5)),
+        Err(Error::MatrixMismatch { .. })
+    ));
+    let d = doc("d", g.clone(), vec![pred("x")], &[f32::NAN]);
+    assert!(matches!(
+        evaluate(&[d], &cfg(0.5)),
+        Err(Error::NonFinite { row: 0, col: 0, .. })
+    ));
+    let d = doc("d", g.clone(), vec![pred("x")], &[1.0]);
+    assert!(matches!(
+        evaluate(&[d.clone(), d.clone()], &cfg(0.5)),
+        Err(Error::DuplicateDocument { .. })
+    ));
+    assert!(matches!(
+        evaluate(&[d], &cfg(f32::INFINITY)),
+        Err(Error::Config { .. })
+    ));
+    let d = doc("d", vec![g[0].clone(), g[0].clone()], vec![], &[]);
+    assert!(matches!(
+        evaluate(&[d], &cfg(0.5)),
+        Err(Error::DuplicateGoldId { .. })
+    ));
+    assert!(SimMatrix::new(2, 2, vec![0.0; 3]).is_err());
+}
+
+/// Documents with a given share of matched gold claims, for the statistics tests.
+fn corpus(n_docs: usize, hit_every: usize, seed_text: &str) -> Vec<DocInput> {
+    (0..n_docs)
+        .map(|k| {
+            let n = 4 + k % 3;
+            let g: Vec<GoldItem> = (0..n)
+                .map(|j| {
+                    gold(
+                        &format!("g{j}"),
+                        &format!("{seed_text} {k} {j}"),
+                        "event",
+                        j % 2 == 0,
+                    )
+                })
+                .collect();
+            let p: Vec<PredItem> = (0..n).map(|j| pred(&format!("p {k} {j}"))).collect();
+            let sim = SimMatrix::from_fn(n, n, |i, j| {
+                if i == j && (k * 7 + j) % hit_every != 0 {
+                    0.9
+                } else {
+                    0.1
+                }
+            });
+            DocInput {
+                doc: format!("doc{k:03}"),
+                gold: g,
+                pred: p,
+                sim,
+                grounding: None,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn bootstrap_is_deterministic_and_brackets_the_estimate() {
+    let docs = corpus(40, 3, "x");
+    for unit in [Resample::Documents, Resample::Claims] {
+        let mut c = cfg(0.5);
+        c.bootstrap = BootstrapConfig {
+            samples: 500,
+            seed: 7,
+            unit,
+        };
+        let a = evaluate(&docs, &c).unwrap();
+        let b = evaluate(&docs, &c).unwrap();
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        let ci = a.micro.intervals.unwrap();
+        for (iv, x) in [
+            (ci.precision, a.micro.rates.precision),
+            (ci.recall, a.micro.rates.recall),
+            (ci.f1, a.micro.rates.f1),
+        ] {
+            assert!(
+                iv.low <= x && x <= iv.high,
+                "{unit}: {x} not in [{}, {}]",
+                iv.low,
+                iv.high
+            );
+            assert!(
+                iv.high - iv.low > 0.01 && iv.high - iv.low < 0.5,
+                "{unit}: width {}",
+                iv.high - iv.low
+            );
+        }
+        c.bootstrap.seed = 8;
+        let other = evaluate(&docs, &c).unwrap();
+        assert_ne!(
+            other.micro.intervals, a.micro.intervals,
+            "a different seed gives different draws"
+        );
+    }
+}
+
+#[test]
+fn paired_tests_identical_and_different_systems() {
+    let docs = corpus(60, 3, "x");
+    let a = evaluate(&docs, &cfg(0.5)).unwrap();
+    let cc = CompareConfig {
+        samples: 1000,
+        permutations: 2000,
+        seed: 3,
+    };
+    let same = compare(&a, &a, &cc).unwrap();
+    assert_eq!(same.delta, 0.0);
+    assert_eq!(same.p_randomization, 1.0);
+    assert_eq!(same.p_bootstrap, 1.0);
+    assert_eq!((same.interval.low, same.interval.high), (0.0, 0.0));
+    // A much worse system on the same gold: no gold claim matched in most documents.
+    let worse: Vec<DocInput> = docs
+        .iter()
+        .enumerate()
+        .map(|(k, d)| {
+            let mut d = d.clone();
+            if k % 5 != 0 {
+                d.sim = SimMatrix::zeros(d.sim.rows, d.sim.cols);
+            }
+            d
+        })
+        .collect();
+    let b = evaluate(&worse, &cfg(0.5)).unwrap();
+    let diff = compare(&a, &b, &cc).unwrap();
+    assert!(diff.delta > 0.4, "delta {}", diff.delta);
+    assert!(diff.p_randomization < 0.01, "p {}", diff.p_randomization);
+    assert!(diff.p_bootstrap < 0.01, "p {}", diff.p_bootstrap);
+    assert!(diff.interval.low > 0.0 && diff.interval.high >= diff.delta);
+    assert_eq!(
+        diff,
+        compare(&a, &b, &cc).unwrap(),
+        "same seed, same figures"
+    );
+    let rev = compare(&b, &a, &cc).unwrap();
+    assert!((rev.delta + diff.delta).abs() < 1e-12);
+    // A slightly different system: a single flipped claim is not significant.
+    let mut near = docs.clone();
+    near[0].sim = SimMatrix::zeros(near[0].sim.rows, near[0].sim.cols);
+    let n = evaluate(&near, &cfg(0.5)).unwrap();
+    let small = compare(&a, &n, &cc).unwrap();
+    assert!(small.p_randomization > 0.05, "p {}", small.p_randomization);
+}
+
+#[test]
+fn comparison_needs_the_same_gold() {
+    let a = evaluate(&corpus(5, 3, "x"), &cfg(0.5)).unwrap();
+    let b = evaluate(&corpus(6, 3, "x"), &cfg(0.5)).unwrap();
+    assert!(matches!(
+        compare(&a, &b, &CompareConfig::default()),
+        Err(Error::NotComparable(_))
+    ));
+    let mut docs = corpus(5, 3, "x");
+    docs[2].gold[0].id = "other".into();
+    let c = evaluate(&docs, &cfg(0.5)).unwrap();
+    let e = compare(&a, &c, &CompareConfig::default()).unwrap_err();
+    assert!(e.to_string().contains("doc002"), "{e}");
+}
+
+#[test]
+fn sweep_matches_scoring_at_each_threshold() {
+    let docs = corpus(10, 4, "x");
+    let ts = threshold::grid(0.0, 1.0, 10);
+    let points = sweep(&docs, &ts, Assignment::Optimal).unwrap();
+    for p in &points {
+        let r = evaluate(&docs, &cfg(p.threshold)).unwrap();
+        assert_eq!(p.counts, r.micro.counts, "threshold {}", p.threshold);
+    }
+    // Recall never rises with the threshold here.
+    assert!(points
+        .windows(2)
+        .all(|w| w[1].rates.recall <= w[0].rates.recall));
+    assert_eq!(points.last().unwrap().counts.tp, 0);
+}
+
+fn manifest() -> Manifest {
+    Manifest {
+        tool_version: "0.1.0".into(),
+        gold_hash: "ab12cd34ef567890".into(),
+        seed_hashes: BTreeMap::from([("000".into(), "aa".into()), ("001".into(), "bb".into())]),
+        model: Some(ModelRef {
+            name: "all-minilm-l6-v2".into(),
+            weights_sha256: "53aa51172d142c89".into(),
+        }),
+        device: "cpu".into(),
+        dtype: "f32".into(),
+        matcher: MatcherRef {
+            name: "cosine".into(),
+            weights_sha256: None,
+        },
+        threshold: 0.72,
+        assignment: Assignment::Optimal,
+        bootstrap_samples: 1000,
+        bootstrap_unit: Resample::Documents,
+        seed: 42,
+    }
+}
+
+#[test]
+fn signature_and_stable_json() {
+    assert_eq!(
+        manifest().signature(),
+        "claimbench:0.1.0|gold:ab12cd34|matcher:cosine@0.72|assign:optimal|model:all-minilm-l6-v2#53aa5117|dev:cpu|f32|boot:1000docs|seed:42"
+    );
+    let docs = corpus(8, 3, "x");
+    let rec = RunRecord {
+        manifest: manifest(),
+        results: evaluate(&docs, &cfg(0.5)).unwrap(),
+    };
+    let json = rec.to_json();
+    let back = RunRecord::from_json(&json).unwrap();
+    assert_eq!(back.to_json(), json, "round trip is byte-identical");
+    // Documents given in another order give the same bytes.
+    let mut rev = docs.clone();
+    rev.reverse();
+    let rec2 = RunRecord {
+        manifest: manifest(),
+        results: evaluate(&rev, &cfg(0.5)).unwrap(),
+    };
+    assert_eq!(rec2.to_json(), json);
+    // Field order is the struct order.
+    let m = json.find("\"manifest\"").unwrap();
+    let r = json.find("\"results\"").unwrap();
+    assert!(m < r);
+    assert!(json.contains("\"fn\": "));
+    assert!(json.contains("\"macro\": "));
+}
+
+#[test]
+fn default_guards_flag_a_number_change() {
+    // Uses the real guards (crate::guards::check): "87 people" against "89 people" must be suspect.
+    let g = vec![gold(
+        "g1",
+        "The mayor said 87 people died in the fire.",
+        "quantity",
+        true,
+    )];
+    let p = vec![pred("The mayor said 89 people died in the fire.")];
+    let r = evaluate(&[doc("d", g, p, &[0.97])], &cfg(0.7)).unwrap();
+    let m = &r.documents[0].matches[0];
+    assert!(
+        m.suspect.iter().any(|h| h.kind == GuardKind::Number),
+        "{:?}",
+        m.suspect
+    );
+    assert_eq!(r.errors.suspect, 1);
+}
