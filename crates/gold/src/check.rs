@@ -6,9 +6,37 @@ use crate::error::{Problem, ProblemKind};
 use crate::text::CharIndex;
 use crate::{Claim, GoldSet};
 
+/// Which fields of a claim parsed (the others hold placeholders and are not checked).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Present {
+    pub id: bool,
+    pub doc: bool,
+    pub text: bool,
+    pub evidence: bool,
+    pub quote: bool,
+    pub cluster: bool,
+    /// Every field parsed: the claim is kept.
+    pub complete: bool,
+}
+
+impl Present {
+    /// Every field parsed.
+    pub const ALL: Present = Present {
+        id: true,
+        doc: true,
+        text: true,
+        evidence: true,
+        quote: true,
+        cluster: true,
+        complete: true,
+    };
+}
+
 /// A claim with where it was read.
 pub(crate) struct Located<'a> {
     pub claim: &'a Claim,
+    /// The fields that parsed.
+    pub present: Present,
     pub file: String,
     pub line: usize,
     /// The document the file belongs to (the gold file's name).
@@ -86,7 +114,8 @@ pub(crate) fn check_claims(
     let mut clusters: BTreeMap<&str, (BTreeSet<&str>, &Located<'_>)> = BTreeMap::new();
     for loc in claims {
         let c = loc.claim;
-        if c.doc != loc.file_doc {
+        let has = loc.present;
+        if has.doc && c.doc != loc.file_doc {
             problems.push(loc.problem(
                 ProblemKind::UnknownDoc,
                 "doc",
@@ -105,7 +134,7 @@ pub(crate) fn check_claims(
             ));
         }
 
-        if !id_matches(&c.id, loc.file_doc) {
+        if has.id && !id_matches(&c.id, loc.file_doc) {
             problems.push(loc.problem(
                 ProblemKind::IdMismatch,
                 "id",
@@ -116,19 +145,21 @@ pub(crate) fn check_claims(
                 ),
             ));
         }
-        if let Some(first) = ids.get(c.id.as_str()) {
-            problems.push(loc.problem(
-                ProblemKind::DuplicateId,
-                "id",
-                format!("duplicate id {:?} (first at {})", c.id, first.at()),
-            ));
-        } else {
-            ids.insert(&c.id, loc);
+        if has.id {
+            if let Some(first) = ids.get(c.id.as_str()) {
+                problems.push(loc.problem(
+                    ProblemKind::DuplicateId,
+                    "id",
+                    format!("duplicate id {:?} (first at {})", c.id, first.at()),
+                ));
+            } else {
+                ids.insert(&c.id, loc);
+            }
         }
 
-        if c.text.trim().is_empty() {
+        if has.text && c.text.trim().is_empty() {
             problems.push(loc.problem(ProblemKind::EmptyText, "text", "the claim text is empty"));
-        } else {
+        } else if has.text {
             problems.extend(control_problem(loc, "text", &c.text));
             let key = (loc.file_doc, normalise(&c.text));
             if let Some(first) = texts.get(&key) {
@@ -147,7 +178,7 @@ pub(crate) fn check_claims(
             }
         }
 
-        if let Some(cluster) = &c.cluster {
+        if let (true, Some(cluster)) = (has.cluster, &c.cluster) {
             if cluster.trim().is_empty() {
                 problems.push(loc.problem(
                     ProblemKind::EmptyText,
@@ -160,10 +191,13 @@ pub(crate) fn check_claims(
                     .entry(cluster)
                     .or_insert_with(|| (BTreeSet::new(), loc))
                     .0
-                    .insert(&c.doc);
+                    .insert(loc.file_doc);
             }
         }
 
+        if !has.evidence {
+            continue;
+        }
         if c.evidence.is_empty() {
             problems.push(loc.problem(
                 ProblemKind::EmptyEvidence,
@@ -191,7 +225,7 @@ pub(crate) fn check_claims(
                 ));
             }
         }
-        if let Some(first) = c.evidence.first() {
+        if let (true, Some(first)) = (has.quote, c.evidence.first()) {
             if first.start < first.end {
                 if let Some(actual) = index.slice(*first) {
                     if actual != c.quote {
@@ -249,6 +283,7 @@ pub(crate) fn validate_set(set: &GoldSet) -> Vec<Problem> {
             *n += 1;
             Located {
                 claim: c,
+                present: Present::ALL,
                 file: set.source.file_label("gold", &format!("{}.jsonl", c.doc)),
                 line: *n,
                 file_doc: &c.doc,

@@ -8,7 +8,7 @@ use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::check::{check_claims, Located};
+use crate::check::{check_claims, Located, Present};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::text::CharIndex;
 use crate::{sha256_hex, Category, Claim, Document, GoldSet, GoldSource, Span};
@@ -337,7 +337,7 @@ fn assemble(
     }
 
     // Gold files.
-    let mut parsed: Vec<(Claim, Origin, String)> = Vec::new();
+    let mut parsed: Vec<(Claim, Present, Origin, String)> = Vec::new();
     let mut gold_ids: BTreeSet<String> = BTreeSet::new();
     let mut gold_sorted: Vec<&Input> = gold.iter().collect();
     gold_sorted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -361,9 +361,10 @@ fn assemble(
                 line: line_no,
                 problems: &mut problems,
             };
-            if let Some(claim) = parse_line(text, &mut ctx) {
+            if let Some((claim, present)) = parse_line(text, &mut ctx) {
                 parsed.push((
                     claim,
+                    present,
                     Origin {
                         file: label.clone(),
                         line: line_no,
@@ -400,8 +401,9 @@ fn assemble(
     }
     let located: Vec<Located<'_>> = parsed
         .iter()
-        .map(|(claim, origin, file_doc)| Located {
+        .map(|(claim, present, origin, file_doc)| Located {
             claim,
+            present: *present,
             file: origin.file.clone(),
             line: origin.line,
             file_doc,
@@ -410,8 +412,11 @@ fn assemble(
     check_claims(&docs, &located, false, &mut problems);
 
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    let (claims, origins): (Vec<Claim>, Vec<Origin>) =
-        parsed.into_iter().map(|(c, o, _)| (c, o)).unzip();
+    let (claims, origins): (Vec<Claim>, Vec<Origin>) = parsed
+        .into_iter()
+        .filter(|(_, present, _, _)| present.complete)
+        .map(|(c, _, o, _)| (c, o))
+        .unzip();
     LoadReport {
         set: GoldSet {
             documents,
@@ -531,8 +536,9 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Parse one non-blank line into a claim, reporting every problem of the line.
-fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<Claim> {
+/// Parse one non-blank line into a claim (with the fields that parsed), reporting every problem of the line;
+/// `None` when the line is not a JSON object.
+fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<(Claim, Present)> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -623,16 +629,35 @@ fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<Claim> {
             None
         }
     };
-    Some(Claim {
-        id: id?,
-        doc: doc?,
-        text: text?,
-        evidence: evidence?,
-        quote: quote?,
-        check_worthy: check_worthy?,
-        category: category?,
-        cluster: cluster?,
-    })
+    let present = Present {
+        id: id.is_some(),
+        doc: doc.is_some(),
+        text: text.is_some(),
+        evidence: evidence.is_some(),
+        quote: quote.is_some(),
+        cluster: cluster.is_some(),
+        complete: id.is_some()
+            && doc.is_some()
+            && text.is_some()
+            && evidence.is_some()
+            && quote.is_some()
+            && check_worthy.is_some()
+            && category.is_some()
+            && cluster.is_some(),
+    };
+    // Fields that failed get placeholders so the other fields can still be checked; such a claim is
+    // checked but not kept.
+    let claim = Claim {
+        id: id.unwrap_or_default(),
+        doc: doc.unwrap_or_default(),
+        text: text.unwrap_or_default(),
+        evidence: evidence.unwrap_or_default(),
+        quote: quote.unwrap_or_default(),
+        check_worthy: check_worthy.unwrap_or_default(),
+        category: category.unwrap_or(Category::Event),
+        cluster: cluster.flatten(),
+    };
+    Some((claim, present))
 }
 
 fn string_field(obj: &Map<String, Value>, name: &str, ctx: &mut LineCtx<'_>) -> Option<String> {

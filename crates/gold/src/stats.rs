@@ -254,9 +254,9 @@ fn tokens(text: &str) -> Vec<(bool, String)> {
 pub fn numbers_in(text: &str) -> BTreeSet<String> {
     let toks = tokens(text);
     let mut out = BTreeSet::new();
-    // (total, current, last token was a tens word)
-    let mut acc: Option<(f64, f64, bool)> = None;
-    let flush = |acc: &mut Option<(f64, f64, bool)>, out: &mut BTreeSet<String>| {
+    // (total, current, limit): a number word below `limit` adds to `current` ("twenty" then "five").
+    let mut acc: Option<(f64, f64, f64)> = None;
+    let flush = |acc: &mut Option<(f64, f64, f64)>, out: &mut BTreeSet<String>| {
         if let Some((total, current, _)) = acc.take() {
             out.insert(format_number(total + current));
         }
@@ -265,7 +265,7 @@ pub fn numbers_in(text: &str) -> BTreeSet<String> {
         if *numeric {
             flush(&mut acc, &mut out);
             if let Ok(v) = tok.parse::<f64>() {
-                acc = Some((0.0, v, false));
+                acc = Some((0.0, v, 0.0));
             }
             continue;
         }
@@ -283,20 +283,23 @@ pub fn numbers_in(text: &str) -> BTreeSet<String> {
                     continue;
                 }
             }
+            let limit = if v >= 20.0 { 10.0 } else { 0.0 };
             match acc {
-                Some((total, current, true)) if v < 10.0 => acc = Some((total, current + v, false)),
+                Some((total, current, lim)) if v > 0.0 && v < lim => {
+                    acc = Some((total, current + v, limit))
+                }
                 _ => {
                     flush(&mut acc, &mut out);
-                    acc = Some((0.0, v, v >= 20.0));
+                    acc = Some((0.0, v, limit));
                 }
             }
             continue;
         }
         if let Some(m) = multiplier(tok) {
             acc = match acc {
-                Some((total, current, _)) if m >= 1e3 => Some((total + current * m, 0.0, false)),
-                Some((total, current, _)) => Some((total, current * m, false)),
-                None if tok == "dozen" || tok == "hundred" => Some((0.0, m, false)),
+                Some((total, current, _)) if m >= 1e3 => Some((total + current * m, 0.0, m)),
+                Some((total, current, _)) => Some((total, current * m, m)),
+                None if tok == "dozen" || tok == "hundred" => Some((0.0, m, m)),
                 None => None,
             };
             continue;
@@ -332,5 +335,8 @@ mod tests {
         );
         assert_eq!(nums("one hour"), ["1"]);
         assert_eq!(nums("On April 4, 2017"), ["2017", "4"]);
+        assert_eq!(nums("two thousand and twenty-five"), ["2025"]);
+        assert_eq!(nums("a dozen people and two dozen cars"), ["12", "24"]);
+        assert_eq!(nums("killing 87, including 30 children"), ["30", "87"]);
     }
 }
