@@ -14,6 +14,8 @@
 //!   similarity >= threshold to unmatched gold claims; those gold claims are misses explained by merging.
 //! - suspect: a matched pair on which a guard ([`crate::guards::check`]) found a disagreement (numbers, negation,
 //!   dates, roles). It still counts as a match; it is flagged for people to check.
+//! - ties: the assignment sees predictions in normalised-text order and gold claims in id order, so which of two
+//!   equally good pairs is kept does not depend on the order of the input lists.
 //! - groundedness: for each predicted claim the caller gives its best cosine to any sentence of its article; the
 //!   figures are the mean and the share below `grounding_threshold`.
 
@@ -364,11 +366,12 @@ fn check_input(input: &DocInput) -> Result<()> {
     Ok(())
 }
 
-/// Duplicate groups by normalised text and, per prediction, whether it takes part in matching.
-fn duplicates(pred: &[PredItem]) -> (Vec<Duplicate>, Vec<bool>) {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, p) in pred.iter().enumerate() {
-        groups.entry(normalize_exact(&p.text)).or_default().push(i);
+/// Duplicate groups by normalised text, per prediction whether it takes part in matching, and the normalised texts.
+fn duplicates(pred: &[PredItem]) -> (Vec<Duplicate>, Vec<bool>, Vec<String>) {
+    let norms: Vec<String> = pred.iter().map(|p| normalize_exact(&p.text)).collect();
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in norms.iter().enumerate() {
+        groups.entry(n.as_str()).or_default().push(i);
     }
     let mut usable = vec![true; pred.len()];
     let mut out: Vec<Duplicate> = groups
@@ -378,11 +381,14 @@ fn duplicates(pred: &[PredItem]) -> (Vec<Duplicate>, Vec<bool>) {
             for &i in &preds[1..] {
                 usable[i] = false;
             }
-            Duplicate { text, preds }
+            Duplicate {
+                text: text.to_string(),
+                preds,
+            }
         })
         .collect();
     out.sort_by_key(|d| d.preds[0]);
-    (out, usable)
+    (out, usable, norms)
 }
 
 /// The matching of one document, before reporting.
@@ -393,20 +399,42 @@ pub(crate) struct Matching {
 }
 
 /// Validates a document and assigns its pairs at `threshold`.
+///
+/// The assignment runs on the matrix in a canonical order (predictions by normalised text, then raw text, then
+/// index; gold claims by id), so ties are broken the same way whatever order the input lists come in.
 pub(crate) fn match_document(
     input: &DocInput,
     threshold: f32,
     method: Assignment,
 ) -> Result<Matching> {
     check_input(input)?;
-    let (dups, usable) = duplicates(&input.pred);
-    let pairs = assign(&input.sim, threshold, method, Some(&usable)).map_err(|e| match e {
-        Error::Assignment { message, .. } => Error::Assignment {
-            doc: input.doc.clone(),
-            message,
-        },
-        other => other,
-    })?;
+    let (dups, usable, norms) = duplicates(&input.pred);
+    let mut rows: Vec<usize> = (0..input.pred.len()).collect();
+    rows.sort_by(|&a, &b| {
+        norms[a]
+            .cmp(&norms[b])
+            .then_with(|| input.pred[a].text.cmp(&input.pred[b].text))
+            .then(a.cmp(&b))
+    });
+    let mut cols: Vec<usize> = (0..input.gold.len()).collect();
+    cols.sort_by(|&a, &b| input.gold[a].id.cmp(&input.gold[b].id));
+    let canonical = SimMatrix::from_fn(rows.len(), cols.len(), |a, b| {
+        input.sim.get(rows[a], cols[b])
+    });
+    let canonical_usable: Vec<bool> = rows.iter().map(|&i| usable[i]).collect();
+    let mut pairs =
+        assign(&canonical, threshold, method, Some(&canonical_usable)).map_err(|e| match e {
+            Error::Assignment { message, .. } => Error::Assignment {
+                doc: input.doc.clone(),
+                message,
+            },
+            other => other,
+        })?;
+    for p in &mut pairs {
+        p.row = rows[p.row];
+        p.col = cols[p.col];
+    }
+    pairs.sort_by_key(|p| p.row);
     Ok(Matching {
         pairs,
         usable,
