@@ -24,7 +24,8 @@
 //! 3. Write `gold/<id>.jsonl`, one claim a line:
 //!    `{"id": "<id>-001", "doc": "<id>", "text": "...", "evidence": [{"start": 812, "end": 870}],
 //!    "quote": "...", "check_worthy": true, "category": "event", "cluster": null}`.
-//! 4. Run the validator (`claimbench gold check <dir>`, or [`GoldSet::read_dir`]): it lists every problem at once.
+//! 4. Run the validator, [`GoldSet::read_dir`] (from a checkout: `cargo run -p claimbench-gold --example
+//!    gold_check -- <dir>`): it lists every problem at once, each as `file:line: field: message`.
 //!
 //! # Claim format
 //!
@@ -45,6 +46,19 @@
 //! Files must be UTF-8 (an invalid byte is an error giving its byte offset); a leading byte-order mark is
 //! skipped (offsets in a seed count from after it); CRLF line ends are accepted; blank lines are skipped.
 //! No line is ever dropped silently: every non-blank line of a gold file becomes a claim or a problem.
+//!
+//! # Example
+//!
+//! ```
+//! use claimbench_gold::{char_slice, stats, GoldSet};
+//!
+//! let set = GoldSet::builtin()?;
+//! let claim = set.claims_for("002").next().expect("document 002 has claims");
+//! let article = &set.document("002").expect("document 002").text;
+//! assert_eq!(char_slice(article, claim.evidence[0]), Some(claim.quote.as_str()));
+//! assert_eq!(stats(&set).documents, 5);
+//! # Ok::<(), claimbench_gold::Error>(())
+//! ```
 
 mod check;
 mod error;

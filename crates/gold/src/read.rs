@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -115,6 +116,11 @@ struct Input {
 }
 
 pub(crate) fn read_builtin() -> LoadReport {
+    static BUILTIN: OnceLock<LoadReport> = OnceLock::new();
+    BUILTIN.get_or_init(read_builtin_uncached).clone()
+}
+
+fn read_builtin_uncached() -> LoadReport {
     let seeds = BUILTIN_SEEDS
         .iter()
         .map(|(n, t)| Input {

@@ -112,3 +112,14 @@ fn builtin_hash_is_stable_and_order_independent() {
     assert_eq!(s.per_document.len(), 5);
     assert_eq!(s.per_category.values().sum::<usize>(), a.claims.len());
 }
+
+#[test]
+fn the_repository_as_a_directory_equals_the_builtin_set() {
+    let builtin = GoldSet::read_builtin();
+    let dir = GoldSet::read_dir(&repo()).expect("read the repository layout");
+    assert_eq!(dir.set.documents, builtin.set.documents);
+    assert_eq!(dir.set.claims, builtin.set.claims);
+    assert_eq!(dir.set.hash(), builtin.set.hash());
+    assert_eq!(dir.problems.len(), builtin.problems.len());
+    assert_eq!(dir.set.source, GoldSource::Dir(repo()));
+}
