@@ -50,16 +50,19 @@ pub struct WorthyOptions {
     pub weight_decay: f64,
     /// Seed of the initial weights.
     pub seed: u64,
+    /// Weight the loss so both classes count equally (positives are the large majority in the gold).
+    pub balance_classes: bool,
 }
 
 impl Default for WorthyOptions {
     fn default() -> Self {
         WorthyOptions {
             threshold: 0.5,
-            epochs: 300,
+            epochs: 100,
             learning_rate: 0.05,
             weight_decay: 0.01,
             seed: 17,
+            balance_classes: true,
         }
     }
 }
@@ -184,6 +187,21 @@ pub fn train_head(x: &[Vec<f32>], y: &[bool], opts: &WorthyOptions) -> Result<He
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
     let xs = Tensor::from_vec(flat, (x.len(), dim), &dev).map_err(ctx("inputs"))?;
     let ys: Vec<f32> = y.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
+    let n_pos = y.iter().filter(|&&b| b).count();
+    let n_neg = y.len() - n_pos;
+    // Per-row loss weights: 1 each, or n / (2 * class count) with class balancing.
+    let weights: Vec<f32> = y
+        .iter()
+        .map(|&b| {
+            let class = if b { n_pos } else { n_neg };
+            if opts.balance_classes && n_pos > 0 && n_neg > 0 {
+                y.len() as f32 / (2.0 * class as f32)
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let row_w = Tensor::from_vec(weights, (x.len(), 1), &dev).map_err(ctx("weights"))?;
     let ys = Tensor::from_vec(ys, (x.len(), 1), &dev).map_err(ctx("labels"))?;
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let bound = 1.0 / (dim as f32).sqrt();
@@ -200,7 +218,7 @@ pub fn train_head(x: &[Vec<f32>], y: &[bool], opts: &WorthyOptions) -> Result<He
         candle_nn::AdamW::new(vec![w.clone(), b.clone()], params).map_err(ctx("optimiser"))?;
     let mut final_loss = f32::NAN;
     for _ in 0..opts.epochs.max(1) {
-        let loss = bce_with_logits(&linear.forward(&xs).map_err(ctx("forward"))?, &ys)
+        let loss = bce_with_logits(&linear.forward(&xs).map_err(ctx("forward"))?, &ys, &row_w)
             .map_err(ctx("loss"))?;
         opt.backward_step(&loss).map_err(ctx("backward"))?;
         final_loss = loss.to_scalar::<f32>().map_err(ctx("loss"))?;
@@ -224,11 +242,11 @@ pub fn train_head(x: &[Vec<f32>], y: &[bool], opts: &WorthyOptions) -> Result<He
     })
 }
 
-/// Mean binary cross-entropy of logits `z` against targets `y`, in the stable form
-/// `max(z, 0) - z*y + ln(1 + exp(-|z|))`.
-fn bce_with_logits(z: &Tensor, y: &Tensor) -> candle_core::Result<Tensor> {
+/// Weighted mean binary cross-entropy of logits `z` against targets `y` (row weights `w`, which average
+/// to 1), in the stable form `max(z, 0) - z*y + ln(1 + exp(-|z|))`.
+fn bce_with_logits(z: &Tensor, y: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
     let softplus = (z.relu()? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?;
-    (softplus - (z * y)?)?.mean_all()
+    ((softplus - (z * y)?)? * w)?.mean_all()
 }
 
 impl MinilmWorthy {
