@@ -89,7 +89,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "predictions".to_string());
-    let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.tmp.{}.{n}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
         f.write_all(bytes).map_err(Error::io(&tmp))?;

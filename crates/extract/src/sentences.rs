@@ -604,9 +604,20 @@ pub fn segment(text: &str) -> Segmentation {
             drop_line(&mut seg, rule);
             continue;
         }
+        // Ranges come in increasing order: count code points incrementally (linear in the line).
+        let (mut cursor_byte, mut cursor_char) = (0usize, line.char_start);
         for (a, b) in sentence_ranges(s) {
             let sent = &s[a..b];
-            let span = span_of(line, sent, a);
+            if a >= cursor_byte {
+                cursor_char += s[cursor_byte..a].chars().count();
+            } else {
+                cursor_char = line.char_start + s[..a].chars().count();
+            }
+            cursor_byte = a;
+            let span = Span {
+                start: cursor_char,
+                end: cursor_char + sent.chars().count(),
+            };
             if !sent.chars().any(char::is_alphanumeric) || is_fragment(sent) {
                 seg.dropped.push(Dropped {
                     line: i + 1,
