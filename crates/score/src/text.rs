@@ -5,7 +5,7 @@
 //! - [`squad_tokens`]: the SQuAD v1.1 evaluation script's `normalize_answer`, split into tokens.
 //! - [`rouge_tokens`]: rouge-score's default tokenizer without stemming.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Whitespace as Python's `str.split()` sees it: Unicode White_Space plus the ASCII separators U+001C..U+001F.
 pub fn is_python_space(c: char) -> bool {
@@ -66,7 +66,12 @@ fn is_end_punct(c: char) -> bool {
 /// space, then whitespace and punctuation (see `is_end_punct`: `.,;:!?'"()[]{}-*_` and backtick, Unicode quotes,
 /// dashes, ellipsis) are stripped from both ends. Inner punctuation is kept ("U.S." and "US" stay different).
 pub fn normalize_exact(text: &str) -> String {
-    let lowered: String = text.nfkc().collect::<String>().to_lowercase();
+    // ASCII and text that passes the quick check are already NFKC: skip the (costly) normalisation.
+    let lowered = if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.to_lowercase()
+    } else {
+        text.nfkc().collect::<String>().to_lowercase()
+    };
     let mut out = String::with_capacity(lowered.len());
     for word in lowered.split(is_python_space).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
