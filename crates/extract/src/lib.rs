@@ -241,6 +241,17 @@ mod tests {
     }
 
     #[test]
+    fn extractors_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<sentences::SentencesExtractor>();
+        check::<worthy::MinilmWorthy>();
+        check::<t5::T5Extractor>();
+        check::<file::FileExtractor>();
+        check::<command::CommandExtractor>();
+        check::<Error>();
+    }
+
+    #[test]
     fn edit_distance_values() {
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
