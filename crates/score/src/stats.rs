@@ -15,8 +15,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rand::distributions::{Distribution, Uniform};
 use rand::rngs::StdRng;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -137,7 +138,8 @@ fn draw_hits(rng: &mut StdRng, n: usize, k: usize) -> usize {
     if k == n {
         return n;
     }
-    (0..n).filter(|_| rng.gen_range(0..n) < k).count()
+    let pick = Uniform::new(0, n);
+    (0..n).filter(|_| pick.sample(rng) < k).count()
 }
 
 /// Percentile bootstrap 95% intervals of micro P, R and F1 from per-document counts; None when `samples` is 0.
@@ -158,8 +160,9 @@ pub fn bootstrap(per_doc: &[Counts], config: &BootstrapConfig) -> Option<Interva
             for _ in 0..b {
                 let mut c = Counts::default();
                 if n > 0 {
+                    let pick = Uniform::new(0, n);
                     for _ in 0..n {
-                        c.add(per_doc[rng.gen_range(0..n)]);
+                        c.add(per_doc[pick.sample(&mut rng)]);
                     }
                 }
                 ps.push(c.precision());
@@ -292,8 +295,9 @@ pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Com
     for _ in 0..config.samples {
         let (mut ca, mut cb) = (Counts::default(), Counts::default());
         if n > 0 {
+            let pick = Uniform::new(0, n);
             for _ in 0..n {
-                let (x, y) = pairs[rng.gen_range(0..n)];
+                let (x, y) = pairs[pick.sample(&mut rng)];
                 ca.add(x);
                 cb.add(y);
             }
