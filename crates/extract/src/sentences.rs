@@ -25,18 +25,23 @@
 //!    so the text after it is kept).
 //! 4. `headline`: the first non-blank line, when it has no terminal punctuation, is the
 //!    headline; it and every later line identical to it (the repeated title) are dropped.
-//! 5. `dateline`: a line of at most [`DATELINE_MAX_WORDS`] words with a posting date or time
-//!    (a month name next to a number, an ISO date, `hh:mm`), or one starting with "Posted",
-//!    "Published", "Updated", "Last updated" ([`DATELINE_PREFIXES`]).
-//! 6. `byline`: a line with "Author:" or a short line starting with "By " ([`BYLINE_MAX_WORDS`] words).
-//! 7. `caption`: a photo credit: a line containing a credit marker ([`CAPTION_MARKERS`]: "Photo:",
+//! 5. `dateline`: a line of at most [`DATELINE_MAX_WORDS`] words that starts with "Posted",
+//!    "Published", "Updated", "Last updated" ([`DATELINE_PREFIXES`]), or that has no terminal
+//!    punctuation and a posting date or time (a month name next to a number, an ISO date, `hh:mm`).
+//!    A short sentence with a date ("The vote is on March 3.") is kept.
+//! 6. `byline`: a line of at most [`DATELINE_MAX_WORDS`] words with "Author:", or a line of at most
+//!    [`BYLINE_MAX_WORDS`] words without terminal punctuation starting with "By" ("By Jane Smith";
+//!    "By Friday, it was over." is kept).
+//! 7. `caption`: a photo credit: a line of at most [`CAPTION_MAX_WORDS`] words containing a credit
+//!    marker ([`CAPTION_MARKERS`]: "Photo:",
 //!    "Getty Images", "AP Photo", ...). The caption's own text is kept when it is a full description
 //!    (more than [`HEADING_MAX_WORDS`] words): the gold guidelines label it as article text (seed 002's
 //!    "• U.S. Secretary of State Rex Tillerson and ... shake hands ..."). Leading list bullets
 //!    ([`BULLETS`]) are never part of a sentence.
 //! 8. `share`: share/subscribe widgets: a short line made only of widget words
-//!    ([`SHARE_WORDS`]: "Adjust Comment Print", "Share Tweet Email"), or one starting with
-//!    "Subscribe", "Sign up", "Follow us", "Click here", ... ([`SHARE_PREFIXES`]).
+//!    ([`SHARE_WORDS`]: "Adjust Comment Print", "Share Tweet Email"), or a line of at most
+//!    [`HEADING_MAX_WORDS`] words starting with the word(s) "Subscribe", "Sign up", "Follow us",
+//!    "Click here", ... ([`SHARE_PREFIXES`]; "Subscribers pay ..." is kept).
 //! 9. `heading`: a line of at most [`HEADING_MAX_WORDS`] words without terminal punctuation
 //!    (section headings, source names such as "Bloomberg", datelines such as "BEIRUT / AP",
 //!    headlines of embedded stories), or a single short question of at most
@@ -59,6 +64,8 @@ pub const HEADING_MAX_WORDS: usize = 12;
 pub const TRAILING_HEADLINE_MAX_WORDS: usize = 16;
 /// Datelines: date/time lines of at most this many words are dropped.
 pub const DATELINE_MAX_WORDS: usize = 14;
+/// Photo credits: credit lines of at most this many words are dropped.
+pub const CAPTION_MAX_WORDS: usize = 20;
 /// Bylines: "By ..." lines of at most this many words are dropped.
 pub const BYLINE_MAX_WORDS: usize = 6;
 /// Fragments: lines (and sentences) of at most this many words with no verb-like token are dropped.
@@ -336,6 +343,15 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
         && s[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
+/// `s` starts with `prefix` (ASCII case-insensitive) followed by the end or a non-alphanumeric char.
+fn starts_with_word_ci(s: &str, prefix: &str) -> bool {
+    starts_with_ci(s, prefix)
+        && !s[prefix.len()..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphanumeric)
+}
+
 fn is_teaser(s: &str) -> bool {
     TEASER_PREFIXES.iter().any(|p| starts_with_ci(s, p))
 }
@@ -419,23 +435,24 @@ fn is_dateline(s: &str) -> bool {
     if n > DATELINE_MAX_WORDS {
         return false;
     }
-    let lower = s.to_lowercase();
-    DATELINE_PREFIXES
-        .iter()
-        .any(|p| lower.starts_with(p) && lower[p.len()..].starts_with([' ', ':']))
-        || has_date_or_time(s)
+    DATELINE_PREFIXES.iter().any(|p| starts_with_word_ci(s, p))
+        || (!has_terminal_punct(s) && has_date_or_time(s))
 }
 
 fn is_byline(s: &str) -> bool {
-    let lower = s.to_lowercase();
-    if lower.contains("author:") {
+    let ws = words(s);
+    if ws.len() <= DATELINE_MAX_WORDS && s.to_lowercase().contains("author:") {
         return true;
     }
-    let ws = words(s);
-    ws.len() <= BYLINE_MAX_WORDS && ws.first().is_some_and(|w| *w == "By" || *w == "BY")
+    ws.len() <= BYLINE_MAX_WORDS
+        && !has_terminal_punct(s)
+        && ws.first().is_some_and(|w| *w == "By" || *w == "BY")
 }
 
 fn is_caption(s: &str) -> bool {
+    if words(s).len() > CAPTION_MAX_WORDS {
+        return false;
+    }
     let lower = s.to_lowercase();
     CAPTION_MARKERS.iter().any(|m| lower.contains(m))
 }
@@ -451,7 +468,7 @@ fn is_share(s: &str) -> bool {
     {
         return true;
     }
-    SHARE_PREFIXES.iter().any(|p| starts_with_ci(s, p))
+    ws.len() <= HEADING_MAX_WORDS && SHARE_PREFIXES.iter().any(|p| starts_with_word_ci(s, p))
 }
 
 fn has_quote(s: &str) -> bool {

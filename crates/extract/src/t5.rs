@@ -258,9 +258,11 @@ impl T5Extractor {
             }
         }
         let device = &self.opts.device;
-        let mut model = self.model.lock().map_err(|_| Error::Training {
-            extractor: self.name.clone(),
-            message: "the model lock is poisoned by an earlier panic".into(),
+        let mut model = self.model.lock().map_err(|_| {
+            model_err(
+                &self.dir,
+                "the model is unusable: an earlier generation panicked",
+            )
         })?;
         model.clear_kv_cache();
         let result = (|| -> candle_core::Result<(Vec<u32>, bool)> {

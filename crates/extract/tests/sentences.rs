@@ -277,3 +277,22 @@ fn degenerate_inputs() {
     let long = "word ".repeat(50_000) + "end.";
     assert_eq!(segment(&format!("\u{0}\u{7}x\n{long}")).sentences.len(), 1);
 }
+
+#[test]
+fn short_body_sentences_that_look_like_boilerplate_are_kept() {
+    let body = [
+        "The vote is on March 3.",
+        "By Friday, it was over.",
+        "Subscribers pay $10 a month.",
+        "Advertisements for the event ran on Monday.",
+        "Updates to the law passed in 2019.",
+        "Russia vetoed it.",
+        "Sharing data is required by law.",
+        "He said the photo showed the damage clearly, and officials confirmed it.",
+    ];
+    let article = format!("Headline of the story\n\n{}\n", body.join("\n"));
+    let seg = segment(&article);
+    let kept: Vec<&str> = seg.sentences.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(kept, body);
+    assert_eq!(seg.dropped.len(), 1);
+}
