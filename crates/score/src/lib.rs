@@ -31,8 +31,8 @@ pub use metrics::{
     DEFAULT_GROUNDING_THRESHOLD,
 };
 pub use stats::{
-    bootstrap, compare, compare_counts, BootstrapConfig, CompareConfig, Comparison, Interval,
-    Intervals, Resample,
+    bootstrap, compare, compare_counts, paired_claim_units, paired_counts, BootstrapConfig,
+    CompareConfig, Comparison, Interval, Intervals, Resample,
 };
 pub use text::normalize_exact;
 pub use threshold::{

@@ -4,10 +4,12 @@
 //!   interpolation between order statistics as numpy's default). Resampling **documents** draws documents with
 //!   replacement and pools their counts; resampling **claims** draws gold claims with replacement for recall and
 //!   predicted claims with replacement for precision (F1 from the two).
-//! - Paired bootstrap: documents drawn with replacement, the same draw for both systems; the interval is the
-//!   percentile interval of the F1 difference, the p-value is two-sided against the resampled differences shifted
-//!   to mean zero: (#{|d* - d| >= |d|} + 1) / (B + 1).
-//! - Approximate randomization: for each of N rounds, each document's counts are swapped between the systems with
+//! - Paired comparison units: documents (each document's counts), or claims (each gold claim's TP/FN in both
+//!   systems, plus each document's false alarms as one unit, since predictions cannot be paired one by one).
+//! - Paired bootstrap: units drawn with replacement (within each kind of unit), the same draw for both systems;
+//!   the interval is the percentile interval of the F1 difference, the p-value is two-sided against the
+//!   resampled differences shifted to mean zero: (#{|d* - d| >= |d|} + 1) / (B + 1).
+//! - Approximate randomization: for each of N rounds, each unit's counts are swapped between the systems with
 //!   probability 1/2; p = (#{|F1a' - F1b'| >= |F1a - F1b|} + 1) / (N + 1).
 //!
 //! All draws come from `StdRng::seed_from_u64(seed)`: the same inputs and seed give identical figures.
@@ -200,14 +202,19 @@ pub struct CompareConfig {
     pub permutations: usize,
     /// RNG seed.
     pub seed: u64,
+    /// The unit that is resampled and swapped: whole documents, or gold claims (see [`compare`]).
+    pub unit: Resample,
 }
 
 impl Default for CompareConfig {
+    /// 1000 resamples, 10,000 rounds, seed 42, gold claims as the unit (a handful of documents, like the
+    /// built-in five, cannot give p < 0.05 at the document level: 5 documents allow only 32 relabellings).
     fn default() -> CompareConfig {
         CompareConfig {
             samples: 1000,
             permutations: 10_000,
             seed: 42,
+            unit: Resample::Claims,
         }
     }
 }
@@ -217,6 +224,8 @@ impl Default for CompareConfig {
 pub struct Comparison {
     /// Documents compared.
     pub documents: usize,
+    /// Units resampled and swapped (documents, or gold claims plus one false-alarm unit per document).
+    pub units: usize,
     /// Micro F1 of A.
     pub f1_a: f64,
     /// Micro F1 of B.
@@ -233,8 +242,11 @@ pub struct Comparison {
     pub config: CompareConfig,
 }
 
-/// Per-document counts of two results, after checking they cover the same documents and gold claims.
-pub fn paired_counts(a: &EvalResult, b: &EvalResult) -> Result<Vec<(Counts, Counts)>> {
+/// Per-document pairs of two results, after checking they cover the same documents and gold claims.
+fn paired_docs<'a>(
+    a: &'a EvalResult,
+    b: &'a EvalResult,
+) -> Result<Vec<(&'a crate::metrics::DocResult, &'a crate::metrics::DocResult)>> {
     use std::collections::BTreeMap;
     let index: BTreeMap<&str, &crate::metrics::DocResult> =
         b.documents.iter().map(|d| (d.doc.as_str(), d)).collect();
@@ -266,22 +278,96 @@ pub fn paired_counts(a: &EvalResult, b: &EvalResult) -> Result<Vec<(Counts, Coun
                 only.first().copied().unwrap_or("duplicate ids")
             )));
         }
-        out.push((da.counts, db.counts));
+        out.push((da, *db));
     }
     Ok(out)
 }
 
-/// Paired bootstrap and approximate randomization of the micro-F1 difference A - B.
-pub fn compare(a: &EvalResult, b: &EvalResult, config: &CompareConfig) -> Result<Comparison> {
-    let pairs = paired_counts(a, b)?;
-    Ok(compare_counts(&pairs, config))
+/// Per-document counts of two results, after checking they cover the same documents and gold claims.
+pub fn paired_counts(a: &EvalResult, b: &EvalResult) -> Result<Vec<(Counts, Counts)>> {
+    Ok(paired_docs(a, b)?
+        .into_iter()
+        .map(|(x, y)| (x.counts, y.counts))
+        .collect())
 }
 
-/// [`compare`] on per-document (A, B) counts.
+/// Paired units of two results by gold claim: one stratum with one unit per gold claim (TP or FN in each system),
+/// one with one unit per document holding its false alarms.
+pub fn paired_claim_units(a: &EvalResult, b: &EvalResult) -> Result<[Vec<(Counts, Counts)>; 2]> {
+    let docs = paired_docs(a, b)?;
+    let hit = Counts {
+        tp: 1,
+        fp: 0,
+        fn_: 0,
+    };
+    let miss = Counts {
+        tp: 0,
+        fp: 0,
+        fn_: 1,
+    };
+    let mut gold = Vec::new();
+    let mut fps = Vec::with_capacity(docs.len());
+    for (da, db) in docs {
+        let matched_b: std::collections::BTreeSet<&str> =
+            db.matches.iter().map(|m| m.gold.as_str()).collect();
+        for m in &da.matches {
+            gold.push((
+                hit,
+                if matched_b.contains(m.gold.as_str()) {
+                    hit
+                } else {
+                    miss
+                },
+            ));
+        }
+        for g in &da.misses {
+            gold.push((
+                miss,
+                if matched_b.contains(g.as_str()) {
+                    hit
+                } else {
+                    miss
+                },
+            ));
+        }
+        let fp = |c: Counts| Counts {
+            tp: 0,
+            fp: c.fp,
+            fn_: 0,
+        };
+        fps.push((fp(da.counts), fp(db.counts)));
+    }
+    Ok([gold, fps])
+}
+
+/// Paired bootstrap and approximate randomization of the micro-F1 difference A - B.
+///
+/// With `unit: Documents` each document's (A, B) counts form one unit. With `unit: Claims` each gold claim is a
+/// unit (its TP/FN in A and in B) and each document's false alarms are another (predictions differ between the
+/// systems, so false alarms cannot be paired one by one); the bootstrap draws within each of those two strata.
+pub fn compare(a: &EvalResult, b: &EvalResult, config: &CompareConfig) -> Result<Comparison> {
+    let documents = a.documents.len();
+    let strata: Vec<Vec<(Counts, Counts)>> = match config.unit {
+        Resample::Documents => vec![paired_counts(a, b)?],
+        Resample::Claims => paired_claim_units(a, b)?.into(),
+    };
+    Ok(compare_strata(&strata, documents, config))
+}
+
+/// [`compare`] on per-document (A, B) counts (the document unit, whatever `config.unit` says).
 pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Comparison {
-    let n = pairs.len();
+    let mut c = compare_strata(&[pairs.to_vec()], pairs.len(), config);
+    c.config.unit = Resample::Documents;
+    c
+}
+
+fn compare_strata(
+    strata: &[Vec<(Counts, Counts)>],
+    documents: usize,
+    config: &CompareConfig,
+) -> Comparison {
     let (mut ta, mut tb) = (Counts::default(), Counts::default());
-    for (x, y) in pairs {
+    for (x, y) in strata.iter().flatten() {
         ta.add(*x);
         tb.add(*y);
     }
@@ -289,17 +375,23 @@ pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Com
     let delta = f1_a - f1_b;
     let tol = 1e-12;
 
+    // Paired bootstrap: draw with replacement within each stratum, the same draw for both systems.
     let mut rng = StdRng::seed_from_u64(config.seed);
+    let picks: Vec<Option<Uniform<usize>>> = strata
+        .iter()
+        .map(|s| (!s.is_empty()).then(|| Uniform::new(0, s.len())))
+        .collect();
     let mut deltas = Vec::with_capacity(config.samples);
     let mut extreme = 0usize;
     for _ in 0..config.samples {
         let (mut ca, mut cb) = (Counts::default(), Counts::default());
-        if n > 0 {
-            let pick = Uniform::new(0, n);
-            for _ in 0..n {
-                let (x, y) = pairs[pick.sample(&mut rng)];
-                ca.add(x);
-                cb.add(y);
+        for (stratum, pick) in strata.iter().zip(&picks) {
+            if let Some(pick) = pick {
+                for _ in 0..stratum.len() {
+                    let (x, y) = stratum[pick.sample(&mut rng)];
+                    ca.add(x);
+                    cb.add(y);
+                }
             }
         }
         let d = ca.f1() - cb.f1();
@@ -318,13 +410,20 @@ pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Com
         percentile_interval(deltas)
     };
 
-    // Approximate randomization: swap per-document counts with probability 1/2 (one random bit per document).
+    // Approximate randomization: swap each unit's counts with probability 1/2 (one random bit per unit). Units
+    // whose counts are equal in both systems are unchanged by a swap and are skipped.
+    let differing: Vec<(Counts, Counts)> = strata
+        .iter()
+        .flatten()
+        .filter(|(x, y)| x != y)
+        .copied()
+        .collect();
     let mut rng = StdRng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15);
     let mut at_least = 0usize;
     for _ in 0..config.permutations {
         let (mut ca, mut cb) = (ta, tb);
         let mut bits = 0u64;
-        for (k, (x, y)) in pairs.iter().enumerate() {
+        for (k, (x, y)) in differing.iter().enumerate() {
             if k % 64 == 0 {
                 bits = rng.next_u64();
             }
@@ -345,7 +444,8 @@ pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Com
     }
     let p_randomization = (at_least + 1) as f64 / (config.permutations + 1) as f64;
     Comparison {
-        documents: n,
+        documents,
+        units: strata.iter().map(Vec::len).sum(),
         f1_a,
         f1_b,
         delta,

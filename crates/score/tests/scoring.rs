@@ -469,16 +469,6 @@ fn bootstrap_is_deterministic_and_brackets_the_estimate() {
 fn paired_tests_identical_and_different_systems() {
     let docs = corpus(60, 3, "x");
     let a = evaluate(&docs, &cfg(0.5)).unwrap();
-    let cc = CompareConfig {
-        samples: 1000,
-        permutations: 2000,
-        seed: 3,
-    };
-    let same = compare(&a, &a, &cc).unwrap();
-    assert_eq!(same.delta, 0.0);
-    assert_eq!(same.p_randomization, 1.0);
-    assert_eq!(same.p_bootstrap, 1.0);
-    assert_eq!((same.interval.low, same.interval.high), (0.0, 0.0));
     // A much worse system on the same gold: no gold claim matched in most documents.
     let worse: Vec<DocInput> = docs
         .iter()
@@ -492,24 +482,103 @@ fn paired_tests_identical_and_different_systems() {
         })
         .collect();
     let b = evaluate(&worse, &cfg(0.5)).unwrap();
-    let diff = compare(&a, &b, &cc).unwrap();
-    assert!(diff.delta > 0.4, "delta {}", diff.delta);
-    assert!(diff.p_randomization < 0.01, "p {}", diff.p_randomization);
-    assert!(diff.p_bootstrap < 0.01, "p {}", diff.p_bootstrap);
-    assert!(diff.interval.low > 0.0 && diff.interval.high >= diff.delta);
-    assert_eq!(
-        diff,
-        compare(&a, &b, &cc).unwrap(),
-        "same seed, same figures"
-    );
-    let rev = compare(&b, &a, &cc).unwrap();
-    assert!((rev.delta + diff.delta).abs() < 1e-12);
-    // A slightly different system: a single flipped claim is not significant.
+    // A slightly different system: a single document loses its matches.
     let mut near = docs.clone();
     near[0].sim = SimMatrix::zeros(near[0].sim.rows, near[0].sim.cols);
     let n = evaluate(&near, &cfg(0.5)).unwrap();
-    let small = compare(&a, &n, &cc).unwrap();
-    assert!(small.p_randomization > 0.05, "p {}", small.p_randomization);
+    for unit in [Resample::Documents, Resample::Claims] {
+        let cc = CompareConfig {
+            samples: 1000,
+            permutations: 2000,
+            seed: 3,
+            unit,
+        };
+        let same = compare(&a, &a, &cc).unwrap();
+        assert_eq!(same.delta, 0.0);
+        assert_eq!(same.p_randomization, 1.0, "{unit}");
+        assert_eq!(same.p_bootstrap, 1.0, "{unit}");
+        assert_eq!((same.interval.low, same.interval.high), (0.0, 0.0));
+        let diff = compare(&a, &b, &cc).unwrap();
+        assert!(diff.delta > 0.4, "delta {}", diff.delta);
+        assert!(
+            diff.p_randomization < 0.01,
+            "{unit}: p {}",
+            diff.p_randomization
+        );
+        assert!(diff.p_bootstrap < 0.01, "{unit}: p {}", diff.p_bootstrap);
+        assert!(diff.interval.low > 0.0 && diff.interval.high >= diff.delta);
+        assert_eq!(
+            diff,
+            compare(&a, &b, &cc).unwrap(),
+            "same seed, same figures"
+        );
+        let rev = compare(&b, &a, &cc).unwrap();
+        assert!((rev.delta + diff.delta).abs() < 1e-12);
+        let small = compare(&a, &n, &cc).unwrap();
+        assert!(
+            small.p_randomization > 0.05,
+            "{unit}: p {}",
+            small.p_randomization
+        );
+        assert!(small.p_bootstrap > 0.05, "{unit}: p {}", small.p_bootstrap);
+    }
+    let docs_unit = compare(
+        &a,
+        &b,
+        &CompareConfig {
+            unit: Resample::Documents,
+            ..CompareConfig::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(docs_unit.units, 60);
+    let claims_unit = compare(&a, &b, &CompareConfig::default()).unwrap();
+    assert_eq!(claims_unit.units, a.micro.gold + 60);
+    assert_eq!(claims_unit.documents, 60);
+}
+
+#[test]
+fn with_five_documents_only_the_claim_unit_can_detect_a_drop() {
+    // Five documents (like the built-in gold): a system that loses most matches everywhere.
+    let docs = corpus(5, 1000, "x");
+    let a = evaluate(&docs, &cfg(0.5)).unwrap();
+    let worse: Vec<DocInput> = docs
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            d.sim = SimMatrix::from_fn(d.sim.rows, d.sim.cols, |i, j| {
+                if i == j && i == 0 {
+                    0.9
+                } else {
+                    0.0
+                }
+            });
+            d
+        })
+        .collect();
+    let b = evaluate(&worse, &cfg(0.5)).unwrap();
+    let by_doc = compare(
+        &a,
+        &b,
+        &CompareConfig {
+            unit: Resample::Documents,
+            ..CompareConfig::default()
+        },
+    )
+    .unwrap();
+    // 2^5 relabellings, two of which (all or none swapped) are as extreme: p is about 1/16.
+    assert!(
+        by_doc.p_randomization > 0.05,
+        "p {}",
+        by_doc.p_randomization
+    );
+    let by_claim = compare(&a, &b, &CompareConfig::default()).unwrap();
+    assert!(
+        by_claim.p_randomization < 0.001,
+        "p {}",
+        by_claim.p_randomization
+    );
+    assert!(by_claim.interval.low > 0.0);
 }
 
 #[test]
