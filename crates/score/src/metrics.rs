@@ -398,47 +398,87 @@ pub(crate) struct Matching {
     pub(crate) duplicates: Vec<Duplicate>,
 }
 
+/// A validated document with its matrix in canonical order, ready to be assigned at any threshold.
+pub(crate) struct Prepared {
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+    canonical: SimMatrix,
+    canonical_usable: Vec<bool>,
+    usable: Vec<bool>,
+    duplicates: Vec<Duplicate>,
+    doc: String,
+}
+
+impl Prepared {
+    /// Validates a document and puts its matrix in a canonical order (predictions by normalised text, then raw
+    /// text, then index; gold claims by id), so ties are broken the same way whatever the input order.
+    pub(crate) fn new(input: &DocInput) -> Result<Prepared> {
+        check_input(input)?;
+        let (duplicates, usable, norms) = duplicates(&input.pred);
+        let mut rows: Vec<usize> = (0..input.pred.len()).collect();
+        rows.sort_by(|&a, &b| {
+            norms[a]
+                .cmp(&norms[b])
+                .then_with(|| input.pred[a].text.cmp(&input.pred[b].text))
+                .then(a.cmp(&b))
+        });
+        let mut cols: Vec<usize> = (0..input.gold.len()).collect();
+        cols.sort_by(|&a, &b| input.gold[a].id.cmp(&input.gold[b].id));
+        let canonical = SimMatrix::from_fn(rows.len(), cols.len(), |a, b| {
+            input.sim.get(rows[a], cols[b])
+        });
+        let canonical_usable: Vec<bool> = rows.iter().map(|&i| usable[i]).collect();
+        Ok(Prepared {
+            rows,
+            cols,
+            canonical,
+            canonical_usable,
+            usable,
+            duplicates,
+            doc: input.doc.clone(),
+        })
+    }
+
+    /// The pairs at `threshold`, in input indices, sorted by prediction.
+    pub(crate) fn pairs(
+        &self,
+        threshold: f32,
+        method: Assignment,
+    ) -> Result<Vec<crate::assign::Pair>> {
+        let mut pairs = assign(
+            &self.canonical,
+            threshold,
+            method,
+            Some(&self.canonical_usable),
+        )
+        .map_err(|e| match e {
+            Error::Assignment { message, .. } => Error::Assignment {
+                doc: self.doc.clone(),
+                message,
+            },
+            other => other,
+        })?;
+        for p in &mut pairs {
+            p.row = self.rows[p.row];
+            p.col = self.cols[p.col];
+        }
+        pairs.sort_by_key(|p| p.row);
+        Ok(pairs)
+    }
+}
+
 /// Validates a document and assigns its pairs at `threshold`.
-///
-/// The assignment runs on the matrix in a canonical order (predictions by normalised text, then raw text, then
-/// index; gold claims by id), so ties are broken the same way whatever order the input lists come in.
 pub(crate) fn match_document(
     input: &DocInput,
     threshold: f32,
     method: Assignment,
 ) -> Result<Matching> {
-    check_input(input)?;
-    let (dups, usable, norms) = duplicates(&input.pred);
-    let mut rows: Vec<usize> = (0..input.pred.len()).collect();
-    rows.sort_by(|&a, &b| {
-        norms[a]
-            .cmp(&norms[b])
-            .then_with(|| input.pred[a].text.cmp(&input.pred[b].text))
-            .then(a.cmp(&b))
-    });
-    let mut cols: Vec<usize> = (0..input.gold.len()).collect();
-    cols.sort_by(|&a, &b| input.gold[a].id.cmp(&input.gold[b].id));
-    let canonical = SimMatrix::from_fn(rows.len(), cols.len(), |a, b| {
-        input.sim.get(rows[a], cols[b])
-    });
-    let canonical_usable: Vec<bool> = rows.iter().map(|&i| usable[i]).collect();
-    let mut pairs =
-        assign(&canonical, threshold, method, Some(&canonical_usable)).map_err(|e| match e {
-            Error::Assignment { message, .. } => Error::Assignment {
-                doc: input.doc.clone(),
-                message,
-            },
-            other => other,
-        })?;
-    for p in &mut pairs {
-        p.row = rows[p.row];
-        p.col = cols[p.col];
-    }
-    pairs.sort_by_key(|p| p.row);
+    let prepared = Prepared::new(input)?;
+    let pairs = prepared.pairs(threshold, method)?;
     Ok(Matching {
         pairs,
-        usable,
-        duplicates: dups,
+        usable: prepared.usable,
+        duplicates: prepared.duplicates,
     })
 }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assign::Assignment;
 use crate::error::{Error, Result};
-use crate::metrics::{match_document, Counts, DocInput, Rates};
+use crate::metrics::{Counts, DocInput, Prepared, Rates};
 
 /// Figures at one threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -31,9 +31,9 @@ pub fn sweep(
     }
     let mut totals = vec![Counts::default(); thresholds.len()];
     for d in docs {
+        let prepared = Prepared::new(d)?;
         for (k, &t) in thresholds.iter().enumerate() {
-            let m = match_document(d, t, assignment)?;
-            let tp = m.pairs.len();
+            let tp = prepared.pairs(t, assignment)?.len();
             totals[k].add(Counts {
                 tp,
                 fp: d.pred.len() - tp,
