@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::matrix::SimMatrix;
-use crate::text::{normalize_exact, rouge_tokens, squad_tokens};
+use crate::text::{normalize_exact, rouge_normalize, squad_normalize};
 
 /// Something that scores every predicted claim against every gold claim of one document.
 pub trait Matcher: Send + Sync {
@@ -45,16 +45,17 @@ pub const COSINE_DEFAULT_THRESHOLD: f32 = 0.72;
 /// Default threshold of the learned pair matcher (its scores are probabilities).
 pub const PAIR_DEFAULT_THRESHOLD: f32 = 0.5;
 
-/// Interns tokens of one document to dense integers.
+/// Interns the space-separated tokens of normalised texts to dense integers (borrowing the texts).
 #[derive(Default)]
-struct Vocab {
-    ids: HashMap<String, u32>,
+struct Vocab<'a> {
+    ids: HashMap<&'a str, u32>,
 }
 
-impl Vocab {
-    fn intern(&mut self, tokens: Vec<String>) -> Vec<u32> {
-        tokens
-            .into_iter()
+impl<'a> Vocab<'a> {
+    fn intern(&mut self, normalised: &'a str) -> Vec<u32> {
+        normalised
+            .split(' ')
+            .filter(|w| !w.is_empty())
             .map(|t| {
                 let next = self.ids.len() as u32;
                 *self.ids.entry(t).or_insert(next)
@@ -100,9 +101,10 @@ impl Matcher for ExactMatcher {
 
 /// SQuAD v1.1 token F1 of two texts (0 when either normalises to no tokens).
 pub fn token_f1(pred: &str, gold: &str) -> f64 {
+    let (pn, gn) = (squad_normalize(pred), squad_normalize(gold));
     let mut vocab = Vocab::default();
-    let p = vocab.intern(squad_tokens(pred));
-    let g = vocab.intern(squad_tokens(gold));
+    let p = vocab.intern(&pn);
+    let g = vocab.intern(&gn);
     let mut counts = vec![0u32; vocab.len()];
     for &t in &g {
         counts[t as usize] += 1;
@@ -152,9 +154,11 @@ impl Matcher for TokenF1Matcher {
     }
 
     fn matrix(&self, pred: &[&str], gold: &[&str]) -> Result<SimMatrix> {
+        let pn: Vec<String> = pred.iter().map(|t| squad_normalize(t)).collect();
+        let gn: Vec<String> = gold.iter().map(|t| squad_normalize(t)).collect();
         let mut vocab = Vocab::default();
-        let p: Vec<Vec<u32>> = pred.iter().map(|t| vocab.intern(squad_tokens(t))).collect();
-        let g: Vec<Vec<u32>> = gold.iter().map(|t| vocab.intern(squad_tokens(t))).collect();
+        let p: Vec<Vec<u32>> = pn.iter().map(|t| vocab.intern(t)).collect();
+        let g: Vec<Vec<u32>> = gn.iter().map(|t| vocab.intern(t)).collect();
         let mut counts = vec![0u32; vocab.len()];
         let mut used = Vec::new();
         let mut m = SimMatrix::zeros(p.len(), g.len());
@@ -211,9 +215,10 @@ impl RougeScore {
 
 /// ROUGE-L of `pred` against the reference `gold`, as rouge-score's `RougeScorer(["rougeL"]).score(gold, pred)`.
 pub fn rouge_l(pred: &str, gold: &str) -> RougeScore {
+    let (pn, gn) = (rouge_normalize(pred), rouge_normalize(gold));
     let mut vocab = Vocab::default();
-    let p = vocab.intern(rouge_tokens(pred));
-    let g = vocab.intern(rouge_tokens(gold));
+    let p = vocab.intern(&pn);
+    let g = vocab.intern(&gn);
     let mut lcs = BitLcs::new(vocab.len());
     lcs.load(&g);
     let n = lcs.lcs(&p);
@@ -314,9 +319,11 @@ impl Matcher for RougeLMatcher {
     }
 
     fn matrix(&self, pred: &[&str], gold: &[&str]) -> Result<SimMatrix> {
+        let pn: Vec<String> = pred.iter().map(|t| rouge_normalize(t)).collect();
+        let gn: Vec<String> = gold.iter().map(|t| rouge_normalize(t)).collect();
         let mut vocab = Vocab::default();
-        let p: Vec<Vec<u32>> = pred.iter().map(|t| vocab.intern(rouge_tokens(t))).collect();
-        let g: Vec<Vec<u32>> = gold.iter().map(|t| vocab.intern(rouge_tokens(t))).collect();
+        let p: Vec<Vec<u32>> = pn.iter().map(|t| vocab.intern(t)).collect();
+        let g: Vec<Vec<u32>> = gn.iter().map(|t| vocab.intern(t)).collect();
         let mut lcs = BitLcs::new(vocab.len());
         let mut m = SimMatrix::zeros(p.len(), g.len());
         for (j, gt) in g.iter().enumerate() {

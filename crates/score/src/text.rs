@@ -94,8 +94,8 @@ fn is_re_word(c: char) -> bool {
 }
 
 /// The SQuAD v1.1 `normalize_answer` (lowercase, delete ASCII punctuation, replace the whole words "a", "an",
-/// "the" by a space, collapse whitespace), returned as its whitespace-separated tokens.
-pub fn squad_tokens(text: &str) -> Vec<String> {
+/// "the" by a space, collapse whitespace): its tokens joined by single spaces.
+pub fn squad_normalize(text: &str) -> String {
     let lowered = text.to_lowercase();
     let no_punct: String = lowered.chars().filter(|c| !is_ascii_punct(*c)).collect();
     // `re.sub(r"\b(a|an|the)\b", " ", s)`: an article matches only as a whole maximal run of word characters.
@@ -118,19 +118,41 @@ pub fn squad_tokens(text: &str) -> Vec<String> {
         }
     }
     flush(&mut run, &mut no_articles);
-    no_articles
-        .split(is_python_space)
+    join_words(no_articles.split(is_python_space))
+}
+
+/// Non-empty words joined by single spaces.
+fn join_words<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for w in words.filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// The tokens of [`squad_normalize`].
+pub fn squad_tokens(text: &str) -> Vec<String> {
+    squad_normalize(text)
+        .split(' ')
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
 }
 
-/// rouge-score's tokenizer without stemming: lowercase, every run of characters outside `[a-z0-9]` is a separator,
-/// and the tokens are the remaining runs.
-pub fn rouge_tokens(text: &str) -> Vec<String> {
+/// rouge-score's tokenizer without stemming: lowercase, every run of characters outside `[a-z0-9]` is a separator;
+/// the tokens joined by single spaces.
+pub fn rouge_normalize(text: &str) -> String {
     let lowered = text.to_lowercase();
-    lowered
-        .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+    join_words(lowered.split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit())))
+}
+
+/// The tokens of [`rouge_normalize`] (rouge-score's tokens).
+pub fn rouge_tokens(text: &str) -> Vec<String> {
+    rouge_normalize(text)
+        .split(' ')
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
