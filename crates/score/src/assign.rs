@@ -269,8 +269,12 @@ pub struct SoftSums {
     pub col_max: f64,
 }
 
-/// Row and column maxima sums of `m`, similarities clamped to [0, 1] (NaN counts as 0). An empty side gives 0.
+/// Row and column maxima sums of `m`, similarities clamped to [0, 1] (NaN counts as 0). An empty side, or a
+/// matrix whose data does not fit its shape, gives 0.
 pub fn soft_sums(m: &SimMatrix) -> SoftSums {
+    if !m.is_consistent() {
+        return SoftSums::default();
+    }
     let clamp = |x: f32| {
         if x.is_nan() {
             0.0
