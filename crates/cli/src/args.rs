@@ -47,6 +47,10 @@ pub struct ModelArgs {
     /// Where models are stored [default: $CLAIMBENCH_MODELS_DIR, ./models, or ~/.cache/claimbench/models].
     #[arg(long, value_name = "DIR")]
     pub models_dir: Option<PathBuf>,
+    /// Load the model from this Hugging Face-layout directory instead of the registry (no hash check; e.g. a
+    /// `models convert` copy).
+    #[arg(long, value_name = "DIR", conflicts_with = "models_dir")]
+    pub model_dir: Option<PathBuf>,
     /// Device: cpu, cuda, cuda:N, metal or auto.
     #[arg(long, default_value = "cpu")]
     pub device: String,

@@ -47,6 +47,13 @@ pub fn embedder_options(args: &ModelArgs) -> Result<EmbedderOptions> {
 /// Fetch the model on first use (with a spinner) and load it.
 pub fn load_embedder(args: &ModelArgs) -> Result<Embedder> {
     let opts = embedder_options(args)?;
+    if let Some(dir) = &args.model_dir {
+        let pb = spinner(&format!("loading {}", dir.display()));
+        let embedder =
+            Embedder::load(dir, &opts).with_context(|| format!("loading {}", dir.display()))?;
+        pb.finish_and_clear();
+        return Ok(embedder);
+    }
     let dir = models_dir(args.models_dir.as_ref());
     let pb = spinner(&format!("checking {}", args.model));
     let model_dir = registry::ensure(&args.model, &dir, &mut |msg| {

@@ -121,6 +121,7 @@ pub fn sweep_svg(sweeps: &[(String, Vec<SweepPoint>)], threshold: f64) -> Result
             .configure_mesh()
             .x_desc("threshold")
             .y_desc("rate")
+            .light_line_style(WHITE)
             .draw()
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
         for (i, (name, pts)) in sweeps.iter().enumerate() {
