@@ -187,7 +187,7 @@ pub fn read_model_dir(dir: &Path, overrides: &ModelOverrides) -> Result<ModelSpe
     let tokenizer_path = require(dir, "tokenizer.json")?;
     let weights_path = require(dir, "model.safetensors")?;
     let bert: bert::Config = read_json(&config_path)?;
-    if bert.num_attention_heads == 0 || bert.hidden_size % bert.num_attention_heads != 0 {
+    if bert.num_attention_heads == 0 || !bert.hidden_size.is_multiple_of(bert.num_attention_heads) {
         return Err(Error::Unsupported {
             path: config_path,
             message: format!(

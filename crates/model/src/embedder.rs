@@ -91,12 +91,30 @@ fn mmap_weights(path: &Path, precision: Precision, device: &Device) -> Result<Va
     )
 }
 
-/// The sha256 of a file, as lowercase hex.
+type HashKey = (PathBuf, u64, Option<std::time::SystemTime>);
+
+/// Hashes computed in this process, keyed by (canonical path, size, modification time), so
+/// that `registry::ensure` and `Embedder::load` of the same weights hash them once.
+static HASHES: std::sync::Mutex<BTreeMap<HashKey, String>> = std::sync::Mutex::new(BTreeMap::new());
+
+/// The sha256 of a file, as lowercase hex (memoised in-process while the file's size and
+/// modification time stay the same).
 pub fn sha256_file(path: &Path) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(io_err(path))?;
+    let canonical = path.canonicalize().map_err(io_err(path))?;
+    let key = (canonical, meta.len(), meta.modified().ok());
+    if let Some(h) = HASHES.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(h.clone());
+    }
     let mut f = std::fs::File::open(path).map_err(io_err(path))?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut f, &mut hasher).map_err(io_err(path))?;
-    Ok(hex::encode(hasher.finalize()))
+    let h = hex::encode(hasher.finalize());
+    HASHES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, h.clone());
+    Ok(h)
 }
 
 impl Embedder {

@@ -54,7 +54,7 @@ pub enum Error {
         /// What was being done.
         context: String,
         /// candle's error.
-        source: candle_core::Error,
+        source: Box<candle_core::Error>,
     },
     /// A device string could not be parsed.
     #[error("invalid device '{0}': expected cpu, cuda, cuda:N, metal, metal:N or auto")]
@@ -188,7 +188,7 @@ impl<T> CandleContext<T> for std::result::Result<T, candle_core::Error> {
     fn ctx(self, context: &str) -> Result<T> {
         self.map_err(|source| Error::Candle {
             context: context.to_string(),
-            source,
+            source: Box::new(source),
         })
     }
 }

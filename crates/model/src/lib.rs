@@ -11,6 +11,15 @@
 //!
 //! The forward pass itself lives in [`forward`], apart from tokenising, batching, pooling and
 //! caching, so that it can be optimised on its own.
+//!
+//! GPU builds: `cargo build --release --features cuda` (or `metal`); the features pass through
+//! to candle. A build without them answers `--device cuda` with an error saying so.
+//!
+//! Precision: f32 is the default and matches sentence-transformers within 1e-4 per component.
+//! f16 and bf16 run everywhere, but on the CPU candle has no native kernels for them (bf16
+//! matrix products are widened to f32), so they are slower than f32 there; they are meant for
+//! GPUs. Measured on all-MiniLM-L6-v2 against the f32 reference: f16 keeps every cosine at or
+//! above 0.99999, bf16 (residual stream in bf16 too) at 0.9985.
 
 pub mod cache;
 pub mod config;

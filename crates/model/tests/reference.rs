@@ -80,6 +80,7 @@ fn embeddings_match_sentence_transformers() {
     let texts: Vec<&str> = r.sentences.iter().map(|s| s.as_str()).collect();
     for bs in [1, 32] {
         let e = Embedder::load(&dir, &opts(bs)).unwrap();
+        let t = std::time::Instant::now();
         assert_eq!(e.max_seq_length(), r.max_seq_length);
         assert_eq!(e.dim(), 384);
         assert_eq!(e.pooling(), Pooling::Mean);
@@ -94,6 +95,7 @@ fn embeddings_match_sentence_transformers() {
                 .unwrap()
         );
         let out = e.embed(&texts).unwrap();
+        eprintln!("f32, batch {bs}: {:.2}s", t.elapsed().as_secs_f64());
         assert_eq!(out.truncated, r.truncated.iter().filter(|t| **t).count());
         assert!(out.truncated >= 1);
         assert_close(
@@ -135,5 +137,41 @@ fn pooling_variants_match_sentence_transformers() {
             want,
             &first,
         );
+    }
+}
+
+#[test]
+fn reduced_precision_stays_close_to_f32() {
+    let r = reference();
+    let dir = model_dir();
+    let texts: Vec<&str> = r.sentences.iter().map(|s| s.as_str()).collect();
+    // f16 keeps every cosine at or above 0.999 (measured: 0.99999). bf16 runs everything,
+    // residual stream and layer norms included, in bf16 (8-bit mantissa) and lands just under
+    // (measured: 0.9985); a mixed-precision forward pass (issue 7) is what would lift it.
+    for (precision, floor) in [(Precision::F16, 0.999f32), (Precision::Bf16, 0.998)] {
+        let o = EmbedderOptions {
+            precision,
+            ..opts(32)
+        };
+        let e = Embedder::load(&dir, &o).unwrap();
+        assert_eq!(e.precision(), precision);
+        let t = std::time::Instant::now();
+        let out = e.embed(&texts).unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let worst = out
+            .vectors
+            .iter()
+            .zip(&r.embeddings)
+            .map(|(a, b)| {
+                let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+                let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+                let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+                dot / (na * nb)
+            })
+            .fold(1.0f32, f32::min);
+        eprintln!(
+            "{precision}: lowest cosine to sentence-transformers f32 {worst:.6} ({secs:.2}s)"
+        );
+        assert!(worst >= floor, "{precision}: {worst} < {floor}");
     }
 }
