@@ -126,3 +126,24 @@ pub fn render(rows: &[Row]) -> String {
         &cells,
     )
 }
+
+/// One line per system: misses, false alarms, splits, merges, duplicates, suspect matches, skipped lines.
+pub fn error_lines(file: &crate::run::RunFile) -> String {
+    file.systems
+        .iter()
+        .map(|(name, rec)| {
+            let e = &rec.results.errors;
+            format!(
+                "{name}: {} misses, {} false alarms, {} splits, {} merges, {} duplicates, {} suspect matches{}",
+                e.misses,
+                e.false_alarms,
+                e.splits,
+                e.merges,
+                e.duplicates,
+                e.suspect,
+                if rec.skipped.is_empty() { String::new() } else { format!(", {} bad lines skipped", rec.skipped.len()) }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

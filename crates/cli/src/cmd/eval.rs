@@ -148,8 +148,9 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         }))?;
     } else {
         emit(&format!(
-            "{}\n{}\nrun saved in {} (report: claimbench report {} --html report.html)",
+            "{}\n{}\n{}\nrun saved in {} (report: claimbench report {} --html report.html)",
             board::render(&rows),
+            board::error_lines(&file),
             file.manifest.signature(),
             dir.display(),
             dir.display()

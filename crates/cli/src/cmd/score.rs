@@ -158,20 +158,12 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             "signature": file.manifest.signature(), "manifest": file.manifest, "leaderboard": rows, "systems": systems,
         }))?;
     } else {
-        let mut out = format!("{}\n{}", board::render(&rows), file.manifest.signature());
-        for (name, rec) in &file.systems {
-            let e = &rec.results.errors;
-            out.push_str(&format!(
-                "\n{name}: {} misses, {} false alarms, {} splits, {} merges, {} duplicates, {} suspect matches{}",
-                e.misses,
-                e.false_alarms,
-                e.splits,
-                e.merges,
-                e.duplicates,
-                e.suspect,
-                if rec.skipped.is_empty() { String::new() } else { format!(", {} bad lines skipped", rec.skipped.len()) }
-            ));
-        }
+        let mut out = format!(
+            "{}\n{}\n{}",
+            board::render(&rows),
+            board::error_lines(&file),
+            file.manifest.signature()
+        );
         if let Some(dir) = &args.out {
             out.push_str(&format!("\nrun saved in {}", dir.display()));
         }
