@@ -575,3 +575,21 @@ fn convert_writes_a_reduced_precision_copy() {
         }
     ));
 }
+
+#[test]
+fn embedder_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Embedder>();
+    let d = tiny(12);
+    let e = Embedder::load(d.path(), &opts()).unwrap();
+    let alone = e.embed(&["the cat sat", "home"]).unwrap();
+    let outs: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| e.embed(&["the cat sat", "home"]).unwrap()))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for o in outs {
+        assert_eq!(bits(&o.vectors), bits(&alone.vectors));
+    }
+}
