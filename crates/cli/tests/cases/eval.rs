@@ -1,0 +1,139 @@
+//! `claimbench eval`: the leaderboard and the saved run.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// Checks every saved run must pass: run.json, timings.json and one predictions file per system, consistent.
+fn check_run(dir: &Path, systems: &[&str]) -> Value {
+    let run = read_json(&dir.join("run.json"));
+    let timings = read_json(&dir.join("timings.json"));
+    let names: Vec<&str> = run["systems"]
+        .as_object()
+        .expect("systems")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names, systems);
+    assert_eq!(
+        run["manifest"]["model"]["name"].as_str(),
+        Some("all-minilm-l6-v2")
+    );
+    for s in systems {
+        let rec = &run["systems"][*s];
+        let preds = read_preds(&dir.join(rec["predictions"].as_str().unwrap()));
+        let micro = &rec["results"]["micro"];
+        assert_eq!(
+            preds.len() as u64,
+            micro["pred"].as_u64().unwrap(),
+            "{s}: saved predictions != scored"
+        );
+        assert_eq!(micro["gold"].as_u64(), Some(258));
+        let (tp, fp, fn_) = counts(rec);
+        assert_eq!(tp + fp, preds.len() as u64);
+        assert_eq!(tp + fn_, 258);
+        let f1 = micro["rates"]["f1"].as_f64().unwrap();
+        let iv = &micro["intervals"];
+        assert!(iv.is_object(), "{s}: no intervals");
+        let text = iv.to_string();
+        assert!(!text.contains("null"), "{s}: {text}");
+        assert!(f1 > 0.0 && f1 < 1.0, "{s}: F1 {f1}");
+        assert!(
+            rec["results"]["groundedness"].is_object(),
+            "{s}: no groundedness"
+        );
+        assert!(timings["systems"][*s].is_object(), "{s}: no timings");
+    }
+    run
+}
+
+#[test]
+fn eval_sentences_small() {
+    ensure_model();
+    let t = tmp();
+    let r = cb([
+        "eval",
+        "--extractors",
+        "sentences",
+        "--bootstrap",
+        "50",
+        "--name",
+        "r1",
+        "--runs-dir",
+    ])
+    .arg_path(t.path())
+    .run();
+    r.ok().stdout_has("sentences").stdout_has("run saved in");
+    let run = check_run(&t.path().join("r1"), &["sentences"]);
+    assert_eq!(run["manifest"]["bootstrap_samples"].as_u64(), Some(50));
+    // The sentences extractor predicts every sentence: as many as `gold stats` would not tell, but at least one
+    // per gold document and more than the check-worthy claims.
+    let pred = run["systems"]["sentences"]["results"]["micro"]["pred"]
+        .as_u64()
+        .unwrap();
+    assert!(pred >= 100, "{pred} sentences");
+    // The run can be reported and compared with itself.
+    let html = t.path().join("r1.html");
+    cb(["report"])
+        .arg_path(&t.path().join("r1"))
+        .arg("--html")
+        .arg_path(&html)
+        .run()
+        .ok();
+    let h = std::fs::read_to_string(&html).unwrap();
+    assert!(h.contains("<svg") && h.contains("sentences"));
+    // The same eval again, with one rayon thread: run.json byte for byte the same.
+    cb([
+        "eval",
+        "--extractors",
+        "sentences",
+        "--bootstrap",
+        "50",
+        "--name",
+        "r2",
+        "--runs-dir",
+    ])
+    .arg_path(t.path())
+    .env("RAYON_NUM_THREADS", "1")
+    .run()
+    .ok();
+    let a = std::fs::read(t.path().join("r1/run.json")).unwrap();
+    let b = std::fs::read(t.path().join("r2/run.json")).unwrap();
+    assert!(a == b, "eval run.json differs between two runs");
+}
+
+#[test]
+fn eval_default_runs_both_extractors() {
+    ensure_model();
+    let t = tmp();
+    let r = cb(["eval", "--json", "--runs-dir"])
+        .arg_path(t.path())
+        .run();
+    r.ok();
+    let v = r.json();
+    let board = v["leaderboard"].as_array().expect("leaderboard");
+    assert_eq!(board.len(), 2, "{r}");
+    let dir = std::path::PathBuf::from(v["run"].as_str().expect("run dir"));
+    assert!(
+        dir.starts_with(t.path()),
+        "run saved outside --runs-dir: {}",
+        dir.display()
+    );
+    check_run(&dir, &["minilm-worthy", "sentences"]);
+}
+
+#[test]
+fn eval_with_an_unknown_extractor_is_a_usage_error() {
+    let t = tmp();
+    let r = cb(["eval", "--extractors", "sentencez", "--runs-dir"])
+        .arg_path(t.path())
+        .run();
+    r.code(2);
+    assert!(r.error_line().contains("sentencez"), "{r}");
+    assert!(
+        std::fs::read_dir(t.path()).unwrap().next().is_none(),
+        "a failed eval left files behind"
+    );
+}

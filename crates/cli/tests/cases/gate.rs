@@ -1,0 +1,211 @@
+//! `claimbench gate`: pass, fail with exit 1, JUnit XML, Markdown, `$GITHUB_STEP_SUMMARY`, incompatible baselines.
+
+use std::path::{Path, PathBuf};
+
+use quick_junit::Report;
+
+use crate::common::*;
+
+/// Score `fixture` (copied as `preds.jsonl`, so every run has the system `preds`) into `<tmp>/<name>`.
+fn run_of(t: &Path, name: &str, fixture: &str, matcher: &str) -> PathBuf {
+    let src = t.join(format!("{name}-in")).join("preds.jsonl");
+    write(&src, std::fs::read(data(fixture)).unwrap());
+    let out = t.join(name);
+    cb(["score", "--pred"])
+        .arg_path(&src)
+        .args(["--matcher", matcher, "--out"])
+        .arg_path(&out)
+        .run()
+        .ok();
+    out
+}
+
+fn junit(path: &Path) -> Report {
+    let xml = std::fs::read_to_string(path).expect("JUnit file written");
+    Report::deserialize_from_str(&xml)
+        .unwrap_or_else(|e| panic!("JUnit XML does not parse: {e}\n{xml}"))
+}
+
+#[test]
+fn same_run_as_baseline_passes() {
+    let t = tmp();
+    let good = run_of(t.path(), "good", "preds_gold.jsonl", "exact");
+    let (xml, md, summary) = (
+        t.path().join("gate.xml"),
+        t.path().join("gate.md"),
+        t.path().join("summary.md"),
+    );
+    write(&summary, "earlier step\n");
+    let r = cb(["gate", "--run"])
+        .arg_path(&good)
+        .arg("--baseline")
+        .arg_path(&good)
+        .args(["--min-f1", "0.9", "--permutations", "1000", "--junit"])
+        .arg_path(&xml)
+        .arg("--markdown")
+        .arg_path(&md)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .run();
+    r.ok().stdout_has("gate passed");
+    let report = junit(&xml);
+    assert_eq!(report.tests, 2, "min-f1 and baseline checks");
+    assert_eq!(report.failures, 0);
+    assert_eq!(report.test_suites.len(), 1);
+    assert_eq!(report.test_suites[0].test_cases.len(), 2);
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(md_text.contains("passed"), "{md_text}");
+    assert!(md_text.contains("| preds | min-f1 | pass |"), "{md_text}");
+    let s = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(
+        s,
+        format!("earlier step\n{md_text}"),
+        "the summary is appended, not overwritten"
+    );
+}
+
+#[test]
+fn a_much_worse_run_fails_with_exit_1() {
+    let t = tmp();
+    let good = run_of(t.path(), "good", "preds_gold.jsonl", "exact");
+    let worse = run_of(t.path(), "worse", "preds_worse.jsonl", "exact");
+    let (xml, md) = (t.path().join("gate.xml"), t.path().join("gate.md"));
+    let r = cb(["gate", "--run"])
+        .arg_path(&worse)
+        .arg("--baseline")
+        .arg_path(&good)
+        .args([
+            "--min-f1",
+            "0.9",
+            "--max-drop",
+            "0.01",
+            "--permutations",
+            "2000",
+            "--junit",
+        ])
+        .arg_path(&xml)
+        .arg("--markdown")
+        .arg_path(&md)
+        .run();
+    r.code(1).stdout_has("FAILED");
+    let report = junit(&xml);
+    assert_eq!(report.tests, 2);
+    assert_eq!(
+        report.failures, 2,
+        "both the floor and the baseline check fail"
+    );
+    let cases = &report.test_suites[0].test_cases;
+    assert!(cases.iter().all(|c| matches!(
+        c.status,
+        quick_junit::TestCaseStatus::NonSuccess {
+            kind: quick_junit::NonSuccessKind::Failure,
+            ..
+        }
+    )));
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(md_text.contains("FAILED"), "{md_text}");
+    assert!(md_text.contains("**FAIL**"), "{md_text}");
+    // The same with --json: machine-readable verdict.
+    let r = cb(["gate", "--run"])
+        .arg_path(&worse)
+        .args(["--min-f1", "0.9", "--json"])
+        .run();
+    r.code(1);
+    let v = r.json();
+    assert_eq!(v["passed"].as_bool(), Some(false));
+    assert_eq!(v["checks"][0]["check"].as_str(), Some("min-f1"));
+}
+
+#[test]
+fn a_floor_below_the_score_passes() {
+    let t = tmp();
+    let worse = run_of(t.path(), "worse", "preds_worse.jsonl", "exact");
+    // F1 of preds_worse under exact: 10 / 283 = 0.0353.
+    cb(["gate", "--run"])
+        .arg_path(&worse)
+        .args(["--min-f1", "0.035"])
+        .run()
+        .ok();
+    cb(["gate", "--run"])
+        .arg_path(&worse)
+        .args(["--min-f1", "0.036"])
+        .run()
+        .code(1);
+}
+
+#[test]
+fn a_baseline_with_another_matcher_is_an_error() {
+    let t = tmp();
+    let exact = run_of(t.path(), "exact", "preds_small.jsonl", "exact");
+    let tf1 = run_of(t.path(), "tf1", "preds_small.jsonl", "token-f1");
+    let r = cb(["gate", "--run"])
+        .arg_path(&exact)
+        .arg("--baseline")
+        .arg_path(&tf1)
+        .run();
+    r.code(2);
+    let line = r.error_line();
+    assert!(
+        line.contains("not comparable") && line.contains("matcher"),
+        "{r}"
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{r}");
+}
+
+#[test]
+fn a_baseline_on_another_gold_set_is_an_error() {
+    let t = tmp();
+    let builtin = run_of(t.path(), "builtin", "preds_small.jsonl", "exact");
+    let gold = t.path().join("gold");
+    copy_builtin_gold(&gold);
+    // One more claim makes it another gold set.
+    let article = std::fs::read_dir(gold.join("seeds"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("000_"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .unwrap();
+    let quote: String = article.chars().take(3).collect();
+    let extra = serde_json::json!({
+        "id": "000-900", "doc": "000", "text": "An extra claim.", "evidence": [{"start": 0, "end": 3}],
+        "quote": quote, "check_worthy": false, "category": "event", "cluster": null,
+    });
+    let mut g = std::fs::read_to_string(gold.join("gold/000.jsonl")).unwrap();
+    g.push_str(&format!("{extra}\n"));
+    write(&gold.join("gold/000.jsonl"), g);
+    let other = t.path().join("other");
+    cb(["score", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .args(["--matcher", "exact", "--gold"])
+        .arg_path(&gold)
+        .arg("--out")
+        .arg_path(&other)
+        .run()
+        .ok();
+    let r = cb(["gate", "--run"])
+        .arg_path(&other)
+        .arg("--baseline")
+        .arg_path(&builtin)
+        .run();
+    r.code(2);
+    assert!(r.error_line().contains("gold"), "{r}");
+}
+
+#[test]
+fn gate_without_a_check_is_a_usage_error() {
+    let t = tmp();
+    let good = run_of(t.path(), "good", "preds_gold.jsonl", "exact");
+    let r = cb(["gate", "--run"]).arg_path(&good).run();
+    r.code(2);
+    r.error_line();
+}
+
+#[test]
+fn gate_on_a_missing_run_names_it() {
+    let t = tmp();
+    let r = cb(["gate", "--run"])
+        .arg_path(&t.path().join("nope"))
+        .args(["--min-f1", "0.5"])
+        .run();
+    r.code(2);
+    assert!(r.error_line().contains("nope"), "{r}");
+}

@@ -1,0 +1,25 @@
+//! End-to-end tests of the `claimbench` binary: one test crate, one module per area.
+//!
+//! Run with `cargo test -p claimbench-cli --release` (the embedding model is slow in debug builds). The model is
+//! fetched once into `<repo>/models` (`CLAIMBENCH_MODELS_DIR`); every test runs the binary in a temp dir.
+
+mod common;
+
+#[path = "cases/crash.rs"]
+mod crash;
+#[path = "cases/determinism.rs"]
+mod determinism;
+#[path = "cases/eval.rs"]
+mod eval;
+#[path = "cases/fuzz.rs"]
+mod fuzz;
+#[path = "cases/gate.rs"]
+mod gate;
+#[path = "cases/gold.rs"]
+mod gold;
+#[path = "cases/hostile.rs"]
+mod hostile;
+#[path = "cases/model.rs"]
+mod model;
+#[path = "cases/score.rs"]
+mod score;
