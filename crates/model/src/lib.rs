@@ -27,6 +27,7 @@ pub mod convert;
 pub mod device;
 pub mod embedder;
 pub mod error;
+pub mod fast;
 pub mod forward;
 pub mod pooling;
 pub mod registry;

@@ -1,0 +1,288 @@
+//! A faster BERT encoder forward for the CPU, for sentence embeddings.
+//!
+//! Same weights and same arithmetic as candle-transformers' `BertModel` (f32), but laid out so
+//! that little time goes anywhere other than the matrix products:
+//!
+//! - **no padding at all**: the tokens of every sequence in a call are packed into one
+//!   `[tokens, hidden]` matrix. The linear layers are per token, so they run on real tokens only;
+//!   attention runs per (sequence, head) on that sequence's rows, so no mask is needed;
+//! - **one QKV product**: the query, key and value weights are concatenated at load time
+//!   (`[hidden, 3 * hidden]`, transposed once) so each layer starts with one matmul instead of three;
+//! - **no transposes or `contiguous()` copies** in attention: each (sequence, head) task reads its
+//!   Q, K, V columns straight from the QKV product, with the bias added on the fly;
+//! - **fused element-wise work**: bias + GELU (erf) in one pass, bias + residual + LayerNorm in
+//!   one pass, with branch-free `erf`/`exp` that vectorise (AVX2 + FMA, picked at run time);
+//! - **threading for a small machine**: the matrix products go through candle (the `gemm` crate,
+//!   rayon-parallel); the row-wise kernels and attention use the same rayon pool.
+//!
+//! The matrix products can run in f32 (exact path) or f16/bf16 ([`FastBert::load`]'s `matmul`
+//! dtype); activations, LayerNorm, softmax and pooling always stay in f32.
+
+pub mod kernels;
+
+use candle_core::{DType, Device, Storage, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{Config, HiddenAct};
+
+/// Result of the fast forward (errors are candle's, like the rest of the forward pass).
+pub type Result<T> = candle_core::Result<T>;
+
+/// The activation between the two feed-forward products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    GeluErf,
+    GeluTanh,
+    Relu,
+}
+
+struct Layer {
+    wqkv: Tensor,
+    bqkv: Vec<f32>,
+    wo: Tensor,
+    bo: Vec<f32>,
+    ln1_w: Vec<f32>,
+    ln1_b: Vec<f32>,
+    w1: Tensor,
+    b1: Vec<f32>,
+    w2: Tensor,
+    b2: Vec<f32>,
+    ln2_w: Vec<f32>,
+    ln2_b: Vec<f32>,
+}
+
+/// BERT encoder (embeddings + layers, no pooler) with the fast CPU forward.
+pub struct FastBert {
+    hidden: usize,
+    heads: usize,
+    intermediate: usize,
+    eps: f32,
+    vocab: usize,
+    max_positions: usize,
+    act: Act,
+    matmul_dtype: DType,
+    word: Vec<f32>,
+    position: Vec<f32>,
+    token_type0: Vec<f32>,
+    ln_w: Vec<f32>,
+    ln_b: Vec<f32>,
+    layers: Vec<Layer>,
+}
+
+fn to_vec(t: Tensor) -> Result<Vec<f32>> {
+    t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()
+}
+
+/// Transposed (`[in, out]`), contiguous copy of a `[out, in]` linear weight, in `dtype`.
+fn weight_t(w: &Tensor, dtype: DType) -> Result<Tensor> {
+    w.to_dtype(dtype)?.t()?.contiguous()
+}
+
+impl FastBert {
+    /// Load from a var builder over the model's safetensors (the `bert.`/`<model_type>.` prefix
+    /// is detected, as all-MiniLM-L6-v2 has none). `matmul` is the dtype of the weight matrices
+    /// and of the matrix products: `F32` (exact), `F16` or `BF16`.
+    pub fn load(vb: VarBuilder, config: &Config, matmul: DType) -> Result<Self> {
+        if !matches!(matmul, DType::F32 | DType::F16 | DType::BF16) {
+            candle_core::bail!(
+                "fast forward: matmul dtype must be f32, f16 or bf16, not {matmul:?}"
+            );
+        }
+        let vb = if vb.contains_tensor("embeddings.word_embeddings.weight") {
+            vb
+        } else if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
+            vb.pp("bert")
+        } else if let Some(mt) = config
+            .model_type
+            .as_deref()
+            .filter(|mt| vb.contains_tensor(&format!("{mt}.embeddings.word_embeddings.weight")))
+        {
+            vb.pp(mt)
+        } else {
+            candle_core::bail!(
+                "no tensor embeddings.word_embeddings.weight (nor with a bert. prefix)"
+            )
+        };
+        let h = config.hidden_size;
+        let heads = config.num_attention_heads;
+        if heads == 0 || !h.is_multiple_of(heads) {
+            candle_core::bail!("hidden_size {h} is not a multiple of num_attention_heads {heads}");
+        }
+        let i = config.intermediate_size;
+        let act = match config.hidden_act {
+            HiddenAct::Gelu => Act::GeluErf,
+            HiddenAct::GeluApproximate => Act::GeluTanh,
+            HiddenAct::Relu => Act::Relu,
+        };
+        let e = vb.pp("embeddings");
+        let word = to_vec(e.get((config.vocab_size, h), "word_embeddings.weight")?)?;
+        let position = to_vec(e.get(
+            (config.max_position_embeddings, h),
+            "position_embeddings.weight",
+        )?)?;
+        let token_types =
+            to_vec(e.get((config.type_vocab_size, h), "token_type_embeddings.weight")?)?;
+        let token_type0 = token_types
+            .get(..h)
+            .map(<[f32]>::to_vec)
+            .unwrap_or_else(|| vec![0.0; h]);
+        let ln_w = to_vec(e.get(h, "LayerNorm.weight")?)?;
+        let ln_b = to_vec(e.get(h, "LayerNorm.bias")?)?;
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for n in 0..config.num_hidden_layers {
+            let l = vb.pp(format!("encoder.layer.{n}"));
+            let a = l.pp("attention");
+            let s = a.pp("self");
+            let q = s.get((h, h), "query.weight")?;
+            let k = s.get((h, h), "key.weight")?;
+            let v = s.get((h, h), "value.weight")?;
+            let wqkv = weight_t(&Tensor::cat(&[&q, &k, &v], 0)?, matmul)?;
+            let mut bqkv = to_vec(s.get(h, "query.bias")?)?;
+            bqkv.extend(to_vec(s.get(h, "key.bias")?)?);
+            bqkv.extend(to_vec(s.get(h, "value.bias")?)?);
+            let o = a.pp("output");
+            layers.push(Layer {
+                wqkv,
+                bqkv,
+                wo: weight_t(&o.get((h, h), "dense.weight")?, matmul)?,
+                bo: to_vec(o.get(h, "dense.bias")?)?,
+                ln1_w: to_vec(o.get(h, "LayerNorm.weight")?)?,
+                ln1_b: to_vec(o.get(h, "LayerNorm.bias")?)?,
+                w1: weight_t(&l.get((i, h), "intermediate.dense.weight")?, matmul)?,
+                b1: to_vec(l.get(i, "intermediate.dense.bias")?)?,
+                w2: weight_t(&l.get((h, i), "output.dense.weight")?, matmul)?,
+                b2: to_vec(l.get(h, "output.dense.bias")?)?,
+                ln2_w: to_vec(l.get(h, "output.LayerNorm.weight")?)?,
+                ln2_b: to_vec(l.get(h, "output.LayerNorm.bias")?)?,
+            });
+        }
+        Ok(Self {
+            hidden: h,
+            heads,
+            intermediate: i,
+            eps: config.layer_norm_eps as f32,
+            vocab: config.vocab_size,
+            max_positions: config.max_position_embeddings,
+            act,
+            matmul_dtype: matmul,
+            word,
+            position,
+            token_type0,
+            ln_w,
+            ln_b,
+            layers,
+        })
+    }
+
+    /// Width of the token vectors (and of the pooled embedding).
+    pub fn hidden_size(&self) -> usize {
+        self.hidden
+    }
+
+    /// The dtype of the matrix products.
+    pub fn matmul_dtype(&self) -> DType {
+        self.matmul_dtype
+    }
+
+    /// `x [rows, k] @ w [k, n]` through candle (gemm), in the matmul dtype; result in f32.
+    fn matmul(&self, x: &[f32], rows: usize, w: &Tensor) -> Result<Tensor> {
+        let k = w.dim(0)?;
+        let xt = Tensor::from_slice(x, (rows, k), &Device::Cpu)?;
+        if self.matmul_dtype == DType::F32 {
+            xt.matmul(w)
+        } else {
+            xt.to_dtype(self.matmul_dtype)?
+                .matmul(w)?
+                .to_dtype(DType::F32)
+        }
+    }
+
+    /// Token vectors of the last layer for each sequence (token ids, no padding, special
+    /// tokens included), packed: `[total tokens, hidden]` row-major, and the row offsets
+    /// (`offsets[i]..offsets[i + 1]` are sequence `i`'s rows; one more entry than sequences).
+    pub fn forward_packed(&self, seqs: &[&[u32]]) -> Result<(Vec<f32>, Vec<usize>)> {
+        let h = self.hidden;
+        let mut offsets = Vec::with_capacity(seqs.len() + 1);
+        offsets.push(0usize);
+        for s in seqs {
+            if s.len() > self.max_positions {
+                candle_core::bail!(
+                    "sequence of {} tokens is longer than the model's {} positions",
+                    s.len(),
+                    self.max_positions
+                );
+            }
+            offsets.push(offsets[offsets.len() - 1] + s.len());
+        }
+        let tokens = offsets[offsets.len() - 1];
+        if tokens == 0 {
+            return Ok((Vec::new(), offsets));
+        }
+        // embeddings: word + position + token type 0, then LayerNorm
+        let mut x = vec![0.0f32; tokens * h];
+        let mut row = 0;
+        for s in seqs {
+            for (p, &id) in s.iter().enumerate() {
+                let id = id as usize;
+                if id >= self.vocab {
+                    candle_core::bail!("token id {id} outside the vocabulary of {}", self.vocab);
+                }
+                let dst = &mut x[row * h..(row + 1) * h];
+                let w = &self.word[id * h..(id + 1) * h];
+                let pe = &self.position[p * h..(p + 1) * h];
+                for (((d, &a), &b), &c) in dst.iter_mut().zip(w).zip(pe).zip(&self.token_type0) {
+                    *d = a + b + c;
+                }
+                row += 1;
+            }
+        }
+        kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.eps);
+        let head_dim = h / self.heads;
+        for l in &self.layers {
+            let qkv = self.matmul(&x, tokens, &l.wqkv)?;
+            let ctx = with_slice(&qkv, |q| {
+                kernels::attention(q, &l.bqkv, &offsets, self.heads, head_dim)
+            })?;
+            drop(qkv);
+            let y = self.matmul(&ctx, tokens, &l.wo)?;
+            with_slice(&y, |y| {
+                kernels::add_bias_residual_layer_norm(
+                    &mut x, y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
+                )
+            })?;
+            let u = self.matmul(&x, tokens, &l.w1)?;
+            let mut u = with_slice(&u, <[f32]>::to_vec)?;
+            match self.act {
+                Act::GeluErf => kernels::bias_gelu(&mut u, &l.b1, self.intermediate),
+                Act::GeluTanh => kernels::bias_gelu_tanh(&mut u, &l.b1, self.intermediate),
+                Act::Relu => kernels::bias_relu(&mut u, &l.b1, self.intermediate),
+            }
+            let y = self.matmul(&u, tokens, &l.w2)?;
+            with_slice(&y, |y| {
+                kernels::add_bias_residual_layer_norm(
+                    &mut x, y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps,
+                )
+            })?;
+        }
+        Ok((x, offsets))
+    }
+
+    /// Mean-pooled sentence embeddings (L2-normalised when `normalize`), one per sequence,
+    /// in input order.
+    pub fn embed_mean(&self, seqs: &[&[u32]], normalize: bool) -> Result<Vec<Vec<f32>>> {
+        let (x, offsets) = self.forward_packed(seqs)?;
+        Ok(kernels::mean_pool(&x, &offsets, self.hidden, normalize))
+    }
+}
+
+/// Run `f` on the f32 contents of a contiguous CPU tensor without copying them out.
+fn with_slice<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    let Storage::Cpu(cpu) = &*storage else {
+        candle_core::bail!("fast forward: tensor is not on the CPU")
+    };
+    let all = cpu.as_slice::<f32>()?;
+    match layout.contiguous_offsets() {
+        Some((a, b)) => Ok(f(&all[a..b])),
+        None => candle_core::bail!("fast forward: tensor is not contiguous"),
+    }
+}
