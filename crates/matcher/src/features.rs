@@ -159,7 +159,11 @@ pub fn name_set(text: &str) -> BTreeSet<String> {
         .filter(|w| !w.is_empty())
         .enumerate()
     {
-        if !w.chars().next().is_some_and(|c| c.is_uppercase()) {
+        // "al-Shayrat", "al-Assad": a lowercase particle before a capitalised name
+        let name_part = w.rsplit('-').next().unwrap_or(w);
+        let capitalised = w.chars().next().is_some_and(|c| c.is_uppercase())
+            || (w.contains('-') && name_part.chars().next().is_some_and(|c| c.is_uppercase()));
+        if !capitalised {
             continue;
         }
         let l = w.to_lowercase();
@@ -293,6 +297,12 @@ mod tests {
         assert!((g[1] - 1.0).abs() < 1e-6 && g[4] == 0.0 && (g[5] - 1.0).abs() < 1e-6);
         let (h, _) = scalar_features("Lavrov met Tillerson", "Peskov met Tillerson", 1.0);
         assert_eq!(h[4], 1.0, "name mismatch");
+        let (h, _) = scalar_features(
+            "Strikes hit the al-Shayrat airbase",
+            "Strikes hit the Khan Sheikhoun airbase",
+            1.0,
+        );
+        assert_eq!(h[4], 1.0, "hyphenated name");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub const PLAIN_COSINE_THRESHOLD: f32 = 0.998_839_14;
 
 /// The kappa-maximising plain-cosine cut on the same pairs (accuracy 0.467, kappa 0.128), the more
 /// useful default for the plain cosine matcher; same source as [`PLAIN_COSINE_THRESHOLD`].
-pub const PLAIN_COSINE_KAPPA_THRESHOLD: f32 = 0.757_978_6;
+pub const PLAIN_COSINE_KAPPA_THRESHOLD: f32 = 0.757_978_56;
 
 /// The setup that produced the committed weights.
 pub const DEFAULT_SETUP: Setup = Setup {
