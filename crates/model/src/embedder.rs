@@ -327,12 +327,21 @@ impl Embedder {
         let mut todo: Vec<usize> = (0..unique.len())
             .filter(|&u| vectors[u].is_none())
             .collect();
-        // sort by length to cut padding; stable, ties by input position
+        // Batches hold texts of one token length only: no padding, so a text's vector never depends on
+        // which other texts share its batch (padding changes the length of the attention reductions and
+        // with it the rounding), and results are bit-identical whether the cache is cold or warm.
+        // Sorted by length, ties by input position.
         todo.sort_by_key(|&u| (encodings[u].get_ids().len(), u));
         progress(done, total);
 
-        for chunk in todo.chunks(self.batch_size) {
-            let rows = self.run_batch(chunk.iter().map(|&u| &encodings[u]))?;
+        let mut batches: Vec<&[usize]> = Vec::new();
+        for group in
+            todo.chunk_by(|&a, &b| encodings[a].get_ids().len() == encodings[b].get_ids().len())
+        {
+            batches.extend(group.chunks(self.batch_size));
+        }
+        for chunk in batches {
+            let rows = self.run_batch_splitting(chunk, &encodings)?;
             for (&u, row) in chunk.iter().zip(rows) {
                 if let Some(cache) = &self.cache {
                     cache.put(unique[u], &row)?;
@@ -352,6 +361,23 @@ impl Embedder {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Embeddings { vectors, truncated })
+    }
+
+    /// Run one batch; when the device runs out of memory, split it in halves and retry (down to one text).
+    fn run_batch_splitting(
+        &self,
+        chunk: &[usize],
+        encodings: &[tokenizers::Encoding],
+    ) -> Result<Vec<Vec<f32>>> {
+        match self.run_batch(chunk.iter().map(|&u| &encodings[u])) {
+            Err(e) if chunk.len() > 1 && is_out_of_memory(&e) => {
+                let (a, b) = chunk.split_at(chunk.len() / 2);
+                let mut rows = self.run_batch_splitting(a, encodings)?;
+                rows.extend(self.run_batch_splitting(b, encodings)?);
+                Ok(rows)
+            }
+            other => other,
+        }
     }
 
     /// Pad a batch of encodings, run the model and pool: one f32 vector per encoding.
@@ -392,5 +418,30 @@ impl Embedder {
         let pooled: Tensor =
             pool(&hidden, &mask, self.spec.pooling, self.spec.normalize).ctx(&context())?;
         pooled.to_vec2::<f32>().ctx(&context())
+    }
+}
+
+/// Whether an error says the device ran out of memory (CUDA's and Metal's wording).
+fn is_out_of_memory(e: &Error) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("out of memory") || text.contains("out_of_memory") || text.contains("outofmemory")
+}
+
+#[cfg(test)]
+mod oom_tests {
+    use super::*;
+
+    #[test]
+    fn out_of_memory_errors_are_recognised() {
+        let oom = Error::Option {
+            field: "x",
+            message: "DriverError(CUDA_ERROR_OUT_OF_MEMORY, \"out of memory\")".into(),
+        };
+        assert!(is_out_of_memory(&oom));
+        let other = Error::Option {
+            field: "x",
+            message: "shape mismatch".into(),
+        };
+        assert!(!is_out_of_memory(&other));
     }
 }

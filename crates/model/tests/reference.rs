@@ -175,3 +175,39 @@ fn reduced_precision_stays_close_to_f32() {
         assert!(worst >= floor, "{precision}: {worst} < {floor}");
     }
 }
+
+#[test]
+fn a_texts_vector_is_bit_identical_whatever_its_batchmates() {
+    // Determinism: the same text gets the same bits alone, in a batch, in another order, at another batch size
+    // (so results do not depend on which texts the cache already had, nor on the thread count).
+    let r = reference();
+    let dir = model_dir();
+    let texts: Vec<&str> = r.sentences.iter().map(String::as_str).collect();
+    let bits = |v: &[Vec<f32>]| -> Vec<Vec<u32>> {
+        v.iter()
+            .map(|x| x.iter().map(|f| f.to_bits()).collect())
+            .collect()
+    };
+    let together = Embedder::load(&dir, &opts(32))
+        .unwrap()
+        .embed(&texts)
+        .unwrap()
+        .vectors;
+    let small = Embedder::load(&dir, &opts(3)).unwrap();
+    let rev: Vec<&str> = texts.iter().rev().copied().collect();
+    let mut back = small.embed(&rev).unwrap().vectors;
+    back.reverse();
+    assert_eq!(
+        bits(&together),
+        bits(&back),
+        "batch 32 in order vs batch 3 reversed"
+    );
+    for i in [0usize, 7, 21, 40] {
+        let alone = small.embed(&texts[i..=i]).unwrap().vectors;
+        assert_eq!(
+            bits(&alone)[0],
+            bits(&together)[i],
+            "input {i} alone vs in a batch"
+        );
+    }
+}
