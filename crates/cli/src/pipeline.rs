@@ -129,6 +129,24 @@ pub fn manifest(
     }
 }
 
+/// Embed every distinct text of a system once, in large length-sorted batches, so that the per-document matcher
+/// and groundedness calls read the cache; returns how many texts were longer than the model's limit (truncated).
+pub fn prepare_embeddings(embedder: &Embedder, texts: &[&str], label: &str) -> Result<usize> {
+    let mut unique: Vec<&str> = texts.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let truncated = unique
+        .iter()
+        .map(|t| embedder.token_count(t).map(|(_, cut)| usize::from(cut)))
+        .sum::<std::result::Result<usize, _>>()?;
+    if embedder.cache_dir().is_some() && !unique.is_empty() {
+        let pb = progress(unique.len() as u64, label);
+        embedder.embed_with_progress(&unique, &mut |done, _| pb.set_position(done as u64))?;
+        pb.finish_and_clear();
+    }
+    Ok(truncated)
+}
+
 /// What scoring one system gives.
 pub struct Scored {
     /// The scores.

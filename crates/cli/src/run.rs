@@ -144,6 +144,12 @@ pub fn save(
 
 /// Load a run directory (or a `run.json` path).
 pub fn load(path: &Path) -> Result<LoadedRun> {
+    if !path.exists() {
+        bail!(
+            "{}: no such run (runs are written by `claimbench eval` or `claimbench score --out`)",
+            path.display()
+        );
+    }
     let (dir, file_path) = if path.is_dir() {
         (path.to_path_buf(), path.join(RUN_FILE))
     } else {

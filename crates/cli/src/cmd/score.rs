@@ -77,12 +77,29 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         None => None,
     };
 
+    if let Some(e) = &embedder {
+        let texts: Vec<&str> = gold.claims.iter().map(|c| c.text.as_str()).collect();
+        crate::pipeline::prepare_embeddings(e, &texts, "gold claims")?;
+    }
     let mut systems = BTreeMap::new();
     let mut predictions: BTreeMap<String, Vec<PredictedClaim>> = BTreeMap::new();
     for (name, path, claims, skipped) in inputs {
         let t = Instant::now();
         let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&claims).as_bytes());
         let with_sweep = args.out.is_some();
+        let truncated = match &embedder {
+            Some(e) => {
+                let texts: Vec<&str> = claims.iter().map(|c| c.text.as_str()).collect();
+                crate::pipeline::prepare_embeddings(e, &texts, &format!("{name}: embedding"))?
+            }
+            None => 0,
+        };
+        if truncated > 0 {
+            eprintln!(
+                "note: {name}: {truncated} predicted claim(s) longer than the model's {} tokens were truncated",
+                embedder.as_ref().map_or(0, |e| e.max_seq_length())
+            );
+        }
         let (scored, claims) = score_system(
             &gold,
             claims,
@@ -108,7 +125,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                 ),
                 predictions: format!("predictions/{}.jsonl", run::slug(&name)),
                 predictions_sha256: sha,
-                truncated: 0,
+                truncated,
                 skipped,
                 results: scored.results,
                 sweep: scored.sweep,
