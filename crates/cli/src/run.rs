@@ -146,7 +146,7 @@ pub fn save(
 pub fn load(path: &Path) -> Result<LoadedRun> {
     if !path.exists() {
         bail!(
-            "{}: no such run (runs are written by `claimbench eval` or `claimbench score --out`)",
+            "{} is not a complete run: it does not exist (a run directory holds {RUN_FILE}, written by `claimbench eval` or `claimbench score --out`)",
             path.display()
         );
     }
