@@ -10,6 +10,7 @@
 use criterion::{criterion_group, criterion_main};
 
 mod embed;
+mod fast;
 
-criterion_group!(benches, embed::benches);
+criterion_group!(benches, embed::benches, fast::benches);
 criterion_main!(benches);
