@@ -232,16 +232,18 @@ pub fn render(data: &ReportData) -> Result<String> {
     h.push_str(&sweep_svg(&data.sweeps, data.threshold)?);
     let _ = write!(
         h,
-        "<figcaption>Solid: precision; faded: recall. The vertical line is the threshold this run used ({:.3}).</figcaption></figure>\n",
+        "<figcaption>Solid: precision; faded: recall. The vertical line is the threshold this run used ({:.3}).</figcaption></figure>",
         data.threshold
     );
+    h.push('\n');
     for doc in &data.documents {
         let _ = write!(
             h,
             "<section id=\"doc-{0}\">\n<h2>Article {0}</h2>\n",
             esc(&doc.id)
         );
-        let _ = write!(h, "<details><summary>Article text with gold evidence highlighted</summary><div class=\"article\">{}</div></details>\n", highlight(&doc.text, &doc.spans));
+        let _ = write!(h, "<details><summary>Article text with gold evidence highlighted</summary><div class=\"article\">{}</div></details>", highlight(&doc.text, &doc.spans));
+        h.push('\n');
         h.push_str(
             "<table class=\"claims\"><thead><tr><th>id</th><th>gold claim</th><th>category</th>",
         );

@@ -34,6 +34,9 @@ struct PairLine {
     id: Option<serde_json::Value>,
 }
 
+/// A decision function over two claims.
+type DecideFn = dyn Fn(&str, &str) -> Result<Decision>;
+
 /// Run `similarity`.
 pub fn run(args: SimilarityArgs) -> Result<Outcome> {
     let kind = matcher_kind(&args.matcher)?;
@@ -42,7 +45,7 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
     } else {
         None
     };
-    let decide: Box<dyn Fn(&str, &str) -> Result<Decision>> = if kind == MatcherKind::Pair {
+    let decide: Box<DecideFn> = if kind == MatcherKind::Pair {
         let Some(embedder) = embedder else {
             bail!("the pair matcher needs the embedding model")
         };

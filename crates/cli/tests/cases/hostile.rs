@@ -138,8 +138,7 @@ fn control_characters() {
     let raw = t.path().join("raw.jsonl");
     write(
         &raw,
-        b"{\"doc\": \"000\", \"text\": \"ok\"}\n{\"doc\": \"000\", \"text\": \"bell\x07 raw\"}\n"
-            .to_vec(),
+        b"{\"doc\": \"000\", \"text\": \"ok\"}\n{\"doc\": \"000\", \"text\": \"bell\x07 raw\"}\n",
     );
     let r = score_json(&raw, &[]);
     r.code(2).stderr_has("raw.jsonl:2:");

@@ -79,7 +79,7 @@ fn embed_truncates_and_counts_a_20000_token_claim() {
 fn embed_rejects_invalid_utf8_with_the_byte_offset() {
     let t = tmp();
     let f = t.path().join("texts.txt");
-    write(&f, b"fine\nbad \xC3\x28 here\n".to_vec());
+    write(&f, b"fine\nbad \xC3\x28 here\n");
     let r = cb(["embed", "--file"]).arg_path(&f).run();
     r.code(2);
     let line = r.error_line();
