@@ -24,7 +24,9 @@ struct Setup {
 }
 
 fn setup() -> Res<Setup> {
-    let dir = registry::ensure(registry::DEFAULT_MODEL, &models_dir(), &mut |m| eprintln!("{m}"))?;
+    let dir = registry::ensure(registry::DEFAULT_MODEL, &models_dir(), &mut |m| {
+        eprintln!("{m}")
+    })?;
     let mut sentences = seed_sentences()?;
     let mut seen = std::collections::BTreeSet::new();
     sentences.retain(|t| seen.insert(t.clone()));

@@ -126,8 +126,15 @@ fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().collect();
     let dir = PathBuf::from(arg(&args, "--model-dir").ok_or("--model-dir DIR is required")?);
     let sentences = arg(&args, "--sentences").ok_or("--sentences FILE is required")?;
-    let n: usize = arg(&args, "--n").map(|s| s.parse()).transpose()?.unwrap_or(2000);
-    let runs: usize = arg(&args, "--runs").map(|s| s.parse()).transpose()?.unwrap_or(5).max(1);
+    let n: usize = arg(&args, "--n")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(2000);
+    let runs: usize = arg(&args, "--runs")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(5)
+        .max(1);
     let batches = arg(&args, "--batches").unwrap_or_else(|| "1,8,32,64".into());
     let which = arg(&args, "--impl").unwrap_or_else(|| "fast".into());
     let base: Vec<String> = std::fs::read_to_string(&sentences)?
@@ -160,7 +167,10 @@ fn main() -> Res<()> {
             walls.push(t0.elapsed().as_secs_f64());
             cpus.push(cpu_time() - c0);
         }
-        let runs_s: Vec<f64> = walls.iter().map(|t| (t * 1000.0).round() / 1000.0).collect();
+        let runs_s: Vec<f64> = walls
+            .iter()
+            .map(|t| (t * 1000.0).round() / 1000.0)
+            .collect();
         walls.sort_by(f64::total_cmp);
         cpus.sort_by(f64::total_cmp);
         let (wall, cpu) = (walls[walls.len() / 2], cpus[cpus.len() / 2].max(0.01));

@@ -65,7 +65,10 @@ fn main() -> Res<()> {
     let t0 = Instant::now();
     let args: Vec<String> = std::env::args().collect();
     let dir = PathBuf::from(arg(&args, "--model-dir").ok_or("--model-dir DIR is required")?);
-    let n: usize = arg(&args, "--n").map(|s| s.parse()).transpose()?.unwrap_or(500);
+    let n: usize = arg(&args, "--n")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(500);
     let threshold: f64 = arg(&args, "--threshold")
         .map(|s| s.parse())
         .transpose()?
@@ -106,8 +109,16 @@ fn main() -> Res<()> {
         .count();
     let t_match = t0.elapsed();
 
-    let precision = if p.is_empty() { 0.0 } else { tp as f64 / p.len() as f64 };
-    let recall = if g.is_empty() { 0.0 } else { tp as f64 / g.len() as f64 };
+    let precision = if p.is_empty() {
+        0.0
+    } else {
+        tp as f64 / p.len() as f64
+    };
+    let recall = if g.is_empty() {
+        0.0
+    } else {
+        tp as f64 / g.len() as f64
+    };
     let f1 = if precision + recall > 0.0 {
         2.0 * precision * recall / (precision + recall)
     } else {
