@@ -23,4 +23,7 @@ target/release/claimbench report "$out/run" --html "$out/report.html"
 scripts/check-report.sh "$out/report.html" "$out/report.png"
 
 step "cargo test"
-cargo test --workspace --release --locked
+set -o pipefail
+cargo test --workspace --release --locked 2>&1 | tee target/test-output.txt
+# One closing line for all test binaries (cargo's own last line is a doc-test run that is often empty).
+awk '/^test result:/ {p += $4; f += $6} END {printf "total: %d passed, %d failed\n", p, f}' target/test-output.txt
