@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Ok(Outcome::GateFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
@@ -62,6 +62,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Embed(a) => cmd::embed::run(a),
         Command::Similarity(a) => cmd::similarity::run(a),
     }
+}
+
+/// The error and its causes on one line, each cause once (library errors often already quote their source).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
