@@ -1,7 +1,7 @@
 //! Terminal output: aligned tables, progress bars on stderr, atomic file writes.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -65,38 +65,87 @@ pub fn spinner(message: &str) -> ProgressBar {
 
 /// Write `bytes` to `path` through a temp file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".claimbench-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        // Temp files are created private (0600); what we write is meant to be read like any other file.
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("writing {}", path.display()))?;
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.commit()
+}
+
+/// A file being written: a temp file beside `path` that takes its place only on [`AtomicFile::commit`]
+/// (dropped uncommitted, it is removed, and `path` is untouched).
+pub struct AtomicFile {
+    path: PathBuf,
+    out: std::io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Start writing `path` (its directory is created if needed).
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".claimbench-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temp file in {}", dir.display()))?;
+        #[cfg(unix)]
+        {
+            // Temp files are created private (0600); what we write is meant to be read like any other file.
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            out: std::io::BufWriter::with_capacity(1 << 16, tmp),
+        })
     }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+
+    /// The file it will become.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flush, sync, and rename over the target.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let tmp = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("writing {}", path.display()))?;
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("writing {}", path.display()))?;
+        tmp.persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Serialise `value` as pretty JSON with a final newline, atomically.
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value)?;
-    bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    let mut file = AtomicFile::create(path)?;
+    serde_json::to_writer_pretty(&mut file, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| file.write_all(b"\n"))
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.commit()
 }
 
 /// Write `text` and a newline to stdout; a closed pipe comes back as an error that `main` keeps quiet.
@@ -112,7 +161,12 @@ pub fn emit(text: &str) -> Result<()> {
 
 /// Print pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    emit(&serde_json::to_string_pretty(value)?)
+    // Written straight to stdout, never built in memory first: a large run's JSON can be hundreds of MB.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
 }
 
 /// A rate as a fixed-width string.

@@ -1,6 +1,6 @@
 //! From predictions to scores: builds the matcher, the per-document inputs, and the run file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
@@ -147,6 +147,82 @@ pub fn prepare_embeddings(embedder: &Embedder, texts: &[&str], label: &str) -> R
     Ok(truncated)
 }
 
+/// Embeds a stream of texts ahead of matching, in chunks of large length-sorted batches, each distinct text once.
+///
+/// Memory holds one chunk of texts and a 16-byte digest per distinct text seen, never the whole stream.
+pub struct Prefetch<'a> {
+    embedder: &'a Embedder,
+    seen: HashSet<[u8; 16]>,
+    chunk: Vec<String>,
+    truncated: usize,
+    done: usize,
+    bar: indicatif::ProgressBar,
+}
+
+/// Texts embedded per chunk by [`Prefetch`].
+pub const PREFETCH_CHUNK: usize = 1 << 15;
+
+impl<'a> Prefetch<'a> {
+    /// Start; `total` (texts that will be added, repeats included) sizes the progress bar.
+    pub fn new(embedder: &'a Embedder, total: usize, label: &str) -> Self {
+        Prefetch {
+            embedder,
+            seen: HashSet::new(),
+            chunk: Vec::new(),
+            truncated: 0,
+            done: 0,
+            bar: progress(total as u64, label),
+        }
+    }
+
+    /// Add a text; embeds the chunk once it is full.
+    pub fn add(&mut self, text: &str) -> Result<()> {
+        use sha2::{Digest, Sha256};
+        self.done += 1;
+        let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        if self.seen.insert(key) {
+            self.chunk.push(text.to_string());
+        } else {
+            self.bar.set_position(self.done as u64);
+        }
+        if self.chunk.len() >= PREFETCH_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let texts: Vec<&str> = self.chunk.iter().map(String::as_str).collect();
+        self.truncated += texts
+            .iter()
+            .map(|t| {
+                self.embedder
+                    .token_count(t)
+                    .map(|(_, cut)| usize::from(cut))
+            })
+            .sum::<std::result::Result<usize, _>>()?;
+        if self.embedder.cache_dir().is_some() && !texts.is_empty() {
+            let base = self.done - texts.len();
+            let bar = &self.bar;
+            self.embedder.embed_with_progress(&texts, &mut |done, _| {
+                bar.set_position((base + done) as u64)
+            })?;
+        }
+        self.bar.set_position(self.done as u64);
+        self.chunk.clear();
+        Ok(())
+    }
+
+    /// Embed what is left; returns how many distinct texts were longer than the model's limit (truncated).
+    pub fn finish(mut self) -> Result<usize> {
+        self.flush()?;
+        self.bar.finish_and_clear();
+        Ok(self.truncated)
+    }
+}
+
 /// What scoring one system gives.
 pub struct Scored {
     /// The scores.
@@ -155,28 +231,38 @@ pub struct Scored {
     pub sweep: Vec<SweepPoint>,
 }
 
-/// Score one system document by document (each document's matrix is dropped once scored, so memory stays
-/// bounded by the largest document): every gold document, its gold claims, its predictions (in file order),
-/// their similarity matrix, and groundedness when `grounding` is given.
-pub fn score_system(
+/// Group an extractor's predictions by document; a prediction for a document the gold set lacks is an error.
+pub fn group_by_doc(
     gold: &GoldSet,
-    preds: Vec<PredictedClaim>,
-    setup: &MatcherSetup,
-    grounding: Option<&Grounding>,
-    config: &ScoreConfig,
-    with_sweep: bool,
-    label: &str,
-) -> Result<(Scored, Vec<PredictedClaim>)> {
-    let mut by_doc: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, p) in preds.iter().enumerate() {
+    preds: &[PredictedClaim],
+) -> Result<BTreeMap<String, Vec<PredictedClaim>>> {
+    let mut by_doc: BTreeMap<String, Vec<PredictedClaim>> = BTreeMap::new();
+    for p in preds {
         if gold.document(&p.doc).is_none() {
             bail!(
                 "prediction for document {:?}, which the gold set lacks",
                 p.doc
             );
         }
-        by_doc.entry(p.doc.clone()).or_default().push(i);
+        by_doc.entry(p.doc.clone()).or_default().push(p.clone());
     }
+    Ok(by_doc)
+}
+
+/// Score one system document by document: every gold document, its gold claims, its predictions (from
+/// `preds_for`, in file order), their similarity matrix, and groundedness when `grounding` is given.
+///
+/// Only one document's predictions and matrix are held at a time, so memory stays bounded by the largest
+/// document whatever the size of the whole set.
+pub fn score_system(
+    gold: &GoldSet,
+    preds_for: &mut dyn FnMut(&str) -> Result<Vec<PredictedClaim>>,
+    setup: &MatcherSetup,
+    grounding: Option<&Grounding>,
+    config: &ScoreConfig,
+    with_sweep: bool,
+    label: &str,
+) -> Result<Scored> {
     let thresholds = threshold::grid(0.0, 1.0, 50);
     let mut sweep_counts = vec![Counts::default(); if with_sweep { thresholds.len() } else { 0 }];
     let mut scorer = Scorer::new(*config)?;
@@ -191,12 +277,11 @@ pub fn score_system(
                 check_worthy: c.check_worthy,
             })
             .collect();
-        let idx = by_doc.remove(d.id.as_str()).unwrap_or_default();
-        let pred_items: Vec<PredItem> = idx
-            .iter()
-            .map(|&i| PredItem {
-                text: preds[i].text.clone(),
-                score: preds[i].score,
+        let pred_items: Vec<PredItem> = preds_for(&d.id)?
+            .into_iter()
+            .map(|p| PredItem {
+                text: p.text,
+                score: p.score,
             })
             .collect();
         let pt: Vec<&str> = pred_items.iter().map(|p| p.text.as_str()).collect();
@@ -242,13 +327,10 @@ pub fn score_system(
             rates: counts.rates(),
         })
         .collect();
-    Ok((
-        Scored {
-            results: scorer.finish(),
-            sweep,
-        },
-        preds,
-    ))
+    Ok(Scored {
+        results: scorer.finish(),
+        sweep,
+    })
 }
 
 /// Groundedness: for each predicted claim, its best cosine to any sentence of its article.

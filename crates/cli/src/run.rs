@@ -10,6 +10,7 @@
 //! `run.json` and is never read as valid.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -17,7 +18,7 @@ use claimbench_extract::PredictedClaim;
 use claimbench_score::{EvalResult, Manifest, SweepPoint};
 use serde::{Deserialize, Serialize};
 
-use crate::output::{write_atomic, write_json};
+use crate::output::{write_atomic, write_json, AtomicFile};
 
 /// The file that marks a complete run.
 pub const RUN_FILE: &str = "run.json";
@@ -121,14 +122,70 @@ pub fn slug(name: &str) -> String {
         .collect()
 }
 
-/// Save a run: predictions first, then timings, then `run.json` last.
+/// A system's predictions as they stream past: their sha256 in the predictions-file format, and, for a run
+/// that is saved, the file `predictions/<system>.jsonl` being written beside it.
+pub struct PredictionsSink {
+    hasher: sha2::Sha256,
+    out: Option<AtomicFile>,
+    line: Vec<u8>,
+}
+
+impl PredictionsSink {
+    /// Hash only (`dir` None), or also write `<dir>/predictions/<system>.jsonl` (kept only once the run is saved).
+    pub fn new(dir: Option<&Path>, system: &str) -> Result<PredictionsSink> {
+        let out = match dir {
+            Some(d) => Some(AtomicFile::create(&d.join(predictions_path(system)))?),
+            None => None,
+        };
+        Ok(PredictionsSink {
+            hasher: sha2::Sha256::default(),
+            out,
+            line: Vec::new(),
+        })
+    }
+
+    /// Add one claim (one line of the predictions file).
+    pub fn push(&mut self, claim: &PredictedClaim) -> Result<()> {
+        use sha2::Digest;
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, claim)?;
+        self.line.push(b'\n');
+        self.hasher.update(&self.line);
+        if let Some(out) = &mut self.out {
+            out.write_all(&self.line)
+                .with_context(|| format!("writing {}", out.path().display()))?;
+        }
+        Ok(())
+    }
+
+    /// The sha256 of what was pushed, and the file still to be committed with the run.
+    pub fn finish(self) -> (String, Option<AtomicFile>) {
+        use sha2::Digest;
+        (hex::encode(self.hasher.finalize()), self.out)
+    }
+}
+
+/// Where a system's predictions live in a run directory.
+pub fn predictions_path(system: &str) -> String {
+    format!("predictions/{}.jsonl", slug(system))
+}
+
+/// Save a run: any older `run.json` goes first, then the predictions, then timings, then the new `run.json`,
+/// so that a run killed at any point has no `run.json` that does not match its files.
 pub fn save(
     dir: &Path,
     file: &RunFile,
     predictions: &BTreeMap<String, Vec<PredictedClaim>>,
+    written: Vec<AtomicFile>,
     timings: &Timings,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    match std::fs::remove_file(dir.join(RUN_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("replacing {}", dir.join(RUN_FILE).display()))
+        }
+        _ => {}
+    }
     for (name, preds) in predictions {
         let rec = file
             .systems
@@ -136,6 +193,9 @@ pub fn save(
             .with_context(|| format!("no record for system {name}"))?;
         let bytes = claimbench_extract::predictions_jsonl(preds);
         write_atomic(&dir.join(&rec.predictions), bytes.as_bytes())?;
+    }
+    for f in written {
+        f.commit()?;
     }
     write_json(&dir.join("timings.json"), timings)?;
     write_json(&dir.join(RUN_FILE), file)?;

@@ -63,6 +63,14 @@ pub enum Error {
         /// Every bad line, in file order.
         problems: Vec<LineProblem>,
     },
+    /// A predictions file changed between its validating pass and the scoring pass.
+    #[error("{}:{line}: the file changed while it was being scored; score it again", path.display())]
+    Changed {
+        /// The predictions file.
+        path: PathBuf,
+        /// The first line found different.
+        line: usize,
+    },
     /// An extractor name that is not in the registry.
     #[error("unknown extractor `{name}`{}; known: {known}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
     UnknownExtractor {

@@ -369,16 +369,38 @@ pub(crate) fn decode_line(
     })
 }
 
+/// Where a good line sits in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAt {
+    /// 1-based line number.
+    pub line: usize,
+    /// Byte offset of the line's first byte.
+    pub offset: u64,
+    /// Length of the line in bytes, line end included.
+    pub len: u64,
+}
+
 /// Stream a predictions file: each good claim goes to `sink` in file order.
 ///
 /// `path` names the source in errors. Strict mode still reads the whole input, so that the error lists
 /// every bad line; the sink has then seen the good claims, and the caller must discard them.
 pub fn stream_predictions<R: BufRead>(
-    mut reader: R,
+    reader: R,
     path: &Path,
     docs: &DocIndex,
     leniency: Leniency,
     sink: &mut dyn FnMut(PredictedClaim) -> Result<()>,
+) -> Result<ReadSummary> {
+    stream_located(reader, path, docs, leniency, &mut |c, _| sink(c))
+}
+
+/// [`stream_predictions`], with each claim's place in the file.
+pub fn stream_located<R: BufRead>(
+    mut reader: R,
+    path: &Path,
+    docs: &DocIndex,
+    leniency: Leniency,
+    sink: &mut dyn FnMut(PredictedClaim, LineAt) -> Result<()>,
 ) -> Result<ReadSummary> {
     let mut summary = ReadSummary::default();
     let mut problems = Vec::new();
@@ -401,12 +423,17 @@ pub fn stream_predictions<R: BufRead>(
                 parse_line(line, line_no, docs, DocField::Required).map(Some)
             }
         });
+        let at = LineAt {
+            line: line_no,
+            offset,
+            len: n as u64,
+        };
         offset += n as u64;
         match parsed {
             Ok(None) => summary.blank_lines += 1,
             Ok(Some(claim)) => {
                 summary.claims += 1;
-                sink(claim)?;
+                sink(claim, at)?;
             }
             Err(p) => problems.push(p),
         }
@@ -421,6 +448,142 @@ pub fn stream_predictions<R: BufRead>(
             summary.skipped = problems;
             Ok(summary)
         }
+    }
+}
+
+/// A run of consecutive good lines of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    offset: u64,
+    len: u64,
+    first_line: usize,
+    claims: usize,
+}
+
+/// A validated predictions file, indexed by document, whose claims are read back one document at a time.
+///
+/// Memory holds only the byte ranges of each document's runs of consecutive lines (one range per document
+/// when the file is grouped by document), never the claims, so files of any size score in bounded memory.
+#[derive(Debug)]
+pub struct PredictionIndex {
+    path: PathBuf,
+    docs: DocIndex,
+    runs: BTreeMap<String, Vec<Run>>,
+    summary: ReadSummary,
+    file: std::fs::File,
+}
+
+impl PredictionIndex {
+    /// Validate `path` against `docs` in one streaming pass; each good claim also goes to `sink`, in file order.
+    ///
+    /// In strict mode any bad line fails the whole file (every bad line is listed), as [`read_predictions`].
+    pub fn build(
+        path: &Path,
+        docs: &[Document],
+        leniency: Leniency,
+        sink: &mut dyn FnMut(&PredictedClaim) -> Result<()>,
+    ) -> Result<PredictionIndex> {
+        let file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let index = DocIndex::new(docs);
+        let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
+        let mut last: Option<(String, LineAt)> = None;
+        let summary = stream_located(
+            std::io::BufReader::with_capacity(1 << 16, &file),
+            path,
+            &index,
+            leniency,
+            &mut |claim, at| {
+                sink(&claim)?;
+                let extends = matches!(&last, Some((d, prev))
+                    if *d == claim.doc && prev.line + 1 == at.line && prev.offset + prev.len == at.offset);
+                let doc_runs = runs.entry(claim.doc.clone()).or_default();
+                match doc_runs.last_mut() {
+                    Some(run) if extends => {
+                        run.len += at.len;
+                        run.claims += 1;
+                    }
+                    _ => doc_runs.push(Run {
+                        offset: at.offset,
+                        len: at.len,
+                        first_line: at.line,
+                        claims: 1,
+                    }),
+                }
+                last = Some((claim.doc, at));
+                Ok(())
+            },
+        )?;
+        Ok(PredictionIndex {
+            path: path.to_path_buf(),
+            docs: index,
+            runs,
+            summary,
+            file,
+        })
+    }
+
+    /// The predictions file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the validating pass saw (claims, blank lines, skipped lines).
+    pub fn summary(&self) -> &ReadSummary {
+        &self.summary
+    }
+
+    /// How many claims the file has for `doc`.
+    pub fn claims_for(&self, doc: &str) -> usize {
+        self.runs
+            .get(doc)
+            .map_or(0, |r| r.iter().map(|r| r.claims).sum())
+    }
+
+    /// The documents the file has claims for, in id order.
+    pub fn documents(&self) -> impl Iterator<Item = &str> {
+        self.runs.keys().map(String::as_str)
+    }
+
+    /// Read back the claims of `doc`, in file order; a file changed since [`PredictionIndex::build`] is an error.
+    pub fn read_doc(&mut self, doc: &str) -> Result<Vec<PredictedClaim>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let Some(runs) = self.runs.get(doc) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(runs.iter().map(|r| r.claims).sum());
+        let mut buf = Vec::new();
+        for run in runs {
+            let changed = |line: usize| Error::Changed {
+                path: self.path.clone(),
+                line,
+            };
+            buf.clear();
+            buf.resize(run.len as usize, 0);
+            self.file
+                .seek(SeekFrom::Start(run.offset))
+                .and_then(|_| self.file.read_exact(&mut buf))
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => changed(run.first_line),
+                    _ => Error::io(&self.path)(e),
+                })?;
+            let mut line_no = run.first_line;
+            let mut offset = run.offset;
+            for raw in buf.split_inclusive(|&b| b == b'\n') {
+                let claim = decode_line(raw, line_no, offset)
+                    .and_then(|line| parse_line(line, line_no, &self.docs, DocField::Required))
+                    .map_err(|_| changed(line_no))?;
+                if claim.doc != doc {
+                    return Err(changed(line_no));
+                }
+                out.push(claim);
+                line_no += 1;
+                offset += raw.len() as u64;
+            }
+            if line_no - run.first_line != run.claims {
+                return Err(changed(run.first_line));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -680,5 +843,95 @@ mod tests {
             FileExtractor::open(&dir.path().join("nope.jsonl"), &d, Leniency::Strict).unwrap_err();
         assert!(matches!(err, Error::Io { .. }));
         assert!(err.to_string().contains("nope.jsonl"));
+    }
+
+    fn index(bytes: &[u8], leniency: Leniency) -> (tempfile::TempDir, Result<PredictionIndex>) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.jsonl");
+        std::fs::write(&p, bytes).unwrap();
+        let r = PredictionIndex::build(&p, &docs(), leniency, &mut |_| Ok(()));
+        (dir, r)
+    }
+
+    #[test]
+    fn index_reads_back_each_document_in_file_order() {
+        let input = "\u{feff}{\"doc\":\"001\",\"text\":\"a\"}\r\n{\"doc\":\"000\",\"text\":\"b\"}\n\n{\"doc\":\"000\",\"text\":\"c\"}\n{\"doc\":\"001\",\"text\":\"d\"}";
+        let whole = read(input.as_bytes(), Leniency::Strict).unwrap();
+        let (_dir, idx) = index(input.as_bytes(), Leniency::Strict);
+        let mut idx = idx.unwrap();
+        assert_eq!(idx.summary(), &whole.summary);
+        assert_eq!(idx.documents().collect::<Vec<_>>(), ["000", "001"]);
+        assert_eq!((idx.claims_for("000"), idx.claims_for("001")), (2, 2));
+        // "b" and "c" are split by a blank line, "a" and "d" by other documents: two runs each.
+        assert_eq!(idx.runs["000"].len(), 2);
+        assert_eq!(idx.runs["001"].len(), 2);
+        for doc in ["001", "000"] {
+            let want: Vec<PredictedClaim> = whole
+                .claims
+                .iter()
+                .filter(|c| c.doc == doc)
+                .cloned()
+                .collect();
+            assert_eq!(idx.read_doc(doc).unwrap(), want);
+        }
+        assert!(idx.read_doc("nope").unwrap().is_empty());
+    }
+
+    #[test]
+    fn grouped_file_needs_one_run_per_document() {
+        let mut input = String::new();
+        for doc in ["000", "001"] {
+            for i in 0..100 {
+                input.push_str(&format!("{{\"doc\":\"{doc}\",\"text\":\"t{i}\"}}\n"));
+            }
+        }
+        let (_dir, idx) = index(input.as_bytes(), Leniency::Strict);
+        let mut idx = idx.unwrap();
+        assert_eq!(idx.runs.values().map(Vec::len).collect::<Vec<_>>(), [1, 1]);
+        let back = idx.read_doc("001").unwrap();
+        assert_eq!(back.len(), 100);
+        assert_eq!(back[99].text, "t99");
+    }
+
+    #[test]
+    fn index_is_strict_or_lenient_like_the_reader() {
+        let input = b"{\"doc\":\"000\",\"text\":\"a\"}\n{\"doc\":\"zzz\",\"text\":\"b\"}\n{\"doc\":\"000\",\"text\":\"c\"}\n";
+        let (_d, strict) = index(input, Leniency::Strict);
+        let err = strict.unwrap_err().to_string();
+        assert!(err.contains("p.jsonl:2") && err.contains("doc"), "{err}");
+        let (_d, lenient) = index(input, Leniency::Lenient);
+        let mut idx = lenient.unwrap();
+        assert_eq!(idx.summary().skipped.len(), 1);
+        assert_eq!(idx.summary().skipped[0].line, 2);
+        let texts: Vec<String> = idx
+            .read_doc("000")
+            .unwrap()
+            .into_iter()
+            .map(|c| c.text)
+            .collect();
+        assert_eq!(texts, ["a", "c"]);
+    }
+
+    #[test]
+    fn a_file_changed_after_indexing_is_an_error_naming_the_line() {
+        let (dir, idx) = index(
+            b"{\"doc\":\"000\",\"text\":\"a\"}\n{\"doc\":\"000\",\"text\":\"b\"}\n",
+            Leniency::Strict,
+        );
+        let mut idx = idx.unwrap();
+        std::fs::write(
+            dir.path().join("p.jsonl"),
+            b"{\"doc\":\"000\",\"text\":\"a\"}\n{\"doc\":\"001\",\"text\":\"b\"}\n",
+        )
+        .unwrap();
+        let err = idx.read_doc("000").unwrap_err();
+        assert!(matches!(err, Error::Changed { line: 2, .. }), "{err}");
+        assert!(
+            err.to_string().contains("p.jsonl:2: the file changed"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join("p.jsonl"), b"{}").unwrap();
+        let err = idx.read_doc("000").unwrap_err();
+        assert!(matches!(err, Error::Changed { line: 1, .. }), "{err}");
     }
 }

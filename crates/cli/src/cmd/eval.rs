@@ -93,9 +93,10 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         let texts: Vec<&str> = preds.iter().map(|c| c.text.as_str()).collect();
         let truncated =
             crate::pipeline::prepare_embeddings(&embedder, &texts, &format!("{name}: embedding"))?;
-        let (scored, preds) = score_system(
+        let mut by_doc = crate::pipeline::group_by_doc(&gold, &preds)?;
+        let scored = score_system(
             &gold,
-            preds,
+            &mut |doc| Ok(by_doc.remove(doc).unwrap_or_default()),
             &setup,
             Some(&grounding),
             &config,
@@ -103,7 +104,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             &format!("{name}: matching"),
         )?;
         let score_s = t.elapsed().as_secs_f64();
-        let file = format!("predictions/{}.jsonl", run::slug(&name));
+        let file = run::predictions_path(&name);
         let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&preds).as_bytes());
         systems.insert(
             name.clone(),
@@ -140,7 +141,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .runs_dir
         .join(args.name.clone().unwrap_or_else(run::default_name));
     timings.total_s = start.elapsed().as_secs_f64();
-    run::save(&dir, &file, &predictions, &timings)?;
+    run::save(&dir, &file, &predictions, Vec::new(), &timings)?;
 
     let rows: Vec<Row> = file
         .systems

@@ -5,19 +5,27 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use claimbench_extract::file::{read_predictions, Leniency};
-use claimbench_extract::PredictedClaim;
+use claimbench_extract::file::{Leniency, PredictionIndex};
 
 use crate::args::ScoreArgs;
 use crate::board::{self, Row};
 use crate::cmd::gold::load as load_gold;
 use crate::config::load_embedder;
-use crate::output::{emit, print_json};
+use crate::output::{emit, print_json, spinner, AtomicFile};
 use crate::pipeline::{
-    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding,
+    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding, Prefetch,
 };
-use crate::run::{self, RunFile, SystemRecord, Timings};
+use crate::run::{self, PredictionsSink, RunFile, SystemRecord, Timings};
 use crate::Outcome;
+
+/// One predictions file, validated and indexed.
+struct Input {
+    name: String,
+    index: PredictionIndex,
+    sha: String,
+    written: Option<AtomicFile>,
+    skipped: Vec<String>,
+}
 
 /// Run `score`.
 pub fn run(args: ScoreArgs) -> Result<Outcome> {
@@ -30,11 +38,12 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         Leniency::Strict
     };
 
-    // Read every file first: bad input fails before any model is loaded.
+    // Validate every file first, in one streaming pass each: bad input fails before any model is loaded.
+    // The pass indexes where each document's lines are, hashes the claims and, for a saved run, copies them
+    // into the run; claims are read back one document at a time while scoring, so memory stays bounded.
     let mut inputs = Vec::new();
     let mut names = BTreeMap::new();
     for path in &args.pred {
-        let report = read_predictions(path, &gold.documents, leniency)?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -42,8 +51,18 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         let n = names.entry(stem.clone()).or_insert(0usize);
         *n += 1;
         let name = if *n == 1 { stem } else { format!("{stem}-{n}") };
-        let skipped: Vec<String> = report
-            .summary
+        let mut sink = PredictionsSink::new(args.out.as_deref(), &name)?;
+        let pb = spinner(&format!("{name}: reading {}", path.display()));
+        let index = PredictionIndex::build(path, &gold.documents, leniency, &mut |c| {
+            sink.push(c).map_err(|e| claimbench_extract::Error::Io {
+                path: path.clone(),
+                source: std::io::Error::other(format!("{e:#}")),
+            })
+        })?;
+        pb.finish_and_clear();
+        let (sha, written) = sink.finish();
+        let skipped: Vec<String> = index
+            .summary()
             .skipped
             .iter()
             .map(|p| p.to_string())
@@ -57,7 +76,13 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                 skipped[0]
             );
         }
-        inputs.push((name, path.clone(), report.claims, skipped));
+        inputs.push(Input {
+            name,
+            index,
+            sha,
+            written,
+            skipped,
+        });
     }
 
     let t = Instant::now();
@@ -82,15 +107,25 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         crate::pipeline::prepare_embeddings(e, &texts, "gold claims")?;
     }
     let mut systems = BTreeMap::new();
-    let mut predictions: BTreeMap<String, Vec<PredictedClaim>> = BTreeMap::new();
-    for (name, path, claims, skipped) in inputs {
+    let mut written = Vec::new();
+    for mut input in inputs {
+        let name = input.name;
+        let path = input.index.path().to_path_buf();
         let t = Instant::now();
-        let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&claims).as_bytes());
         let with_sweep = args.out.is_some();
         let truncated = match &embedder {
             Some(e) => {
-                let texts: Vec<&str> = claims.iter().map(|c| c.text.as_str()).collect();
-                crate::pipeline::prepare_embeddings(e, &texts, &format!("{name}: embedding"))?
+                let mut prefetch = Prefetch::new(
+                    e,
+                    input.index.summary().claims,
+                    &format!("{name}: embedding"),
+                );
+                for d in &gold.documents {
+                    for c in input.index.read_doc(&d.id)? {
+                        prefetch.add(&c.text)?;
+                    }
+                }
+                prefetch.finish()?
             }
             None => 0,
         };
@@ -100,9 +135,10 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                 embedder.as_ref().map_or(0, |e| e.max_seq_length())
             );
         }
-        let (scored, claims) = score_system(
+        let index = &mut input.index;
+        let scored = score_system(
             &gold,
-            claims,
+            &mut |doc| Ok(index.read_doc(doc)?),
             &setup,
             grounding.as_ref(),
             &config,
@@ -123,17 +159,15 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                         .map(|n| n.to_string_lossy())
                         .unwrap_or_default()
                 ),
-                predictions: format!("predictions/{}.jsonl", run::slug(&name)),
-                predictions_sha256: sha,
+                predictions: run::predictions_path(&name),
+                predictions_sha256: input.sha,
                 truncated,
-                skipped,
+                skipped: input.skipped,
                 results: scored.results,
                 sweep: scored.sweep,
             },
         );
-        if args.out.is_some() {
-            predictions.insert(name, claims);
-        }
+        written.extend(input.written);
     }
     let file = RunFile {
         format: run::FORMAT,
@@ -147,7 +181,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     };
     timings.total_s = start.elapsed().as_secs_f64();
     if let Some(dir) = &args.out {
-        run::save(dir, &file, &predictions, &timings)?;
+        run::save(dir, &file, &BTreeMap::new(), written, &timings)?;
     }
     let rows: Vec<Row> = file
         .systems
@@ -161,19 +195,37 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         })
         .collect();
     if args.output.json {
-        let systems: BTreeMap<&String, serde_json::Value> = file
-            .systems
-            .iter()
-            .map(|(n, r)| {
-                (
-                    n,
-                    serde_json::json!({ "skipped": r.skipped, "results": r.results }),
-                )
-            })
-            .collect();
-        print_json(&serde_json::json!({
-            "signature": file.manifest.signature(), "manifest": file.manifest, "leaderboard": rows, "systems": systems,
-        }))?;
+        // Serialised from the structs themselves (no JSON tree in memory), keys sorted as elsewhere.
+        #[derive(serde::Serialize)]
+        struct System<'a> {
+            results: &'a claimbench_score::EvalResult,
+            skipped: &'a [String],
+        }
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            leaderboard: &'a [Row],
+            manifest: &'a claimbench_score::Manifest,
+            signature: String,
+            systems: BTreeMap<&'a String, System<'a>>,
+        }
+        print_json(&Out {
+            leaderboard: &rows,
+            manifest: &file.manifest,
+            signature: file.manifest.signature(),
+            systems: file
+                .systems
+                .iter()
+                .map(|(n, r)| {
+                    (
+                        n,
+                        System {
+                            results: &r.results,
+                            skipped: &r.skipped,
+                        },
+                    )
+                })
+                .collect(),
+        })?;
     } else {
         let mut out = format!(
             "{}\n{}\n{}",

@@ -144,6 +144,52 @@ fn out_writes_a_complete_run() {
 }
 
 #[test]
+fn documents_interleaved_in_the_file_score_as_when_grouped() {
+    // Claims are read back one document at a time from the file: the order of documents in the file must not
+    // matter, only the order of each document's own lines (which fixes prediction indices).
+    let t = tmp();
+    let grouped = data("preds_small.jsonl");
+    let text = std::fs::read_to_string(&grouped).unwrap();
+    let mut by_doc: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let doc = serde_json::from_str::<serde_json::Value>(line).unwrap()["doc"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        match by_doc.iter_mut().find(|(d, _)| *d == doc) {
+            Some((_, lines)) => lines.push(line),
+            None => by_doc.push((doc, vec![line])),
+        }
+    }
+    assert!(by_doc.len() >= 3, "fixture spans several documents");
+    // Round-robin over the documents, last document first, with blank lines between rounds.
+    let mut interleaved = String::new();
+    let longest = by_doc.iter().map(|(_, l)| l.len()).max().unwrap();
+    for i in 0..longest {
+        for (_, lines) in by_doc.iter().rev() {
+            if let Some(l) = lines.get(i) {
+                interleaved.push_str(l);
+                interleaved.push('\n');
+            }
+        }
+        interleaved.push('\n');
+    }
+    let mixed = t.path().join("preds_small.jsonl");
+    write(&mixed, &interleaved);
+    let score = |p: &std::path::Path| {
+        let r = cb(["score", "--pred"])
+            .arg_path(p)
+            .args(["--matcher", "token-f1", "--json"])
+            .run();
+        r.ok();
+        r.json()["systems"]["preds_small"].clone()
+    };
+    let (a, b) = (score(&grouped), score(&mixed));
+    assert!(counts(&a).0 >= 22, "{a}");
+    assert_eq!(a["results"], b["results"]);
+}
+
+#[test]
 fn several_files_are_several_systems() {
     let r = cb(["score", "--pred"])
         .arg_path(&data("preds_small.jsonl"))
