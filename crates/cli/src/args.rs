@@ -54,12 +54,12 @@ pub struct ModelArgs {
     /// Device: cpu, cuda, cuda:N, metal or auto.
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Precision: f32, f16 or bf16.
-    #[arg(long, default_value = "f32")]
+    /// Precision: f32, f16, bf16, or auto (f32 on the CPU, f16 on a GPU).
+    #[arg(long, default_value = "auto")]
     pub dtype: String,
-    /// Texts per forward pass.
-    #[arg(long, default_value_t = 32)]
-    pub batch_size: usize,
+    /// Texts per forward pass [default: 32 on the CPU, 256 on a GPU].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
     /// Embedding cache directory [default: ~/.cache/claimbench/embeddings].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,

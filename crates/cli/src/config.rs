@@ -34,12 +34,24 @@ pub fn cache_dir(args: &ModelArgs) -> Option<PathBuf> {
 /// Validated embedder options.
 pub fn embedder_options(args: &ModelArgs) -> Result<EmbedderOptions> {
     let device: DeviceSpec = args.device.parse().with_context(|| "--device")?;
-    let precision: Precision = args.dtype.parse().with_context(|| "--dtype")?;
-    anyhow::ensure!(args.batch_size > 0, "--batch-size must be at least 1");
+    let gpu = match device {
+        DeviceSpec::Cpu => false,
+        DeviceSpec::Auto => claimbench_model::device::resolve_device(device)
+            .map(|d| claimbench_model::device::device_label(&d) != "cpu")
+            .unwrap_or(false),
+        _ => true,
+    };
+    let precision: Precision = match args.dtype.trim() {
+        "auto" if gpu => Precision::F16,
+        "auto" => Precision::F32,
+        other => other.parse().with_context(|| "--dtype")?,
+    };
+    let batch_size = args.batch_size.unwrap_or(if gpu { 256 } else { 32 });
+    anyhow::ensure!(batch_size > 0, "--batch-size must be at least 1");
     Ok(EmbedderOptions {
         device,
         precision,
-        batch_size: args.batch_size,
+        batch_size,
         cache_dir: cache_dir(args),
     })
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use claimbench_extract::PredictedClaim;
 use claimbench_gold::GoldSet;
+use claimbench_matcher::{EmbeddingEncoder, Memo};
 use claimbench_model::Embedder;
 use claimbench_score::{
     threshold, Assignment, BootstrapConfig, Counts, DocInput, EvalResult, GoldItem, Manifest,
@@ -26,6 +27,9 @@ pub struct MatcherSetup {
     pub threshold: f32,
     /// Weights hash of the matcher (embedding model or pair head), if any.
     pub weights_sha256: Option<String>,
+    /// The embedding model and the memo of vectors embedded ahead of each chunk of documents, when the
+    /// matcher needs a model.
+    pub embedding: Option<(Arc<Embedder>, Arc<Memo>)>,
 }
 
 /// Parse a matcher name, with "did you mean" from the score crate.
@@ -40,23 +44,22 @@ pub fn build_matcher(
     threshold: Option<f32>,
     embedder: Option<Arc<Embedder>>,
 ) -> Result<MatcherSetup> {
+    let mut embedding = None;
     let (matcher, weights): (Box<dyn Matcher>, Option<String>) = match kind.lexical() {
         Some(m) => (m, None),
         None => {
             let Some(embedder) = embedder else {
                 bail!("the {kind} matcher needs the embedding model");
             };
+            let memo = Arc::new(Memo::new());
+            embedding = Some((embedder.clone(), memo.clone()));
+            let enc = EmbeddingEncoder::new(embedder.clone()).with_memo(memo);
             match kind {
-                MatcherKind::Cosine => {
-                    let sha = embedder.weights_sha256().to_string();
-                    let enc = claimbench_matcher::EmbeddingEncoder::new(embedder);
-                    (
-                        Box::new(claimbench_score::CosineMatcher::new(enc)),
-                        Some(sha),
-                    )
-                }
+                MatcherKind::Cosine => (
+                    Box::new(claimbench_score::CosineMatcher::new(enc)),
+                    Some(embedder.weights_sha256().to_string()),
+                ),
                 _ => {
-                    let enc = claimbench_matcher::EmbeddingEncoder::new(embedder);
                     let pair = claimbench_matcher::PairMatcher::new(enc)?;
                     let sha = pair.weights_sha256().to_string();
                     (Box::new(pair), Some(sha))
@@ -73,6 +76,7 @@ pub fn build_matcher(
         matcher,
         threshold,
         weights_sha256: weights,
+        embedding,
     })
 }
 
@@ -129,107 +133,21 @@ pub fn manifest(
     }
 }
 
-/// Embed every distinct text of a system once, in large length-sorted batches, so that the per-document matcher
-/// and groundedness calls read the cache; returns how many texts were longer than the model's limit (truncated).
-pub fn prepare_embeddings(embedder: &Embedder, texts: &[&str], label: &str) -> Result<usize> {
-    let mut unique: Vec<&str> = texts.to_vec();
-    unique.sort_unstable();
-    unique.dedup();
-    let truncated = unique
-        .iter()
-        .map(|t| embedder.token_count(t).map(|(_, cut)| usize::from(cut)))
-        .sum::<std::result::Result<usize, _>>()?;
-    if embedder.cache_dir().is_some() && !unique.is_empty() {
-        let pb = progress(unique.len() as u64, label);
-        embedder.embed_with_progress(&unique, &mut |done, _| pb.set_position(done as u64))?;
-        pb.finish_and_clear();
-    }
-    Ok(truncated)
-}
-
-/// Embeds a stream of texts ahead of matching, in chunks of large length-sorted batches, each distinct text once.
-///
-/// Memory holds one chunk of texts and a 16-byte digest per distinct text seen, never the whole stream.
-pub struct Prefetch<'a> {
-    embedder: &'a Embedder,
-    seen: HashSet<[u8; 16]>,
-    chunk: Vec<String>,
-    truncated: usize,
-    done: usize,
-    bar: indicatif::ProgressBar,
-}
-
-/// Texts embedded per chunk by [`Prefetch`].
-pub const PREFETCH_CHUNK: usize = 1 << 15;
-
-impl<'a> Prefetch<'a> {
-    /// Start; `total` (texts that will be added, repeats included) sizes the progress bar.
-    pub fn new(embedder: &'a Embedder, total: usize, label: &str) -> Self {
-        Prefetch {
-            embedder,
-            seen: HashSet::new(),
-            chunk: Vec::new(),
-            truncated: 0,
-            done: 0,
-            bar: progress(total as u64, label),
-        }
-    }
-
-    /// Add a text; embeds the chunk once it is full.
-    pub fn add(&mut self, text: &str) -> Result<()> {
-        use sha2::{Digest, Sha256};
-        self.done += 1;
-        let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&digest[..16]);
-        if self.seen.insert(key) {
-            self.chunk.push(text.to_string());
-        } else {
-            self.bar.set_position(self.done as u64);
-        }
-        if self.chunk.len() >= PREFETCH_CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        let texts: Vec<&str> = self.chunk.iter().map(String::as_str).collect();
-        self.truncated += texts
-            .iter()
-            .map(|t| {
-                self.embedder
-                    .token_count(t)
-                    .map(|(_, cut)| usize::from(cut))
-            })
-            .sum::<std::result::Result<usize, _>>()?;
-        if self.embedder.cache_dir().is_some() && !texts.is_empty() {
-            let base = self.done - texts.len();
-            let bar = &self.bar;
-            self.embedder.embed_with_progress(&texts, &mut |done, _| {
-                bar.set_position((base + done) as u64)
-            })?;
-        }
-        self.bar.set_position(self.done as u64);
-        self.chunk.clear();
-        Ok(())
-    }
-
-    /// Embed what is left; returns how many distinct texts were longer than the model's limit (truncated).
-    pub fn finish(mut self) -> Result<usize> {
-        self.flush()?;
-        self.bar.finish_and_clear();
-        Ok(self.truncated)
-    }
-}
-
 /// What scoring one system gives.
 pub struct Scored {
     /// The scores.
     pub results: EvalResult,
     /// Micro P/R/F1 against the threshold (empty when not asked for).
     pub sweep: Vec<SweepPoint>,
+    /// Distinct predicted texts longer than the model's limit, truncated while embedding.
+    pub truncated: usize,
+    /// Seconds from the start of scoring to the first document's scores.
+    pub first_result_s: Option<f64>,
 }
+
+/// Texts (predicted and gold claims, and article sentences for groundedness) embedded per chunk of documents:
+/// large enough for full batches on a GPU, small enough that memory stays bounded.
+pub const CHUNK_TEXTS: usize = 1 << 14;
 
 /// Group an extractor's predictions by document; a prediction for a document the gold set lacks is an error.
 pub fn group_by_doc(
@@ -252,8 +170,9 @@ pub fn group_by_doc(
 /// Score one system document by document: every gold document, its gold claims, its predictions (from
 /// `preds_for`, in file order), their similarity matrix, and groundedness when `grounding` is given.
 ///
-/// Only one document's predictions and matrix are held at a time, so memory stays bounded by the largest
-/// document whatever the size of the whole set.
+/// Documents go in chunks of about [`CHUNK_TEXTS`] texts: a chunk's distinct texts are embedded together in
+/// length-sorted batches (each text once), then its documents are matched and scored, then its vectors and
+/// predictions are dropped. Memory stays bounded by the chunk whatever the size of the whole set.
 pub fn score_system(
     gold: &GoldSet,
     preds_for: &mut dyn FnMut(&str) -> Result<Vec<PredictedClaim>>,
@@ -263,59 +182,113 @@ pub fn score_system(
     with_sweep: bool,
     label: &str,
 ) -> Result<Scored> {
+    let started = std::time::Instant::now();
     let thresholds = threshold::grid(0.0, 1.0, 50);
     let mut sweep_counts = vec![Counts::default(); if with_sweep { thresholds.len() } else { 0 }];
     let mut scorer = Scorer::new(*config)?;
+    let mut truncated = 0;
+    let mut seen: HashSet<[u8; 16]> = HashSet::new();
+    let mut first_result_s = None;
     let pb = progress(gold.documents.len() as u64, label);
-    for d in &gold.documents {
-        let gold_items: Vec<GoldItem> = gold
-            .claims_for(&d.id)
-            .map(|c| GoldItem {
-                id: c.id.clone(),
-                text: c.text.clone(),
-                category: c.category.to_string(),
-                check_worthy: c.check_worthy,
-            })
-            .collect();
-        let pred_items: Vec<PredItem> = preds_for(&d.id)?
-            .into_iter()
-            .map(|p| PredItem {
-                text: p.text,
-                score: p.score,
-            })
-            .collect();
-        let pt: Vec<&str> = pred_items.iter().map(|p| p.text.as_str()).collect();
-        let gt: Vec<&str> = gold_items.iter().map(|g| g.text.as_str()).collect();
-        let sim = if pt.is_empty() || gt.is_empty() {
-            SimMatrix::zeros(pt.len(), gt.len())
-        } else {
-            setup
-                .matcher
-                .matrix(&pt, &gt)
-                .with_context(|| format!("matching document {}", d.id))?
-        };
-        let grounding = match grounding {
-            Some(g) => Some(g.best(&d.id, &pt)?),
-            None => None,
-        };
-        let input = DocInput {
-            doc: d.id.clone(),
-            gold: gold_items,
-            pred: pred_items,
-            sim,
-            grounding,
-        };
-        if with_sweep {
-            for (acc, p) in sweep_counts.iter_mut().zip(threshold::sweep(
-                std::slice::from_ref(&input),
-                &thresholds,
-                config.assignment,
-            )?) {
-                acc.add(p.counts);
-            }
+    let docs = &gold.documents;
+    let mut next = 0;
+    // The model and memo that each chunk is embedded into: the matcher's, else groundedness's.
+    let embedding: Option<(&Embedder, &Memo)> = match (&setup.embedding, grounding) {
+        (Some((e, m)), _) => Some((e.as_ref(), m.as_ref())),
+        (None, Some(g)) => Some((g.embedder.as_ref(), g.memo.as_ref())),
+        (None, None) => None,
+    };
+    while next < docs.len() {
+        // One chunk: documents with their gold and predicted claims, up to about CHUNK_TEXTS texts.
+        let mut chunk = Vec::new();
+        let mut texts = 0;
+        while next < docs.len() && (chunk.is_empty() || texts < CHUNK_TEXTS) {
+            let d = &docs[next];
+            let gold_items: Vec<GoldItem> = gold
+                .claims_for(&d.id)
+                .map(|c| GoldItem {
+                    id: c.id.clone(),
+                    text: c.text.clone(),
+                    category: c.category.to_string(),
+                    check_worthy: c.check_worthy,
+                })
+                .collect();
+            let pred_items: Vec<PredItem> = preds_for(&d.id)?
+                .into_iter()
+                .map(|p| PredItem {
+                    text: p.text,
+                    score: p.score,
+                })
+                .collect();
+            texts += gold_items.len() + pred_items.len();
+            chunk.push((d, gold_items, pred_items));
+            next += 1;
         }
-        scorer.add(&input)?;
-        pb.inc(1);
+        if let Some((embedder, memo)) = embedding {
+            for (_, _, preds) in &chunk {
+                for p in preds {
+                    if seen.insert(digest(&p.text)) && embedder.token_count(&p.text)?.1 {
+                        truncated += 1;
+                    }
+                }
+            }
+            let sentences: Vec<Vec<String>> = match grounding {
+                Some(_) => chunk
+                    .iter()
+                    .map(|(d, _, _)| Grounding::sentences(&d.text))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let mut all: Vec<&str> = Vec::new();
+            for (_, golds, preds) in &chunk {
+                all.extend(preds.iter().map(|p| p.text.as_str()));
+                all.extend(golds.iter().map(|g| g.text.as_str()));
+            }
+            all.extend(sentences.iter().flatten().map(String::as_str));
+            let base = pb.message();
+            memo.fill(embedder, &all, &mut |done, total| {
+                pb.set_message(format!("{base}: embedding {done}/{total}"));
+            })?;
+            pb.set_message(base);
+        }
+        for (d, gold_items, pred_items) in chunk {
+            let pt: Vec<&str> = pred_items.iter().map(|p| p.text.as_str()).collect();
+            let gt: Vec<&str> = gold_items.iter().map(|g| g.text.as_str()).collect();
+            let sim = if pt.is_empty() || gt.is_empty() {
+                SimMatrix::zeros(pt.len(), gt.len())
+            } else {
+                setup
+                    .matcher
+                    .matrix(&pt, &gt)
+                    .with_context(|| format!("matching document {}", d.id))?
+            };
+            let grounding = match grounding {
+                Some(g) => Some(g.best(&d.text, &pt)?),
+                None => None,
+            };
+            let input = DocInput {
+                doc: d.id.clone(),
+                gold: gold_items,
+                pred: pred_items,
+                sim,
+                grounding,
+            };
+            if with_sweep {
+                for (acc, p) in sweep_counts.iter_mut().zip(threshold::sweep(
+                    std::slice::from_ref(&input),
+                    &thresholds,
+                    config.assignment,
+                )?) {
+                    acc.add(p.counts);
+                }
+            }
+            scorer.add(&input)?;
+            first_result_s.get_or_insert_with(|| started.elapsed().as_secs_f64());
+            pb.inc(1);
+        }
+        if let Some((_, memo)) = embedding {
+            memo.clear();
+        }
     }
     pb.finish_and_clear();
     let sweep = thresholds
@@ -330,45 +303,66 @@ pub fn score_system(
     Ok(Scored {
         results: scorer.finish(),
         sweep,
+        truncated,
+        first_result_s,
     })
+}
+
+/// The first 16 bytes of a text's sha256: a set key for distinct texts without keeping the texts.
+fn digest(text: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let full: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&full[..16]);
+    key
 }
 
 /// Groundedness: for each predicted claim, its best cosine to any sentence of its article.
 pub struct Grounding {
     embedder: Arc<Embedder>,
-    sentences: BTreeMap<String, Vec<Vec<f32>>>,
+    memo: Arc<Memo>,
+    encoder: EmbeddingEncoder,
 }
 
 impl Grounding {
-    /// Segment and embed every article's sentences once.
-    pub fn new(gold: &GoldSet, embedder: Arc<Embedder>) -> Result<Grounding> {
-        let mut sentences = BTreeMap::new();
-        for d in &gold.documents {
-            let seg = claimbench_extract::sentences::segment(&d.text);
-            let texts: Vec<&str> = seg.sentences.iter().map(|s| s.text.as_str()).collect();
-            let vecs = if texts.is_empty() {
-                Vec::new()
-            } else {
-                embedder.embed(&texts)?.vectors
-            };
-            sentences.insert(d.id.clone(), vecs);
-        }
-        Ok(Grounding {
+    /// Groundedness with `embedder`, sharing the matcher's memo when it has one (so each chunk is embedded once).
+    pub fn new(embedder: Arc<Embedder>, setup: &MatcherSetup) -> Grounding {
+        let memo = setup
+            .embedding
+            .as_ref()
+            .map_or_else(|| Arc::new(Memo::new()), |(_, m)| m.clone());
+        Grounding {
+            encoder: EmbeddingEncoder::new(embedder.clone()).with_memo(memo.clone()),
             embedder,
-            sentences,
-        })
+            memo,
+        }
     }
 
-    /// Best cosine of each text to the sentences of `doc` (0 for an article with no sentence).
-    pub fn best(&self, doc: &str, texts: &[&str]) -> Result<Vec<f32>> {
+    /// The sentences of an article that claims are grounded in.
+    pub fn sentences(article: &str) -> Vec<String> {
+        claimbench_extract::sentences::segment(article)
+            .sentences
+            .into_iter()
+            .map(|s| s.text)
+            .collect()
+    }
+
+    /// Best cosine of each text to the sentences of `article` (0 for an article with no sentence).
+    pub fn best(&self, article: &str, texts: &[&str]) -> Result<Vec<f32>> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let sents = self.sentences.get(doc).map(Vec::as_slice).unwrap_or(&[]);
-        let vecs = self.embedder.embed(texts)?.vectors;
+        let sentences = Grounding::sentences(article);
+        let sents: Vec<&str> = sentences.iter().map(String::as_str).collect();
+        let svecs = if sents.is_empty() {
+            Vec::new()
+        } else {
+            self.encoder.vectors(&sents)?
+        };
+        let vecs = self.encoder.vectors(texts)?;
         Ok(vecs
             .iter()
-            .map(|v| sents.iter().map(|s| cosine(v, s)).fold(0.0f32, f32::max))
+            .map(|v| svecs.iter().map(|s| cosine(v, s)).fold(0.0f32, f32::max))
             .collect())
     }
 }

@@ -11,9 +11,85 @@ use crate::error::Result;
 /// The registered name of the default embedding model.
 pub const DEFAULT_MODEL: &str = "all-minilm-l6-v2";
 
-/// A sentence-embedding model used as a text encoder.
+/// A sentence-embedding model used as a text encoder, consulting a [`Memo`] of vectors embedded ahead of time.
 pub struct EmbeddingEncoder {
     embedder: Arc<Embedder>,
+    memo: Option<Arc<Memo>>,
+}
+
+/// Vectors embedded ahead of time in large batches (e.g. one chunk of documents), shared by the matchers that
+/// would otherwise embed a few texts per document; a text's vector is the same either way.
+#[derive(Debug, Default)]
+pub struct Memo {
+    vectors: std::sync::RwLock<std::collections::HashMap<String, Arc<[f32]>>>,
+}
+
+impl Memo {
+    /// An empty memo.
+    pub fn new() -> Memo {
+        Memo::default()
+    }
+
+    /// Embed the texts not yet held, in one call (length-sorted batches), and hold their vectors; `progress`
+    /// gets `(done, total)` of the texts embedded. Returns how many of them the model truncated.
+    pub fn fill(
+        &self,
+        embedder: &Embedder,
+        texts: &[&str],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<usize> {
+        let mut missing: Vec<&str> = {
+            let held = self.read();
+            texts
+                .iter()
+                .copied()
+                .filter(|t| !held.contains_key(*t))
+                .collect()
+        };
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let e = embedder.embed_with_progress(&missing, progress)?;
+        let mut held = self.write();
+        for (t, v) in missing.iter().zip(e.vectors) {
+            held.insert((*t).to_string(), v.into());
+        }
+        Ok(e.truncated)
+    }
+
+    /// The vector of `text`, if held.
+    pub fn get(&self, text: &str) -> Option<Arc<[f32]>> {
+        self.read().get(text).cloned()
+    }
+
+    /// How many texts are held.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drop every vector.
+    pub fn clear(&self) {
+        self.write().clear();
+    }
+
+    fn read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, std::collections::HashMap<String, Arc<[f32]>>> {
+        self.vectors.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, std::collections::HashMap<String, Arc<[f32]>>> {
+        self.vectors.write().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl std::fmt::Debug for EmbeddingEncoder {
@@ -29,7 +105,42 @@ impl EmbeddingEncoder {
     pub fn new(embedder: impl Into<Arc<Embedder>>) -> EmbeddingEncoder {
         EmbeddingEncoder {
             embedder: embedder.into(),
+            memo: None,
         }
+    }
+
+    /// Look texts up in `memo` before running the model.
+    pub fn with_memo(mut self, memo: Arc<Memo>) -> EmbeddingEncoder {
+        self.memo = Some(memo);
+        self
+    }
+
+    /// One vector per text: from the memo where held, the rest embedded in one call.
+    pub fn vectors(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let Some(memo) = &self.memo else {
+            return Ok(self.embedder.embed(texts)?.vectors);
+        };
+        let held: Vec<Option<Arc<[f32]>>> = texts.iter().map(|t| memo.get(t)).collect();
+        let missing: Vec<&str> = texts
+            .iter()
+            .zip(&held)
+            .filter(|(_, h)| h.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        let mut fresh = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.embedder.embed(&missing)?.vectors
+        }
+        .into_iter();
+        held.into_iter()
+            .map(|h| match h {
+                Some(v) => Ok(v.to_vec()),
+                None => fresh.next().ok_or_else(|| {
+                    crate::Error::Encoder("the model returned fewer vectors than texts".into())
+                }),
+            })
+            .collect()
     }
 
     /// Make sure the registered model `name` is in `models_dir` (fetching it on first use) and load it.
@@ -60,9 +171,69 @@ impl EmbeddingEncoder {
 
 impl TextEncoder for EmbeddingEncoder {
     fn encode(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
-        self.embedder
-            .embed(texts)
-            .map(|e| e.vectors)
-            .map_err(|e| e.to_string())
+        self.vectors(texts).map_err(|e| e.to_string())
+    }
+
+    /// On a GPU, one matrix product there (f32); on the CPU, the default f64 loop (bit-stable across machines).
+    fn cosine_matrix(
+        &self,
+        pred: &[&[f32]],
+        gold: &[&[f32]],
+    ) -> std::result::Result<Vec<f32>, String> {
+        let device = self.embedder.device();
+        if device.is_cpu() || pred.is_empty() || gold.is_empty() {
+            return Ok(claimbench_score::cosine_matrix_cpu(pred, gold));
+        }
+        device_cosine_matrix(device, pred, gold)
+            .map_err(|e| format!("cosine matrix on the GPU: {e}"))
+    }
+}
+
+/// `pred` by `gold` dot products as one matrix product on `device`, row-major.
+pub fn device_cosine_matrix(
+    device: &candle_core::Device,
+    pred: &[&[f32]],
+    gold: &[&[f32]],
+) -> candle_core::Result<Vec<f32>> {
+    use candle_core::Tensor;
+    let dim = pred.first().or(gold.first()).map_or(0, |v| v.len());
+    let upload = |rows: &[&[f32]]| {
+        let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        Tensor::from_vec(flat, (rows.len(), dim), device)
+    };
+    let (p, g) = (upload(pred)?, upload(gold)?);
+    p.matmul(&g.t()?)?
+        .clamp(-1f32, 1f32)?
+        .flatten_all()?
+        .to_vec1::<f32>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_matrix_agrees_with_the_cpu_loop() {
+        // The GPU code path, run on candle's CPU device: same values as the f64 loop, row-major.
+        let unit = |v: [f32; 3]| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.map(|x| x / n)
+        };
+        let p = [unit([1.0, 2.0, 3.0]), unit([-1.0, 0.5, 0.0])];
+        let g = [
+            unit([1.0, 2.0, 3.0]),
+            unit([0.0, 0.0, 1.0]),
+            unit([3.0, -1.0, 2.0]),
+        ];
+        let pr: Vec<&[f32]> = p.iter().map(|v| v.as_slice()).collect();
+        let gr: Vec<&[f32]> = g.iter().map(|v| v.as_slice()).collect();
+        let want = claimbench_score::cosine_matrix_cpu(&pr, &gr);
+        let got = device_cosine_matrix(&candle_core::Device::Cpu, &pr, &gr).unwrap();
+        assert_eq!(got.len(), 6);
+        assert!((want[0] - 1.0).abs() < 1e-6, "{want:?}");
+        assert!((want[1] - 3.0 / 14f32.sqrt()).abs() < 1e-6, "{want:?}");
+        for (a, b) in want.iter().zip(&got) {
+            assert!((a - b).abs() < 1e-6, "{want:?} vs {got:?}");
+        }
     }
 }

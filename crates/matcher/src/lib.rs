@@ -18,7 +18,7 @@ pub mod features;
 pub mod head;
 pub mod pair;
 
-pub use encoder::{EmbeddingEncoder, DEFAULT_MODEL};
+pub use encoder::{EmbeddingEncoder, Memo, DEFAULT_MODEL};
 pub use error::{Error, Result};
 pub use eval::Setup;
 pub use features::FeatureSet;

@@ -32,6 +32,29 @@ pub trait Matcher: Send + Sync {
 pub trait TextEncoder: Send + Sync {
     /// One vector per text, in input order; an error message on failure.
     fn encode(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
+
+    /// The `pred.len()` by `gold.len()` matrix of dot products of unit vectors, row-major, clamped to [-1, 1].
+    ///
+    /// The default computes it on the CPU in f64; an encoder on an accelerator may compute it there instead.
+    fn cosine_matrix(
+        &self,
+        pred: &[&[f32]],
+        gold: &[&[f32]],
+    ) -> std::result::Result<Vec<f32>, String> {
+        Ok(cosine_matrix_cpu(pred, gold))
+    }
+}
+
+/// The dot products of unit vectors `pred` by `gold`, row-major, accumulated in f64 and clamped to [-1, 1].
+pub fn cosine_matrix_cpu(pred: &[&[f32]], gold: &[&[f32]]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(pred.len() * gold.len());
+    for a in pred {
+        for b in gold {
+            let dot: f64 = a.iter().zip(*b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            out.push(dot.clamp(-1.0, 1.0) as f32);
+        }
+    }
+    out
 }
 
 /// Default threshold of [`ExactMatcher`] (its similarities are 0 or 1).
@@ -436,10 +459,19 @@ impl<E: TextEncoder> Matcher for CosineMatcher<E> {
             )));
         }
         let vectors: Vec<Vec<f32>> = vectors.into_iter().map(unit).collect();
+        let p: Vec<&[f32]> = p_ix.iter().map(|&k| vectors[k].as_slice()).collect();
+        let g: Vec<&[f32]> = g_ix.iter().map(|&k| vectors[k].as_slice()).collect();
+        let values = self.encoder.cosine_matrix(&p, &g).map_err(Error::Encoder)?;
+        if values.len() != pred.len() * gold.len() || values.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Encoder(format!(
+                "the encoder's cosine matrix has {} values (or a non-finite one) for {} x {} texts",
+                values.len(),
+                pred.len(),
+                gold.len()
+            )));
+        }
         Ok(SimMatrix::from_fn(pred.len(), gold.len(), |i, j| {
-            let (a, b) = (&vectors[p_ix[i]], &vectors[g_ix[j]]);
-            let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
-            dot.clamp(-1.0, 1.0) as f32
+            values[i * gold.len() + j].clamp(-1.0, 1.0)
         }))
     }
 }

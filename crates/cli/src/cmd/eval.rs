@@ -42,18 +42,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     let model_load_s = t.elapsed().as_secs_f64();
     let setup = build_matcher(kind, args.scoring.threshold, Some(embedder.clone()))?;
     let config = score_config(&args.scoring, setup.threshold, true);
-    let grounding = {
-        let pb = spinner("embedding article sentences");
-        let g = Grounding::new(&gold, embedder.clone())?;
-        pb.finish_and_clear();
-        g
-    };
-
-    if setup.kind.needs_model() {
-        // The gold claims, once, so that no system's time includes them.
-        let texts: Vec<&str> = gold.claims.iter().map(|c| c.text.as_str()).collect();
-        crate::pipeline::prepare_embeddings(&embedder, &texts, "gold claims")?;
-    }
+    let grounding = Grounding::new(embedder.clone(), &setup);
     let mut timings = Timings {
         model_load_s,
         ..Timings::default()
@@ -90,9 +79,6 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         pb.finish_and_clear();
         let extract_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let texts: Vec<&str> = preds.iter().map(|c| c.text.as_str()).collect();
-        let truncated =
-            crate::pipeline::prepare_embeddings(&embedder, &texts, &format!("{name}: embedding"))?;
         let mut by_doc = crate::pipeline::group_by_doc(&gold, &preds)?;
         let scored = score_system(
             &gold,
@@ -101,7 +87,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             Some(&grounding),
             &config,
             true,
-            &format!("{name}: matching"),
+            &format!("{name}: scoring"),
         )?;
         let score_s = t.elapsed().as_secs_f64();
         let file = run::predictions_path(&name);
@@ -112,12 +98,15 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
                 source,
                 predictions: file,
                 predictions_sha256: sha,
-                truncated,
+                truncated: scored.truncated,
                 skipped: Vec::new(),
                 results: scored.results,
                 sweep: scored.sweep,
             },
         );
+        if let Some(first) = scored.first_result_s {
+            timings.first_result_s.insert(name.clone(), first);
+        }
         timings.systems.insert(
             name.clone(),
             BTreeMap::from([

@@ -13,7 +13,7 @@ use crate::cmd::gold::load as load_gold;
 use crate::config::load_embedder;
 use crate::output::{emit, print_json, spinner, AtomicFile};
 use crate::pipeline::{
-    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding, Prefetch,
+    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding,
 };
 use crate::run::{self, PredictionsSink, RunFile, SystemRecord, Timings};
 use crate::Outcome;
@@ -97,15 +97,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     };
     let setup = build_matcher(kind, args.scoring.threshold, embedder.clone())?;
     let config = score_config(&args.scoring, setup.threshold, !args.no_intervals);
-    let grounding = match &embedder {
-        Some(e) => Some(Grounding::new(&gold, e.clone())?),
-        None => None,
-    };
-
-    if let Some(e) = &embedder {
-        let texts: Vec<&str> = gold.claims.iter().map(|c| c.text.as_str()).collect();
-        crate::pipeline::prepare_embeddings(e, &texts, "gold claims")?;
-    }
+    let grounding = embedder.as_ref().map(|e| Grounding::new(e.clone(), &setup));
     let mut systems = BTreeMap::new();
     let mut written = Vec::new();
     for mut input in inputs {
@@ -113,28 +105,6 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         let path = input.index.path().to_path_buf();
         let t = Instant::now();
         let with_sweep = args.out.is_some();
-        let truncated = match &embedder {
-            Some(e) => {
-                let mut prefetch = Prefetch::new(
-                    e,
-                    input.index.summary().claims,
-                    &format!("{name}: embedding"),
-                );
-                for d in &gold.documents {
-                    for c in input.index.read_doc(&d.id)? {
-                        prefetch.add(&c.text)?;
-                    }
-                }
-                prefetch.finish()?
-            }
-            None => 0,
-        };
-        if truncated > 0 {
-            eprintln!(
-                "note: {name}: {truncated} predicted claim(s) longer than the model's {} tokens were truncated",
-                embedder.as_ref().map_or(0, |e| e.max_seq_length())
-            );
-        }
         let index = &mut input.index;
         let scored = score_system(
             &gold,
@@ -146,6 +116,16 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             &name,
         )
         .with_context(|| format!("scoring {}", path.display()))?;
+        if scored.truncated > 0 {
+            eprintln!(
+                "note: {name}: {} predicted claim(s) longer than the model's {} tokens were truncated",
+                scored.truncated,
+                embedder.as_ref().map_or(0, |e| e.max_seq_length())
+            );
+        }
+        if let Some(first) = scored.first_result_s {
+            timings.first_result_s.insert(name.clone(), first);
+        }
         timings.systems.insert(
             name.clone(),
             BTreeMap::from([("score_s".to_string(), t.elapsed().as_secs_f64())]),
@@ -161,7 +141,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                 ),
                 predictions: run::predictions_path(&name),
                 predictions_sha256: input.sha,
-                truncated,
+                truncated: scored.truncated,
                 skipped: input.skipped,
                 results: scored.results,
                 sweep: scored.sweep,
