@@ -1,8 +1,15 @@
 //! The sentence embedder: tokenising, length-sorted batching, the forward pass, pooling and
 //! the cache, with results in input order.
+//!
+//! Two forward passes sit behind it ([`Forward`]): the fast CPU forward of [`crate::fast`]
+//! (the default on the CPU in f32 with mean pooling) and candle-transformers' BERT (GPUs,
+//! f16/bf16, CLS and max pooling). Either way a text's vector is the same bits whatever the
+//! other texts of the call, the batch size, the cache state and the thread count.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
@@ -13,8 +20,54 @@ use crate::cache::EmbeddingCache;
 use crate::config::{read_model_dir, ModelOverrides, ModelSpec, Pooling};
 use crate::device::{check_precision, device_label, resolve_device, DeviceSpec, Precision};
 use crate::error::{io_err, CandleContext, Error, Result};
+use crate::fast::FastBert;
 use crate::forward::{Batch, BertForward};
-use crate::pooling::pool;
+use crate::pooling::{pool, pool_packed};
+
+/// Which forward pass an [`Embedder`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Forward {
+    /// [`Forward::Fast`] on the CPU in f32 with mean pooling, [`Forward::Candle`] otherwise.
+    #[default]
+    Auto,
+    /// candle-transformers' BERT, padded length-grouped batches: any device, precision, pooling.
+    Candle,
+    /// The fast CPU forward ([`crate::fast`]): packed batches without padding; CPU only. In f16
+    /// or bf16 only its matrix products run in that precision (no speed-up on CPUs without
+    /// native f16/bf16 arithmetic).
+    Fast,
+}
+
+impl FromStr for Forward {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Forward::Auto),
+            "candle" => Ok(Forward::Candle),
+            "fast" => Ok(Forward::Fast),
+            _ => Err(Error::Option {
+                field: "forward",
+                message: format!("unknown forward {s:?} (expected auto, candle or fast)"),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Forward {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Forward::Auto => "auto",
+            Forward::Candle => "candle",
+            Forward::Fast => "fast",
+        })
+    }
+}
+
+/// The loaded forward pass.
+enum Engine {
+    Candle(BertForward),
+    Fast(Box<FastBert>),
+}
 
 /// How to load and run an embedder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +107,8 @@ pub struct Embeddings {
 
 /// A loaded BERT sentence-embedding model.
 pub struct Embedder {
-    forward: BertForward,
+    engine: Engine,
+    device: Device,
     tokenizer: Tokenizer,
     spec: ModelSpec,
     weights_sha256: String,
@@ -70,6 +124,7 @@ impl std::fmt::Debug for Embedder {
             .field("model", &self.model_name)
             .field("device", &self.device_label())
             .field("precision", &self.precision)
+            .field("forward", &self.forward())
             .field("pooling", &self.spec.pooling)
             .field("normalize", &self.spec.normalize)
             .field("max_seq_length", &self.spec.max_seq_length)
@@ -129,6 +184,17 @@ impl Embedder {
         opts: &EmbedderOptions,
         overrides: &ModelOverrides,
     ) -> Result<Embedder> {
+        Self::load_with_forward(model_dir, opts, overrides, Forward::Auto)
+    }
+
+    /// Load the model in `model_dir` with overrides, running the given forward pass
+    /// ([`Forward::Fast`] needs the CPU).
+    pub fn load_with_forward(
+        model_dir: &Path,
+        opts: &EmbedderOptions,
+        overrides: &ModelOverrides,
+        forward: Forward,
+    ) -> Result<Embedder> {
         if opts.batch_size == 0 {
             return Err(Error::Option {
                 field: "batch_size",
@@ -166,13 +232,37 @@ impl Embedder {
             })?;
         tokenizer.with_padding(None);
 
+        let fast = match forward {
+            Forward::Auto => {
+                device.is_cpu() && opts.precision == Precision::F32 && spec.pooling == Pooling::Mean
+            }
+            Forward::Candle => false,
+            Forward::Fast if device.is_cpu() => true,
+            Forward::Fast => {
+                return Err(Error::Option {
+                    field: "forward",
+                    message: format!(
+                        "the fast forward runs on the CPU only, not {}",
+                        device_label(&device)
+                    ),
+                })
+            }
+        };
         let weights_sha256 = sha256_file(&spec.weights_path)?;
-        let vb = mmap_weights(&spec.weights_path, opts.precision, &device)?;
-        let forward =
-            BertForward::load(vb, &spec.bert, opts.precision).map_err(|e| Error::Unsupported {
-                path: spec.weights_path.clone(),
-                message: format!("cannot load BERT weights: {e}"),
-            })?;
+        let load_err = |e: candle_core::Error| Error::Unsupported {
+            path: spec.weights_path.clone(),
+            message: format!("cannot load BERT weights: {e}"),
+        };
+        let engine = if fast {
+            // f32 copies of the small tensors, the weight matrices in the matmul precision
+            let vb = mmap_weights(&spec.weights_path, Precision::F32, &device)?;
+            Engine::Fast(Box::new(
+                FastBert::load(vb, &spec.bert, opts.precision.dtype()).map_err(load_err)?,
+            ))
+        } else {
+            let vb = mmap_weights(&spec.weights_path, opts.precision, &device)?;
+            Engine::Candle(BertForward::load(vb, &spec.bert, opts.precision).map_err(load_err)?)
+        };
         let model_name = model_dir
             .canonicalize()
             .ok()
@@ -182,7 +272,8 @@ impl Embedder {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".to_string());
         let mut embedder = Embedder {
-            forward,
+            engine,
+            device,
             tokenizer,
             spec,
             weights_sha256,
@@ -197,16 +288,30 @@ impl Embedder {
         Ok(embedder)
     }
 
-    /// The cache key: weights, pooling, normalisation, length and precision.
+    /// The cache key: weights, pooling, normalisation, length, precision and, for the fast
+    /// forward, `-fast` (its vectors differ from candle's in the last bits, and a cache must
+    /// never mix the two).
     pub fn cache_key(&self) -> String {
         format!(
-            "{}-{}-{}-{}-{}",
+            "{}-{}-{}-{}-{}{}",
             &self.weights_sha256[..16.min(self.weights_sha256.len())],
             self.spec.pooling,
             if self.spec.normalize { "norm" } else { "raw" },
             self.spec.max_seq_length,
-            self.precision
+            self.precision,
+            match self.engine {
+                Engine::Candle(_) => "",
+                Engine::Fast(_) => "-fast",
+            }
         )
+    }
+
+    /// The forward pass in use: [`Forward::Candle`] or [`Forward::Fast`] (never `Auto`).
+    pub fn forward(&self) -> Forward {
+        match self.engine {
+            Engine::Candle(_) => Forward::Candle,
+            Engine::Fast(_) => Forward::Fast,
+        }
     }
 
     /// Vector dimension.
@@ -226,7 +331,12 @@ impl Embedder {
 
     /// The device it runs on: `cpu`, `cuda:N` or `metal:N`.
     pub fn device_label(&self) -> String {
-        device_label(self.forward.device())
+        device_label(&self.device)
+    }
+
+    /// The candle device it runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The precision it runs in.
@@ -327,18 +437,26 @@ impl Embedder {
         let mut todo: Vec<usize> = (0..unique.len())
             .filter(|&u| vectors[u].is_none())
             .collect();
-        // Batches hold texts of one token length only: no padding, so a text's vector never depends on
-        // which other texts share its batch (padding changes the length of the attention reductions and
-        // with it the rounding), and results are bit-identical whether the cache is cold or warm.
+        // A text's vector must never depend on which other texts share its batch, so that
+        // results are bit-identical whether the cache is cold or warm. Candle pads a batch to its
+        // longest text, and padding changes the length of the attention reductions and with them
+        // the rounding: its batches hold texts of one token length only. The fast forward packs
+        // texts without padding and computes every token row on its own (see `FastBert`), so its
+        // batches take the next `batch_size` texts whatever their lengths.
         // Sorted by length, ties by input position.
         todo.sort_by_key(|&u| (encodings[u].get_ids().len(), u));
         progress(done, total);
 
         let mut batches: Vec<&[usize]> = Vec::new();
-        for group in
-            todo.chunk_by(|&a, &b| encodings[a].get_ids().len() == encodings[b].get_ids().len())
-        {
-            batches.extend(group.chunks(self.batch_size));
+        match self.engine {
+            Engine::Fast(_) => batches.extend(todo.chunks(self.batch_size)),
+            Engine::Candle(_) => {
+                for group in todo
+                    .chunk_by(|&a, &b| encodings[a].get_ids().len() == encodings[b].get_ids().len())
+                {
+                    batches.extend(group.chunks(self.batch_size));
+                }
+            }
         }
         for chunk in batches {
             let rows = self.run_batch_splitting(chunk, &encodings)?;
@@ -380,11 +498,30 @@ impl Embedder {
         }
     }
 
-    /// Pad a batch of encodings, run the model and pool: one f32 vector per encoding.
+    /// Run the model on a batch of encodings and pool: one f32 vector per encoding.
     fn run_batch<'a>(
         &self,
         encodings: impl ExactSizeIterator<Item = &'a tokenizers::Encoding> + Clone,
     ) -> Result<Vec<Vec<f32>>> {
+        let forward = match &self.engine {
+            Engine::Fast(fast) => {
+                let seqs: Vec<&[u32]> = encodings.map(|e| e.get_ids()).collect();
+                let tokens: usize = seqs.iter().map(|s| s.len()).sum();
+                let (x, offsets) = fast.forward_packed(&seqs).ctx(&format!(
+                    "fast forward pass of {} texts, {tokens} tokens, in {}",
+                    seqs.len(),
+                    self.precision
+                ))?;
+                return Ok(pool_packed(
+                    &x,
+                    &offsets,
+                    fast.hidden_size(),
+                    self.spec.pooling,
+                    self.spec.normalize,
+                ));
+            }
+            Engine::Candle(forward) => forward,
+        };
         let batch = encodings.len();
         let seq = encodings
             .clone()
@@ -414,7 +551,7 @@ impl Embedder {
                 self.precision
             )
         };
-        let (hidden, mask) = self.forward.forward(&b).ctx(&context())?;
+        let (hidden, mask) = forward.forward(&b).ctx(&context())?;
         let pooled: Tensor =
             pool(&hidden, &mask, self.spec.pooling, self.spec.normalize).ctx(&context())?;
         pooled.to_vec2::<f32>().ctx(&context())

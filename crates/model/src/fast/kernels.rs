@@ -349,12 +349,17 @@ pub fn mean_pool(x: &[f32], offsets: &[usize], width: usize, normalize: bool) ->
             let n = (w[1] - w[0]).max(1) as f32;
             acc.iter_mut().for_each(|a| *a /= n);
             if normalize {
-                let norm = acc.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-12);
-                acc.iter_mut().for_each(|a| *a /= norm);
+                l2_normalize(&mut acc);
             }
             acc
         })
         .collect()
+}
+
+/// `v / max(||v||, 1e-12)`, as `torch.nn.functional.normalize` (zero vectors stay zero).
+pub fn l2_normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-12);
+    v.iter_mut().for_each(|a| *a /= norm);
 }
 
 #[cfg(test)]

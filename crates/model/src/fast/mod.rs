@@ -184,8 +184,19 @@ impl FastBert {
     }
 
     /// `x [rows, k] @ w [k, n]` through candle (gemm), in the matmul dtype; result in f32.
+    ///
+    /// Each output row depends only on its input row: gemm splits the work over rows and
+    /// columns, never over `k`, and its `k` blocking depends on `k` alone, so a token's result
+    /// is the same bits whatever the other rows and the thread count. The one exception is a
+    /// single row, which gemm hands to a matrix-vector kernel with another summation order: it
+    /// is given a zero row as company.
     fn matmul(&self, x: &[f32], rows: usize, w: &Tensor) -> Result<Tensor> {
         let k = w.dim(0)?;
+        if rows == 1 {
+            let mut two = x.to_vec();
+            two.resize(2 * k, 0.0);
+            return self.matmul(&two, 2, w)?.narrow(0, 0, 1)?.contiguous();
+        }
         let xt = Tensor::from_slice(x, (rows, k), &Device::Cpu)?;
         if self.matmul_dtype == DType::F32 {
             xt.matmul(w)
