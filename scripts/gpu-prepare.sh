@@ -17,6 +17,4 @@ $cb eval --extractors sentences,minilm-worthy --runs-dir "$out" --name cpu-run -
 python3 -c 'import json,sys
 for l in open(sys.argv[1]): print(json.loads(l)["text"])' "$out/cpu-run/predictions/sentences.jsonl" > "$out/sentences.txt"
 $cb embed --file "$out/sentences.txt" --no-cache > "$out/cpu_f32.jsonl"
-cp benches/data/make_synthetic.py "$out/" 2>/dev/null || true
-cp -r seeds gold "$out/" 
 du -sh "$out"
