@@ -64,7 +64,7 @@ pub struct Timings {
     pub model_load_s: f64,
     /// Per system: stage → seconds.
     pub systems: BTreeMap<String, BTreeMap<String, f64>>,
-    /// Per system: seconds from the start of its scoring to its first document's scores.
+    /// Per system: seconds from the command's start to its first document's scores.
     #[serde(default)]
     pub first_result_s: BTreeMap<String, f64>,
     /// Whole command, seconds.

@@ -105,7 +105,8 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             },
         );
         if let Some(first) = scored.first_result_s {
-            timings.first_result_s.insert(name.clone(), first);
+            let since_start = t.duration_since(start).as_secs_f64() + first;
+            timings.first_result_s.insert(name.clone(), since_start);
         }
         timings.systems.insert(
             name.clone(),
