@@ -2,15 +2,30 @@
 //! `benches/<topic>.rs` with a `pub fn benches(c: &mut Criterion)` (or several), declare it
 //! below and list its functions in `criterion_group!`.
 //!
-//! Run: `cargo bench -p claimbench-benches` (all), or `cargo bench -p claimbench-benches -- embed`.
+//! Topics: `matching/` (token F1, ROUGE-L, cosine matrices), `assign/` (optimal, greedy, dense
+//! lsap), `embed/` (the embedder at several batch sizes), `fast/` (the fast forward against
+//! candle-transformers), `job/` (embed 500 x 500 claims, match, assign). None is a test.
+//!
+//! Run: `cargo bench -p claimbench-benches` (all), or `cargo bench -p claimbench-benches -- embed`;
+//! `-- --quick` for a short check that each bench runs.
 
 // criterion_group!/criterion_main! generate undocumented functions
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main};
 
+mod assign;
 mod embed;
 mod fast;
+mod job;
+mod matching;
 
-criterion_group!(benches, embed::benches, fast::benches);
+criterion_group!(
+    benches,
+    matching::benches,
+    assign::benches,
+    embed::benches,
+    fast::benches,
+    job::benches
+);
 criterion_main!(benches);

@@ -1,16 +1,24 @@
-//! Embedding throughput of all-MiniLM-L6-v2 on the CPU: the fast forward
-//! (`claimbench_model::fast`) or candle-transformers' `BertModel`, the Rust side of
+//! Embedding throughput of all-MiniLM-L6-v2 on the CPU, the Rust side of
 //! `benches/compare_python.sh` (issue 7).
 //!
 //! ```text
 //! cargo run --release -p claimbench-benches --example embed_speed -- \
-//!     --model-dir models/all-minilm-l6-v2 --sentences FILE [--impl fast|fast-f16|fast-bf16|candle]
+//!     --model-dir models/all-minilm-l6-v2 --sentences FILE [--impl IMPL]
 //!     [--n 2000] [--runs 5] [--batches 1,8,32,64]
 //! ```
 //!
+//! IMPL: `claimbench` (what users get: `claimbench_model::Embedder` with its defaults, which
+//! on the CPU in f32 is the fast forward), `claimbench-f16` / `claimbench-bf16` (the embedder
+//! with the fast forward and its matrix products in f16 / bf16), `claimbench-candle` (the
+//! embedder on candle-transformers' forward); or the bare forwards without the embedder:
+//! `fast`, `fast-f16`, `fast-bf16` (`claimbench_model::fast::FastBert`) and `candle`
+//! (candle-transformers' `BertModel`, padded length-sorted batches).
+//!
 //! FILE has one text a line, cycled to `--n` texts. Per batch size: one warm-up pass over the
 //! first max(4 * batch, 64) texts, then `--runs` timed passes over all of them (tokenising,
-//! length-sorted batching, forward, mean pooling and normalisation all inside the timing). One
+//! length-sorted batching, forward, mean pooling and normalisation all inside the timing). The
+//! embedder embeds a repeated text once, so it is called once per round of FILE's distinct
+//! texts (each round sorted and batched on its own, no cache): it embeds all `--n`. One
 //! JSON line per batch size: sentences/s from the median wall time, sentences per CPU second from
 //! the median process CPU time (user + system, `/proc/self/stat`; robust on a busy machine), and
 //! GFLOP/s of useful work:
@@ -26,6 +34,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use claimbench_model::fast::FastBert;
+use claimbench_model::{Embedder, EmbedderOptions, Forward, ModelOverrides, Precision};
 use tokenizers::{Tokenizer, TruncationParams};
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -39,10 +48,13 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 enum Imp {
     Candle(Box<BertModel>),
     Fast(Box<FastBert>),
+    /// The embedder's precision and forward; it is loaded per batch size.
+    Embedder(Precision, Forward),
 }
 
 fn forward(imp: &Imp, batch: &[&[u32]]) -> Res<Vec<Vec<f32>>> {
     match imp {
+        Imp::Embedder(..) => Err("internal: the embedder does its own batching".into()),
         Imp::Fast(f) => Ok(f.embed_mean(batch, true)?),
         Imp::Candle(m) => {
             let dev = Device::Cpu;
@@ -64,6 +76,17 @@ fn forward(imp: &Imp, batch: &[&[u32]]) -> Res<Vec<Vec<f32>>> {
             Ok(mean.broadcast_div(&norm)?.to_vec2::<f32>()?)
         }
     }
+}
+
+/// Through the embedder: one call per round of `distinct` texts (a repeated text in one call
+/// would be embedded once).
+fn embed_rounds(e: &Embedder, texts: &[String], distinct: usize) -> Res<Vec<Vec<f32>>> {
+    let mut out = Vec::with_capacity(texts.len());
+    for round in texts.chunks(distinct.max(1)) {
+        let refs: Vec<&str> = round.iter().map(String::as_str).collect();
+        out.extend(e.embed(&refs)?.vectors);
+    }
+    Ok(out)
 }
 
 /// Tokenise, sort by length (stable, index tie-break), embed in batches, restore input order.
@@ -110,6 +133,16 @@ fn cpu_time() -> f64 {
 
 fn load(dir: &Path, which: &str) -> Res<(Imp, Config)> {
     let config: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json"))?)?;
+    let embedder = match which {
+        "claimbench" => Some((Precision::F32, Forward::Auto)),
+        "claimbench-f16" => Some((Precision::F16, Forward::Fast)),
+        "claimbench-bf16" => Some((Precision::Bf16, Forward::Fast)),
+        "claimbench-candle" => Some((Precision::F32, Forward::Candle)),
+        _ => None,
+    };
+    if let Some((p, f)) = embedder {
+        return Ok((Imp::Embedder(p, f), config));
+    }
     let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu)?;
     let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
     let imp = match which {
@@ -117,7 +150,13 @@ fn load(dir: &Path, which: &str) -> Res<(Imp, Config)> {
         "fast" => Imp::Fast(Box::new(FastBert::load(vb, &config, DType::F32)?)),
         "fast-f16" => Imp::Fast(Box::new(FastBert::load(vb, &config, DType::F16)?)),
         "fast-bf16" => Imp::Fast(Box::new(FastBert::load(vb, &config, DType::BF16)?)),
-        o => return Err(format!("unknown --impl {o} (fast, fast-f16, fast-bf16, candle)").into()),
+        o => {
+            return Err(format!(
+                "unknown --impl {o} (claimbench, claimbench-f16, claimbench-bf16, \
+                 claimbench-candle, fast, fast-f16, fast-bf16, candle)"
+            )
+            .into())
+        }
     };
     Ok((imp, config))
 }
@@ -154,16 +193,43 @@ fn main() -> Res<()> {
     tok.with_padding(None);
     let (imp, config) = load(&dir, &which)?;
     let (fl, tokens) = flops(&tok, &texts, &config)?;
+    let distinct = base.iter().collect::<std::collections::BTreeSet<_>>().len();
+    if distinct != base.len() {
+        return Err(format!("{sentences} repeats a line: give distinct texts").into());
+    }
     for b in batches.split(',') {
         let b: usize = b.trim().parse()?;
+        let embedder = match imp {
+            Imp::Embedder(precision, forward) => {
+                let opts = EmbedderOptions {
+                    precision,
+                    batch_size: b,
+                    ..EmbedderOptions::default()
+                };
+                let e =
+                    Embedder::load_with_forward(&dir, &opts, &ModelOverrides::default(), forward)?;
+                eprintln!(
+                    "embedder: {} forward, {}, batch {b}, max {} tokens",
+                    e.forward(),
+                    e.precision(),
+                    e.max_seq_length()
+                );
+                Some(e)
+            }
+            _ => None,
+        };
+        let run = |texts: &[String]| match &embedder {
+            Some(e) => embed_rounds(e, texts, distinct),
+            None => embed_all(&tok, &imp, texts, b),
+        };
         let warm = &texts[..(b * 4).max(64).min(texts.len())];
-        embed_all(&tok, &imp, warm, b)?;
+        run(warm)?;
         let mut walls = Vec::new();
         let mut cpus = Vec::new();
         for _ in 0..runs {
             let c0 = cpu_time();
             let t0 = Instant::now();
-            embed_all(&tok, &imp, &texts, b)?;
+            run(&texts)?;
             walls.push(t0.elapsed().as_secs_f64());
             cpus.push(cpu_time() - c0);
         }

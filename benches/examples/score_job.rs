@@ -5,22 +5,21 @@
 //! score_job --model-dir models/all-minilm-l6-v2 --pred FILE --gold FILE [--n 500] [--threshold 0.5]
 //! ```
 //!
-//! `--pred`/`--gold`: one text a line, each cycled to `--n`. Both sides are embedded with the fast
-//! forward (`claimbench_model::fast`, f32, length-sorted batches of 32, mean pooling, L2
-//! normalisation), the n x n cosine matrix is computed, `claimbench_score::linear_sum_assignment`
-//! (maximum weight, as scipy's) gives the one-to-one matching, and pairs with cosine >= threshold
-//! count as true positives. Prints one JSON line, the same fields as the Python job:
+//! `--pred`/`--gold`: one text a line, each cycled to `--n` (the embedder embeds a repeated text
+//! once, which the Python job does not: `compare_python.sh` gives `--n` distinct lines). Both
+//! sides are embedded by `claimbench_model::Embedder` as claimbench runs it (its defaults: the
+//! fast forward, f32, length-sorted batches of 32, the model's mean pooling and L2
+//! normalisation, no cache), `claimbench_score::cosine_matrix_cpu` gives the n x n cosine matrix,
+//! `claimbench_score::linear_sum_assignment` (maximum weight, as scipy's) the one-to-one matching,
+//! and pairs with cosine >= threshold count as true positives. Prints one JSON line, the same
+//! fields as the Python job:
 //! `{"pred", "gold", "threshold", "tp", "precision", "recall", "f1"}`; phase timings go to stderr.
 
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use candle_core::{DType, Device};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::Config;
-use claimbench_model::fast::FastBert;
-use tokenizers::{Tokenizer, TruncationParams};
+use claimbench_model::{Embedder, EmbedderOptions};
 
 type Res<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -42,19 +41,9 @@ fn lines(path: &str, n: usize) -> Res<Vec<String>> {
     Ok(base.iter().cycle().take(n).cloned().collect())
 }
 
-fn embed(tok: &Tokenizer, model: &FastBert, texts: &[String]) -> Res<Vec<Vec<f32>>> {
-    let enc = tok.encode_batch(texts.to_vec(), true)?;
-    let ids: Vec<&[u32]> = enc.iter().map(|e| e.get_ids()).collect();
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_by_key(|&i| (ids[i].len(), i));
-    let mut out = vec![Vec::new(); ids.len()];
-    for chunk in order.chunks(32) {
-        let b: Vec<&[u32]> = chunk.iter().map(|&i| ids[i]).collect();
-        for (v, &i) in model.embed_mean(&b, true)?.into_iter().zip(chunk) {
-            out[i] = v;
-        }
-    }
-    Ok(out)
+fn embed(model: &Embedder, texts: &[String]) -> Res<Vec<Vec<f32>>> {
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(model.embed(&refs)?.vectors)
 }
 
 fn round6(x: f64) -> f64 {
@@ -76,31 +65,19 @@ fn main() -> Res<()> {
     let pred = lines(&arg(&args, "--pred").ok_or("--pred FILE is required")?, n)?;
     let gold = lines(&arg(&args, "--gold").ok_or("--gold FILE is required")?, n)?;
 
-    let mut tok = Tokenizer::from_file(dir.join("tokenizer.json"))?;
-    tok.with_truncation(Some(TruncationParams {
-        max_length: 256,
-        ..Default::default()
-    }))?;
-    tok.with_padding(None);
-    let config: Config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json"))?)?;
-    let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu)?;
-    let model = FastBert::load(
-        VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu),
-        &config,
-        DType::F32,
-    )?;
+    let model = Embedder::load(&dir, &EmbedderOptions::default())?;
     let t_load = t0.elapsed();
 
-    let p = embed(&tok, &model, &pred)?;
-    let g = embed(&tok, &model, &gold)?;
+    let p = embed(&model, &pred)?;
+    let g = embed(&model, &gold)?;
     let t_embed = t0.elapsed();
 
-    let mut sim = Vec::with_capacity(p.len() * g.len());
-    for a in &p {
-        for b in &g {
-            sim.push(f64::from(a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>()));
-        }
-    }
+    let pr: Vec<&[f32]> = p.iter().map(Vec::as_slice).collect();
+    let gr: Vec<&[f32]> = g.iter().map(Vec::as_slice).collect();
+    let sim: Vec<f64> = claimbench_score::cosine_matrix_cpu(&pr, &gr)
+        .into_iter()
+        .map(f64::from)
+        .collect();
     let (rows, cols) = claimbench_score::linear_sum_assignment(p.len(), g.len(), &sim)?;
     let tp = rows
         .iter()
@@ -132,7 +109,8 @@ fn main() -> Res<()> {
         })
     );
     eprintln!(
-        "load {:.3}s, embed {:.3}s, match {:.3}s, total in-process {:.3}s",
+        "{} forward, load {:.3}s, embed {:.3}s, match {:.3}s, total in-process {:.3}s",
+        model.forward(),
         t_load.as_secs_f64(),
         (t_embed - t_load).as_secs_f64(),
         (t_match - t_embed).as_secs_f64(),

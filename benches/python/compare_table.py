@@ -12,7 +12,7 @@ for r in rows:
     g = r.get("gflop_per_s")
     if g is None and rust is not None:
         g = rust["gflop"] * r["sentences_per_s"] / rust["n"]
-    print(f'{r["batch"]:<6} {r["impl"]:<9} {r["sentences_per_s"]:>12.1f} '
+    print(f'{r["batch"]:<6} {r["impl"]:<17} {r["sentences_per_s"]:>12.1f} '
           f'{r["sentences_per_s"] / py["sentences_per_s"]:>9.2f} '
           f'{r["sentences_per_cpu_s"]:>11.1f} {r["sentences_per_cpu_s"] / py["sentences_per_cpu_s"]:>9.2f} '
           f'{g or 0:>8.1f} {100 * (g or 0) / peak:>6.0f}%')

@@ -1,0 +1,75 @@
+//! The end-to-end scoring job: 500 predicted against 500 gold claims with all-MiniLM-L6-v2
+//! through `Embedder` (the default forward, f32 on the CPU, batch 32, no cache), the cosine
+//! matrix, then optimal one-to-one assignment at the cosine matcher's default threshold. The
+//! model is loaded once, outside the timing; skipped with a message when its weights are not in
+//! `models/` (`claimbench models fetch all-minilm-l6-v2`).
+//!
+//! Predicted: the seed sentences; gold: the gold claim texts; each made 500 distinct texts
+//! (`distinct_n`), since the embedder embeds a repeated text once. Throughput in texts embedded.
+//!
+//! Run: `cargo bench -p claimbench-benches -- job/`
+
+use criterion::{Criterion, SamplingMode, Throughput};
+
+use claimbench_benches::{distinct_n, gold_claims, models_dir, seed_sentences};
+use claimbench_model::{registry, Embedder, EmbedderOptions};
+use claimbench_score::{
+    assign, cosine_matrix_cpu, Assignment, SimMatrix, COSINE_DEFAULT_THRESHOLD,
+};
+
+const N: usize = 500;
+
+/// Embed, match and assign 500 x 500.
+pub fn benches(c: &mut Criterion) {
+    let dir = models_dir().join(registry::DEFAULT_MODEL);
+    if !dir.join("model.safetensors").is_file() {
+        eprintln!(
+            "job bench skipped: no {} (fetch it with `claimbench models fetch {}`)",
+            dir.join("model.safetensors").display(),
+            registry::DEFAULT_MODEL
+        );
+        return;
+    }
+    let (pred, gold) = match (seed_sentences(), gold_claims()) {
+        (Ok(mut p), Ok(g)) if !p.is_empty() && !g.is_empty() => {
+            let mut seen = std::collections::BTreeSet::new();
+            p.retain(|t| seen.insert(t.clone()));
+            (distinct_n(&p, N), distinct_n(&g, N))
+        }
+        other => {
+            eprintln!("job bench skipped: no seed sentences or gold claims ({other:?})");
+            return;
+        }
+    };
+    let embedder = match Embedder::load(&dir, &EmbedderOptions::default()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("job bench skipped: {e}");
+            return;
+        }
+    };
+    let pred: Vec<&str> = pred.iter().map(String::as_str).collect();
+    let gold: Vec<&str> = gold.iter().map(String::as_str).collect();
+    let mut group = c.benchmark_group(format!(
+        "job/minilm-{}-{}-{}",
+        embedder.forward(),
+        embedder.precision(),
+        embedder.device_label()
+    ));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((pred.len() + gold.len()) as u64));
+    group.bench_function("embed-match-assign/500x500", |b| {
+        b.iter(|| {
+            let p = embedder.embed(&pred).expect("embed predicted").vectors;
+            let g = embedder.embed(&gold).expect("embed gold").vectors;
+            let pr: Vec<&[f32]> = p.iter().map(Vec::as_slice).collect();
+            let gr: Vec<&[f32]> = g.iter().map(Vec::as_slice).collect();
+            let m = SimMatrix::new(p.len(), g.len(), cosine_matrix_cpu(&pr, &gr)).expect("matrix");
+            let pairs =
+                assign(&m, COSINE_DEFAULT_THRESHOLD, Assignment::Optimal, None).expect("assign");
+            std::hint::black_box(pairs.len())
+        })
+    });
+    group.finish();
+}
