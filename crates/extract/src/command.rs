@@ -338,7 +338,7 @@ pub(crate) fn parse_output(
         claims.len()
     );
     for p in problems.iter().take(20) {
-        detail.push_str(&format!("\n  stdout:{p}"));
+        detail.push_str(&format!("\n  stdout {p}"));
     }
     if problems.len() > 20 {
         detail.push_str(&format!("\n  ... and {} more", problems.len() - 20));
@@ -421,5 +421,70 @@ impl ClaimExtractor for CommandExtractor {
 
     fn extract(&self, doc: &Document) -> Result<Vec<PredictedClaim>> {
         self.run_article(doc).map_err(Error::Article)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn doc() -> Document {
+        Document {
+            id: "000".into(),
+            file_name: "000.txt".into(),
+            text: "An article of some length, with a few words.".into(),
+            sha256: String::new(),
+        }
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#"{"text": "a claim"}"#.to_string()),
+            Just(r#"{"doc": "000", "text": "a claim", "score": 0.5}"#.to_string()),
+            Just(r#"{"doc": "001", "text": "x"}"#.to_string()),
+            Just(r#"{"text": "a", "evidence": [{"start": 0, "end": 99}]}"#.to_string()),
+            Just("Traceback (most recent call last):".to_string()),
+            Just(String::new()),
+            ".{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn output_parser_never_panics_and_names_every_bad_line(
+            bytes in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                proptest::collection::vec(line(), 0..8).prop_map(|l| l.join("\n").into_bytes()),
+            ]
+        ) {
+            let lines = bytes.split_inclusive(|b| *b == b'\n').count();
+            match parse_output(&bytes, &doc()) {
+                Ok(claims) => {
+                    prop_assert!(claims.len() <= lines);
+                    prop_assert!(claims.iter().all(|c| c.doc == "000"));
+                }
+                Err(msg) => {
+                    prop_assert!(msg.contains("bad line(s) on stdout"), "{}", msg);
+                    prop_assert!(msg.contains("\n  stdout line "), "{}", msg);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_stack_trace_in_the_output_is_named_by_line() {
+        let out = b"{\"text\": \"a claim\"}\nTraceback (most recent call last):\n  File \"x.py\"\n";
+        let msg = parse_output(out, &doc()).unwrap_err();
+        assert!(
+            msg.starts_with("2 bad line(s) on stdout; 1 parsed claim(s) discarded"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("stdout line 2: invalid JSON") && msg.contains("stdout line 3:"),
+            "{msg}"
+        );
     }
 }

@@ -113,12 +113,12 @@ fn a_stack_trace_in_the_output_is_bad_output_naming_the_lines() {
         f.detail
     );
     assert!(
-        f.detail.contains("stdout:line 2: invalid JSON"),
+        f.detail.contains("stdout line 2: invalid JSON"),
         "{}",
         f.detail
     );
     assert!(
-        f.detail.contains("stdout:line 5: invalid JSON"),
+        f.detail.contains("stdout line 5: invalid JSON"),
         "{}",
         f.detail
     );

@@ -154,6 +154,23 @@ pub struct Registry {
     pub models: Vec<ModelEntry>,
 }
 
+/// The registry file, as named in errors.
+pub const REGISTRY_FILE: &str = "models/registry.toml";
+
+/// The 1-based line of the `name = "<model>"` key of an entry, if it can be found.
+fn entry_line(text: &str, model: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim();
+            l.strip_prefix("name")
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix('='))
+                .map(|r| r.trim().trim_matches(|c| c == '"' || c == '\'') == model)
+                .unwrap_or(false)
+        })
+        .map(|i| i + 1)
+}
+
 fn registry_err(model: &str, message: impl Into<String>) -> Error {
     Error::Registry {
         model: model.to_string(),
@@ -183,11 +200,45 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 impl Registry {
     /// Parse and validate a registry from TOML text.
+    ///
+    /// Errors name `models/registry.toml` and the line: TOML's own line and column for a syntax or type error,
+    /// the entry's `name = ...` line for a validation error.
     pub fn from_toml_str(text: &str) -> Result<Registry> {
-        let file: RegistryFile =
-            toml::from_str(text).map_err(|e| registry_err("-", e.to_string()))?;
+        let file: RegistryFile = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let message = e.message().trim_end().to_string();
+            // The field: the key of the offending line, when it has one.
+            let key = line
+                .and_then(|l| text.lines().nth(l - 1))
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_matches('"'))
+                .filter(|k| !k.is_empty() && !k.starts_with('['));
+            registry_err(
+                "-",
+                match (line, key) {
+                    (Some(l), Some(k)) => format!("{REGISTRY_FILE}:{l}: {k}: {message}"),
+                    (Some(l), None) => format!("{REGISTRY_FILE}:{l}: {message}"),
+                    _ => format!("{REGISTRY_FILE}: {message}"),
+                },
+            )
+        })?;
         let reg = Registry { models: file.model };
-        reg.validate()?;
+        reg.validate().map_err(|e| match e {
+            Error::Registry { model, message } => {
+                let line = entry_line(text, &model);
+                let at = line.map_or_else(
+                    || REGISTRY_FILE.to_string(),
+                    |l| format!("{REGISTRY_FILE}:{l}"),
+                );
+                Error::Registry {
+                    model,
+                    message: format!("{at}: {message}"),
+                }
+            }
+            other => other,
+        })?;
         Ok(reg)
     }
 

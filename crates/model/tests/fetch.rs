@@ -366,3 +366,70 @@ fn pip_failure_and_missing_python_say_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn registry_errors_name_the_file_and_line() {
+    let good = registry::BUILTIN_TOML;
+    let name_line = good
+        .lines()
+        .position(|l| l.trim_start().starts_with("name ="))
+        .unwrap()
+        + 1;
+    let bad_hash = good.replacen("53aa51172d", "53AA51172D", 1);
+    let err = Registry::from_toml_str(&bad_hash).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("models/registry.toml:{name_line}: ")) && err.contains("sha256"),
+        "{err}"
+    );
+    // A TOML syntax error: the line of the broken key.
+    let broken_at = good
+        .lines()
+        .position(|l| l.trim_start().starts_with("description ="))
+        .unwrap();
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines[broken_at] = "description = \"unterminated";
+    let err = Registry::from_toml_str(&lines.join("\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("models/registry.toml:{}: ", broken_at + 1)),
+        "{err}"
+    );
+}
+
+mod fuzz {
+    use claimbench_model::registry::{self, Registry};
+    use proptest::prelude::*;
+
+    fn mutated() -> impl Strategy<Value = String> {
+        // The real registry with a slice cut out, replaced by arbitrary text.
+        let good = registry::BUILTIN_TOML;
+        (0..good.len(), 0usize..40, ".{0,20}").prop_map(move |(at, len, insert)| {
+            let mut at = at;
+            while !good.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + len).min(good.len());
+            while !good.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}{}{}", &good[..at], insert, &good[end..])
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn registry_reader_never_panics_and_names_the_file(text in prop_oneof![".{0,300}", mutated()]) {
+            match Registry::from_toml_str(&text) {
+                Ok(reg) => prop_assert!(!reg.models.is_empty() || !text.contains("[[model]]")),
+                Err(e) => {
+                    let msg = e.to_string();
+                    prop_assert!(msg.starts_with("model registry: "), "{}", msg);
+                    prop_assert!(msg.contains("models/registry.toml"), "{}", msg);
+                }
+            }
+        }
+    }
+}
