@@ -95,6 +95,10 @@ pub struct ScoringArgs {
     /// Cosine below which a predicted claim counts as not grounded in its article.
     #[arg(long, default_value_t = 0.5)]
     pub grounding_threshold: f32,
+    /// Texts embedded together before their documents are scored: more fills a GPU better, fewer uses less
+    /// memory; results do not depend on it.
+    #[arg(long, default_value_t = crate::pipeline::CHUNK_TEXTS, value_name = "N")]
+    pub chunk_texts: usize,
 }
 
 /// One-to-one assignment strategy.

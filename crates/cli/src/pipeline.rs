@@ -145,7 +145,18 @@ pub struct Scored {
     pub first_result_s: Option<f64>,
 }
 
-/// Texts (predicted and gold claims, and article sentences for groundedness) embedded per chunk of documents:
+/// How one system is scored.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemRun<'a> {
+    /// Progress-bar label.
+    pub label: &'a str,
+    /// Whether to compute the threshold sweep.
+    pub with_sweep: bool,
+    /// Predicted and gold claims per chunk of documents (see [`CHUNK_TEXTS`]).
+    pub chunk_texts: usize,
+}
+
+/// Default texts (predicted and gold claims) per chunk of documents:
 /// large enough for full batches on a GPU, small enough that memory stays bounded.
 pub const CHUNK_TEXTS: usize = 1 << 14;
 
@@ -170,7 +181,7 @@ pub fn group_by_doc(
 /// Score one system document by document: every gold document, its gold claims, its predictions (from
 /// `preds_for`, in file order), their similarity matrix, and groundedness when `grounding` is given.
 ///
-/// Documents go in chunks of about [`CHUNK_TEXTS`] texts: a chunk's distinct texts are embedded together in
+/// Documents go in chunks of about `how.chunk_texts` predicted and gold claims: a chunk's distinct texts are embedded together in
 /// length-sorted batches (each text once), then its documents are matched and scored, then its vectors and
 /// predictions are dropped. Memory stays bounded by the chunk whatever the size of the whole set.
 pub fn score_system(
@@ -179,9 +190,13 @@ pub fn score_system(
     setup: &MatcherSetup,
     grounding: Option<&Grounding>,
     config: &ScoreConfig,
-    with_sweep: bool,
-    label: &str,
+    how: &SystemRun<'_>,
 ) -> Result<Scored> {
+    let SystemRun {
+        label,
+        with_sweep,
+        chunk_texts,
+    } = *how;
     let started = std::time::Instant::now();
     let thresholds = threshold::grid(0.0, 1.0, 50);
     let mut sweep_counts = vec![Counts::default(); if with_sweep { thresholds.len() } else { 0 }];
@@ -202,7 +217,7 @@ pub fn score_system(
         // One chunk: documents with their gold and predicted claims, up to about CHUNK_TEXTS texts.
         let mut chunk = Vec::new();
         let mut texts = 0;
-        while next < docs.len() && (chunk.is_empty() || texts < CHUNK_TEXTS) {
+        while next < docs.len() && (chunk.is_empty() || texts < chunk_texts) {
             let d = &docs[next];
             let gold_items: Vec<GoldItem> = gold
                 .claims_for(&d.id)

@@ -13,7 +13,7 @@ use crate::cmd::gold::load as load_gold;
 use crate::config::load_embedder;
 use crate::output::{emit, print_json, spinner};
 use crate::pipeline::{
-    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding,
+    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding, SystemRun,
 };
 use crate::run::{self, RunFile, SystemRecord, Timings};
 use crate::Outcome;
@@ -86,8 +86,11 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             &setup,
             Some(&grounding),
             &config,
-            true,
-            &format!("{name}: scoring"),
+            &SystemRun {
+                label: &format!("{name}: scoring"),
+                with_sweep: true,
+                chunk_texts: args.scoring.chunk_texts,
+            },
         )?;
         let score_s = t.elapsed().as_secs_f64();
         let file = run::predictions_path(&name);

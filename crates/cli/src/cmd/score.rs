@@ -13,7 +13,7 @@ use crate::cmd::gold::load as load_gold;
 use crate::config::load_embedder;
 use crate::output::{emit, print_json, spinner, AtomicFile};
 use crate::pipeline::{
-    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding,
+    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding, SystemRun,
 };
 use crate::run::{self, PredictionsSink, RunFile, SystemRecord, Timings};
 use crate::Outcome;
@@ -112,8 +112,11 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             &setup,
             grounding.as_ref(),
             &config,
-            with_sweep,
-            &name,
+            &SystemRun {
+                label: &name,
+                with_sweep,
+                chunk_texts: args.scoring.chunk_texts,
+            },
         )
         .with_context(|| format!("scoring {}", path.display()))?;
         if scored.truncated > 0 {

@@ -156,3 +156,25 @@ fn cosine_runs_agree_with_a_partial_or_corrupted_cache_and_without_one() {
         }
     );
 }
+
+/// Documents are embedded and scored in chunks; the chunk size changes which texts share a batch and when the
+/// memo is dropped, never the bytes of run.json (pair matcher and groundedness, both read the memo).
+#[test]
+fn chunk_size_does_not_change_run_json() {
+    ensure_model();
+    let t = tmp();
+    let whole = score_run(t.path(), "whole", "pair", &[], &["--no-cache"]);
+    for n in ["1", "40"] {
+        let chunked = score_run(
+            t.path(),
+            &format!("chunks-{n}"),
+            "pair",
+            &[],
+            &["--no-cache", "--chunk-texts", n],
+        );
+        assert!(whole == chunked, "--chunk-texts {n} changes run.json");
+    }
+    let run: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+    let grounded = &run["systems"]["preds_small"]["results"]["groundedness"];
+    assert!(grounded.is_object(), "groundedness was scored: {grounded}");
+}
