@@ -483,7 +483,17 @@ impl PredictionIndex {
         leniency: Leniency,
         sink: &mut dyn FnMut(&PredictedClaim) -> Result<()>,
     ) -> Result<PredictionIndex> {
-        let file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let regular = file.metadata().map_err(Error::io(path))?.is_file();
+        if !regular {
+            // A pipe or process substitution cannot be read twice: spool it to an unnamed temp file first.
+            use std::io::Seek;
+            let mut spool = tempfile::tempfile().map_err(Error::io(path))?;
+            std::io::copy(&mut file, &mut spool)
+                .and_then(|_| spool.rewind())
+                .map_err(Error::io(path))?;
+            file = spool;
+        }
         let index = DocIndex::new(docs);
         let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
         let mut last: Option<(String, LineAt)> = None;
@@ -933,5 +943,33 @@ mod tests {
         std::fs::write(dir.path().join("p.jsonl"), b"{}").unwrap();
         let err = idx.read_doc("000").unwrap_err();
         assert!(matches!(err, Error::Changed { line: 1, .. }), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_spooled_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("preds.fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                std::fs::write(
+                    &fifo,
+                    b"{\"doc\":\"001\",\"text\":\"a\"}\n{\"doc\":\"000\",\"text\":\"b\"}\n",
+                )
+                .unwrap()
+            })
+        };
+        let mut idx =
+            PredictionIndex::build(&fifo, &docs(), Leniency::Strict, &mut |_| Ok(())).unwrap();
+        writer.join().unwrap();
+        assert_eq!(idx.summary().claims, 2);
+        assert_eq!(idx.read_doc("000").unwrap()[0].text, "b");
+        assert_eq!(idx.read_doc("001").unwrap()[0].text, "a");
     }
 }
