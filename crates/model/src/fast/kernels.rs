@@ -132,23 +132,25 @@ impl WithSimd for Norm<'_> {
     }
 }
 
-/// `gelu_rows` (`tanh: false`) or `gelu_tanh_rows` for [`pulp::Arch::dispatch`].
-struct Gelu<'a> {
-    us: &'a mut [f32],
+/// `activation_rows` for [`pulp::Arch::dispatch`].
+struct ActRows<'a> {
+    src: &'a [f32],
+    dst: &'a mut [f32],
     bias: &'a [f32],
     width: usize,
-    tanh: bool,
+    act: Activation,
 }
 
-impl WithSimd for Gelu<'_> {
+impl WithSimd for ActRows<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        if self.tanh {
-            gelu_tanh_rows(self.us, self.bias, self.width)
-        } else {
-            gelu_rows(self.us, self.bias, self.width)
+        let (src, dst, bias, width) = (self.src, self.dst, self.bias, self.width);
+        match self.act {
+            Activation::GeluErf => activation_rows(src, dst, bias, width, gelu_erf),
+            Activation::GeluTanh => activation_rows(src, dst, bias, width, gelu_tanh),
+            Activation::Relu => activation_rows(src, dst, bias, width, |x| x.max(0.0)),
         }
     }
 }
@@ -217,26 +219,29 @@ fn norm_rows(xs: &mut [f32], gamma: &[f32], beta: &[f32], width: usize, eps: f32
     }
 }
 
+/// `dst = f(src + bias)`, row by row.
 #[inline(always)]
-fn gelu_rows(us: &mut [f32], bias: &[f32], width: usize) {
-    for ur in us.chunks_exact_mut(width) {
-        for (a, &b) in ur.iter_mut().zip(bias) {
-            *a = gelu_erf(*a + b);
+fn activation_rows(
+    src: &[f32],
+    dst: &mut [f32],
+    bias: &[f32],
+    width: usize,
+    f: impl Fn(f32) -> f32,
+) {
+    for (dr, sr) in dst.chunks_exact_mut(width).zip(src.chunks_exact(width)) {
+        for ((d, &a), &b) in dr.iter_mut().zip(sr).zip(bias) {
+            *d = f(a + b);
         }
     }
 }
 
+/// GELU, tanh approximation: `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`.
 #[inline(always)]
-fn gelu_tanh_rows(us: &mut [f32], bias: &[f32], width: usize) {
-    for ur in us.chunks_exact_mut(width) {
-        for (a, &b) in ur.iter_mut().zip(bias) {
-            let x = *a + b;
-            // tanh(z) = 1 - 2 / (exp(2z) + 1)
-            let z = 0.797_884_6 * (x + 0.044_715 * x * x * x);
-            let t = 1.0 - 2.0 / (exp(2.0 * z) + 1.0);
-            *a = 0.5 * x * (1.0 + t);
-        }
-    }
+pub fn gelu_tanh(x: f32) -> f32 {
+    // tanh(z) = 1 - 2 / (exp(2z) + 1)
+    let z = 0.797_884_6 * (x + 0.044_715 * x * x * x);
+    let t = 1.0 - 2.0 / (exp(2.0 * z) + 1.0);
+    0.5 * x * (1.0 + t)
 }
 
 #[inline(always)]
@@ -296,41 +301,45 @@ fn max(xs: &[f32]) -> f32 {
     m
 }
 
-/// `out = gelu(u + bias)` row by row (`width` columns), in place.
-pub fn bias_gelu(u: &mut [f32], bias: &[f32], width: usize) {
-    let arch = pulp::Arch::new();
-    u.par_chunks_mut(width * ROWS_PER_TASK).for_each(|us| {
-        arch.dispatch(Gelu {
-            us,
-            bias,
-            width,
-            tanh: false,
-        })
-    });
+/// The activation between the two feed-forward products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// GELU, exact (erf) form, as BERT uses.
+    GeluErf,
+    /// GELU, tanh approximation.
+    GeluTanh,
+    /// ReLU.
+    Relu,
 }
 
-/// `out = relu(u + bias)` row by row, in place.
-pub fn bias_relu(u: &mut [f32], bias: &[f32], width: usize) {
-    u.par_chunks_mut(width * ROWS_PER_TASK).for_each(|us| {
-        for ur in us.chunks_exact_mut(width) {
-            for (a, &b) in ur.iter_mut().zip(bias) {
-                *a = (*a + b).max(0.0);
-            }
-        }
-    });
+/// `act(u + bias)` row by row (`width` columns), into a new buffer (one pass over `u`, which
+/// can stay where the matrix product left it).
+pub fn bias_activation(u: &[f32], bias: &[f32], width: usize, act: Activation) -> Vec<f32> {
+    let arch = pulp::Arch::new();
+    let mut out = vec![0.0f32; u.len()];
+    out.par_chunks_mut(width * ROWS_PER_TASK)
+        .zip(u.par_chunks(width * ROWS_PER_TASK))
+        .for_each(|(dst, src)| {
+            arch.dispatch(ActRows {
+                src,
+                dst,
+                bias,
+                width,
+                act,
+            })
+        });
+    out
 }
 
-/// `out = gelu_tanh(u + bias)` (the tanh approximation) row by row, in place.
-pub fn bias_gelu_tanh(u: &mut [f32], bias: &[f32], width: usize) {
-    let arch = pulp::Arch::new();
-    u.par_chunks_mut(width * ROWS_PER_TASK).for_each(|us| {
-        arch.dispatch(Gelu {
-            us,
-            bias,
-            width,
-            tanh: true,
-        })
-    });
+/// A copy of `x`, made by rayon's threads in chunks (the pages of a fresh buffer are faulted in
+/// and filled in parallel).
+pub fn par_copy(x: &[f32]) -> Vec<f32> {
+    const CHUNK: usize = 16 * 1024;
+    let mut out = vec![0.0f32; x.len()];
+    out.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(d, s)| d.copy_from_slice(s));
+    out
 }
 
 /// Multi-head self-attention over packed sequences, no padding and so no mask.
@@ -383,18 +392,29 @@ pub fn attention(
                 out,
             })
         });
-    // head-major scratch -> token-major context
-    let mut src = 0;
-    for w in offsets.windows(2) {
-        let len = w[1] - w[0];
-        for h in 0..heads {
-            for i in 0..len {
-                let dst = (w[0] + i) * hidden + h * head_dim;
-                ctx[dst..dst + head_dim].copy_from_slice(&scratch[src..src + head_dim]);
-                src += head_dim;
-            }
+    // head-major scratch -> token-major context, one task per sequence (both are laid out
+    // sequence by sequence, `len * hidden` values each)
+    let mut pieces: Vec<(&mut [f32], &[f32])> = Vec::with_capacity(offsets.len());
+    {
+        let (mut dst, mut src): (&mut [f32], &[f32]) = (&mut ctx, &scratch);
+        for w in offsets.windows(2) {
+            let n = (w[1] - w[0]) * hidden;
+            let (d, dt) = dst.split_at_mut(n);
+            let (s, st) = src.split_at(n);
+            pieces.push((d, s));
+            dst = dt;
+            src = st;
         }
     }
+    pieces.into_par_iter().for_each(|(dst, src)| {
+        let len = dst.len() / hidden;
+        for (h, head) in src.chunks_exact(len * head_dim).enumerate() {
+            for (i, row) in head.chunks_exact(head_dim).enumerate() {
+                let at = i * hidden + h * head_dim;
+                dst[at..at + head_dim].copy_from_slice(row);
+            }
+        }
+    });
     ctx
 }
 

@@ -27,13 +27,7 @@ use candle_transformers::models::bert::{Config, HiddenAct};
 /// Result of the fast forward (errors are candle's, like the rest of the forward pass).
 pub type Result<T> = candle_core::Result<T>;
 
-/// The activation between the two feed-forward products.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Act {
-    GeluErf,
-    GeluTanh,
-    Relu,
-}
+use kernels::Activation;
 
 struct Layer {
     wqkv: Tensor,
@@ -58,7 +52,7 @@ pub struct FastBert {
     eps: f32,
     vocab: usize,
     max_positions: usize,
-    act: Act,
+    act: Activation,
     matmul_dtype: DType,
     word: Vec<f32>,
     position: Vec<f32>,
@@ -109,9 +103,9 @@ impl FastBert {
         }
         let i = config.intermediate_size;
         let act = match config.hidden_act {
-            HiddenAct::Gelu => Act::GeluErf,
-            HiddenAct::GeluApproximate => Act::GeluTanh,
-            HiddenAct::Relu => Act::Relu,
+            HiddenAct::Gelu => Activation::GeluErf,
+            HiddenAct::GeluApproximate => Activation::GeluTanh,
+            HiddenAct::Relu => Activation::Relu,
         };
         let e = vb.pp("embeddings");
         let word = to_vec(e.get((config.vocab_size, h), "word_embeddings.weight")?)?;
@@ -190,14 +184,15 @@ impl FastBert {
     /// is the same bits whatever the other rows and the thread count. The one exception is a
     /// single row, which gemm hands to a matrix-vector kernel with another summation order: it
     /// is given a zero row as company.
-    fn matmul(&self, x: &[f32], rows: usize, w: &Tensor) -> Result<Tensor> {
+    ///
+    /// `x` is moved into the input tensor (no copy).
+    fn matmul(&self, mut x: Vec<f32>, rows: usize, w: &Tensor) -> Result<Tensor> {
         let k = w.dim(0)?;
         if rows == 1 {
-            let mut two = x.to_vec();
-            two.resize(2 * k, 0.0);
-            return self.matmul(&two, 2, w)?.narrow(0, 0, 1)?.contiguous();
+            x.resize(2 * k, 0.0);
+            return self.matmul(x, 2, w)?.narrow(0, 0, 1)?.contiguous();
         }
-        let xt = Tensor::from_slice(x, (rows, k), &Device::Cpu)?;
+        let xt = Tensor::from_vec(x, (rows, k), &Device::Cpu)?;
         if self.matmul_dtype == DType::F32 {
             xt.matmul(w)
         } else {
@@ -249,25 +244,23 @@ impl FastBert {
         kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.eps);
         let head_dim = h / self.heads;
         for l in &self.layers {
-            let qkv = self.matmul(&x, tokens, &l.wqkv)?;
+            let qkv = self.matmul(kernels::par_copy(&x), tokens, &l.wqkv)?;
             let ctx = with_slice(&qkv, |q| {
                 kernels::attention(q, &l.bqkv, &offsets, self.heads, head_dim)
             })?;
             drop(qkv);
-            let y = self.matmul(&ctx, tokens, &l.wo)?;
+            let y = self.matmul(ctx, tokens, &l.wo)?;
             with_slice(&y, |y| {
                 kernels::add_bias_residual_layer_norm(
                     &mut x, y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
                 )
             })?;
-            let u = self.matmul(&x, tokens, &l.w1)?;
-            let mut u = with_slice(&u, <[f32]>::to_vec)?;
-            match self.act {
-                Act::GeluErf => kernels::bias_gelu(&mut u, &l.b1, self.intermediate),
-                Act::GeluTanh => kernels::bias_gelu_tanh(&mut u, &l.b1, self.intermediate),
-                Act::Relu => kernels::bias_relu(&mut u, &l.b1, self.intermediate),
-            }
-            let y = self.matmul(&u, tokens, &l.w2)?;
+            let u = self.matmul(kernels::par_copy(&x), tokens, &l.w1)?;
+            let a = with_slice(&u, |u| {
+                kernels::bias_activation(u, &l.b1, self.intermediate, self.act)
+            })?;
+            drop(u);
+            let y = self.matmul(a, tokens, &l.w2)?;
             with_slice(&y, |y| {
                 kernels::add_bias_residual_layer_norm(
                     &mut x, y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps,
