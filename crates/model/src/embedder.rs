@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
@@ -458,16 +459,34 @@ impl Embedder {
                 }
             }
         }
-        for chunk in batches {
-            let rows = self.run_batch_splitting(chunk, &encodings)?;
-            for (&u, row) in chunk.iter().zip(rows) {
-                if let Some(cache) = &self.cache {
-                    cache.put(unique[u], &row)?;
+        // The fast forward runs as many batches at once as rayon has threads, one per thread:
+        // each batch's matrix products and kernels split into rayon tasks that its own thread
+        // mostly runs itself (the other thread steals only when idle), instead of every small
+        // operation being handed between threads. A lone batch (the last, or a short call) still
+        // spreads over all threads. Vectors do not depend on this (every token row is computed on
+        // its own); results, cache writes and progress (once per batch) stay in batch order.
+        let wave = match self.engine {
+            Engine::Fast(_) => rayon::current_num_threads().max(1),
+            Engine::Candle(_) => 1,
+        };
+        for group in batches.chunks(wave) {
+            let results: Vec<Result<Vec<Vec<f32>>>> = match group {
+                [one] => vec![self.run_batch_splitting(one, &encodings)],
+                _ => group
+                    .par_iter()
+                    .map(|chunk| self.run_batch_splitting(chunk, &encodings))
+                    .collect(),
+            };
+            for (chunk, rows) in group.iter().zip(results) {
+                for (&u, row) in chunk.iter().zip(rows?) {
+                    if let Some(cache) = &self.cache {
+                        cache.put(unique[u], &row)?;
+                    }
+                    vectors[u] = Some(row);
+                    done += multiplicity[u];
                 }
-                vectors[u] = Some(row);
-                done += multiplicity[u];
+                progress(done, total);
             }
-            progress(done, total);
         }
         let vectors = slot
             .iter()
