@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Everything is deterministic (seeded rule pairs, seeded initialisation, full-batch AdamW on
-//! CPU), so a second run writes byte-identical files on the same platform.
+//! CPU, features from the candle reference forward), so a second run writes byte-identical files on the
+//! same platform.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -115,9 +116,16 @@ fn main() -> Res<()> {
         .unwrap_or_else(|| crate_dir.join("../../models"));
     let opts = EmbedderOptions::default();
     eprintln!("loading {DEFAULT_MODEL} from {}", models_dir.display());
-    let encoder = EmbeddingEncoder::load_registered(DEFAULT_MODEL, &models_dir, &opts, &mut |m| {
-        eprintln!("{m}")
-    })?;
+    // The training features come from the candle reference forward, as when the committed head was trained;
+    // the fast CPU forward that scoring uses by default agrees with it within 2.5e-7.
+    let dir =
+        claimbench_model::registry::ensure(DEFAULT_MODEL, &models_dir, &mut |m| eprintln!("{m}"))?;
+    let encoder = EmbeddingEncoder::new(claimbench_model::Embedder::load_with_forward(
+        &dir,
+        &opts,
+        &claimbench_model::ModelOverrides::default(),
+        claimbench_model::Forward::Candle,
+    )?);
 
     let gold = GoldSet::builtin()?;
     let hand = hand_pairs()?;
