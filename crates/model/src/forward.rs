@@ -12,6 +12,28 @@ use candle_transformers::models::bert::{BertEncoder, Config};
 
 use crate::device::Precision;
 
+/// The var builder at the BERT root of a checkpoint: no prefix, `bert.`, or `<model_type>.`.
+pub(crate) fn bert_root<'a>(
+    vb: VarBuilder<'a>,
+    config: &Config,
+) -> candle_core::Result<VarBuilder<'a>> {
+    if vb.contains_tensor("embeddings.word_embeddings.weight") {
+        Ok(vb)
+    } else if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
+        Ok(vb.pp("bert"))
+    } else if let Some(mt) = config
+        .model_type
+        .as_deref()
+        .filter(|mt| vb.contains_tensor(&format!("{mt}.embeddings.word_embeddings.weight")))
+    {
+        Ok(vb.pp(mt))
+    } else {
+        candle_core::bail!(
+            "no tensor embeddings.word_embeddings.weight (nor with a bert. prefix) in the weights"
+        )
+    }
+}
+
 /// A padded batch of token ids, ready for the forward pass.
 #[derive(Debug, Clone)]
 pub struct Batch {
@@ -43,21 +65,7 @@ impl BertForward {
         config: &Config,
         precision: Precision,
     ) -> candle_core::Result<Self> {
-        let vb = if vb.contains_tensor("embeddings.word_embeddings.weight") {
-            vb
-        } else if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
-            vb.pp("bert")
-        } else if let Some(mt) = config
-            .model_type
-            .as_deref()
-            .filter(|mt| vb.contains_tensor(&format!("{mt}.embeddings.word_embeddings.weight")))
-        {
-            vb.pp(mt)
-        } else {
-            candle_core::bail!(
-                "no tensor embeddings.word_embeddings.weight (nor with a bert. prefix) in the weights"
-            )
-        };
+        let vb = bert_root(vb, config)?;
         let e = vb.pp("embeddings");
         let h = config.hidden_size;
         let word = candle_nn::embedding(config.vocab_size, h, e.pp("word_embeddings"))?;

@@ -81,21 +81,7 @@ impl FastBert {
                 "fast forward: matmul dtype must be f32, f16 or bf16, not {matmul:?}"
             );
         }
-        let vb = if vb.contains_tensor("embeddings.word_embeddings.weight") {
-            vb
-        } else if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
-            vb.pp("bert")
-        } else if let Some(mt) = config
-            .model_type
-            .as_deref()
-            .filter(|mt| vb.contains_tensor(&format!("{mt}.embeddings.word_embeddings.weight")))
-        {
-            vb.pp(mt)
-        } else {
-            candle_core::bail!(
-                "no tensor embeddings.word_embeddings.weight (nor with a bert. prefix)"
-            )
-        };
+        let vb = crate::forward::bert_root(vb, config)?;
         let h = config.hidden_size;
         let heads = config.num_attention_heads;
         if heads == 0 || !h.is_multiple_of(heads) {
