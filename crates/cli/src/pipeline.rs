@@ -236,37 +236,35 @@ pub fn score_system(
                 })
                 .collect();
             texts += gold_items.len() + pred_items.len();
-            chunk.push((d, gold_items, pred_items));
+            // The article's sentences, segmented once: embedded with the chunk and read by groundedness.
+            let sentences = match grounding {
+                Some(_) => Grounding::sentences(&d.text),
+                None => Vec::new(),
+            };
+            chunk.push((d, gold_items, pred_items, sentences));
             next += 1;
         }
         if let Some((embedder, memo)) = embedding {
-            for (_, _, preds) in &chunk {
+            for (_, _, preds, _) in &chunk {
                 for p in preds {
                     if seen.insert(digest(&p.text)) && embedder.token_count(&p.text)?.1 {
                         truncated += 1;
                     }
                 }
             }
-            let sentences: Vec<Vec<String>> = match grounding {
-                Some(_) => chunk
-                    .iter()
-                    .map(|(d, _, _)| Grounding::sentences(&d.text))
-                    .collect(),
-                None => Vec::new(),
-            };
             let mut all: Vec<&str> = Vec::new();
-            for (_, golds, preds) in &chunk {
+            for (_, golds, preds, sentences) in &chunk {
                 all.extend(preds.iter().map(|p| p.text.as_str()));
                 all.extend(golds.iter().map(|g| g.text.as_str()));
+                all.extend(sentences.iter().map(String::as_str));
             }
-            all.extend(sentences.iter().flatten().map(String::as_str));
             let base = pb.message();
             memo.fill(embedder, &all, &mut |done, total| {
                 pb.set_message(format!("{base}: embedding {done}/{total}"));
             })?;
             pb.set_message(base);
         }
-        for (d, gold_items, pred_items) in chunk {
+        for (d, gold_items, pred_items, sentences) in chunk {
             let pt: Vec<&str> = pred_items.iter().map(|p| p.text.as_str()).collect();
             let gt: Vec<&str> = gold_items.iter().map(|g| g.text.as_str()).collect();
             let sim = if pt.is_empty() || gt.is_empty() {
@@ -278,7 +276,7 @@ pub fn score_system(
                     .with_context(|| format!("matching document {}", d.id))?
             };
             let grounding = match grounding {
-                Some(g) => Some(g.best(&d.text, &pt)?),
+                Some(g) => Some(g.best(&sentences, &pt)?),
                 None => None,
             };
             let input = DocInput {
@@ -362,12 +360,11 @@ impl Grounding {
             .collect()
     }
 
-    /// Best cosine of each text to the sentences of `article` (0 for an article with no sentence).
-    pub fn best(&self, article: &str, texts: &[&str]) -> Result<Vec<f32>> {
+    /// Best cosine of each text to an article's [`Grounding::sentences`] (0 for an article with no sentence).
+    pub fn best(&self, sentences: &[String], texts: &[&str]) -> Result<Vec<f32>> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let sentences = Grounding::sentences(article);
         let sents: Vec<&str> = sentences.iter().map(String::as_str).collect();
         let svecs = if sents.is_empty() {
             Vec::new()
