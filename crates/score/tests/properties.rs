@@ -11,6 +11,7 @@ fn gold_items(n: usize) -> Vec<GoldItem> {
             text: format!("gold {j}"),
             category: ["event", "quantity", "statement"][j % 3].into(),
             check_worthy: j % 2 == 0,
+            evidence: Vec::new(),
         })
         .collect()
 }
@@ -20,6 +21,7 @@ fn pred_items(n: usize) -> Vec<PredItem> {
         .map(|i| PredItem {
             text: format!("pred {i}"),
             score: None,
+            evidence: Vec::new(),
         })
         .collect()
 }
@@ -120,6 +122,7 @@ fn self_score(matcher: &dyn Matcher, texts: &[String]) -> EvalResult {
             text: t.clone(),
             category: "event".into(),
             check_worthy: true,
+            evidence: Vec::new(),
         })
         .collect();
     let pred: Vec<PredItem> = texts
@@ -127,6 +130,7 @@ fn self_score(matcher: &dyn Matcher, texts: &[String]) -> EvalResult {
         .map(|t| PredItem {
             text: t.clone(),
             score: None,
+            evidence: Vec::new(),
         })
         .collect();
     let doc = DocInput {
