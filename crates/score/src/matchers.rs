@@ -480,7 +480,7 @@ impl<E: TextEncoder> Matcher for CosineMatcher<E> {
 }
 
 /// Any matcher made sane by construction: a pair of texts that are the same claim up to case, spacing, quote
-/// style and end punctuation ([`normalize_exact`] equal) scores 1.0, the highest score there is; every other
+/// style and end punctuation ([`identity_key`] equal) scores 1.0, the highest score there is; every other
 /// score is clamped to [-1, 1] (a non-finite one is an error). Every matcher the CLI builds is wrapped in it.
 pub struct IdentityFloor<M: Matcher + ?Sized> {
     inner: Box<M>,
@@ -498,9 +498,21 @@ impl<M: Matcher + ?Sized> IdentityFloor<M> {
     }
 }
 
-/// Whether two texts are the same claim for every matcher: equal after [`normalize_exact`].
+/// The key two texts share when they are the same claim for every matcher: [`normalize_exact`], then full case
+/// folding (upper case, then lower case, so that "ᾀ" and its upper case "ἈΙ" agree), then NFKC again (upper case
+/// can decompose: "ΰ" becomes "Ϋ́").
+pub fn identity_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    normalize_exact(text)
+        .to_uppercase()
+        .to_lowercase()
+        .nfkc()
+        .collect()
+}
+
+/// Whether two texts are the same claim for every matcher: equal [`identity_key`]s.
 pub fn same_text(a: &str, b: &str) -> bool {
-    a == b || normalize_exact(a) == normalize_exact(b)
+    a == b || identity_key(a) == identity_key(b)
 }
 
 impl<M: Matcher + ?Sized> Matcher for IdentityFloor<M> {
@@ -514,10 +526,10 @@ impl<M: Matcher + ?Sized> Matcher for IdentityFloor<M> {
 
     fn matrix(&self, pred: &[&str], gold: &[&str]) -> Result<SimMatrix> {
         let m = self.inner.matrix(pred, gold)?;
-        let gn: Vec<String> = gold.iter().map(|g| normalize_exact(g)).collect();
+        let gn: Vec<String> = gold.iter().map(|g| identity_key(g)).collect();
         let mut values = Vec::with_capacity(pred.len() * gold.len());
         for (i, p) in pred.iter().enumerate() {
-            let pn = normalize_exact(p);
+            let pn = identity_key(p);
             for (j, g) in gn.iter().enumerate() {
                 let v = m.get(i, j);
                 if !v.is_finite() {
