@@ -30,9 +30,11 @@ pub mod files {
     pub const IRREGULAR_VERBS: &str = include_str!("../data/irregular_verbs.tsv");
     /// `data/not_names.txt`: capitalised sentence starts that are not names.
     pub const NOT_NAMES: &str = include_str!("../data/not_names.txt");
+    /// `data/antonym_edits.tsv`: one-word polarity flips for the matcher's rule-made pairs.
+    pub const ANTONYM_EDITS: &str = include_str!("../data/antonym_edits.tsv");
 
     /// Every data file with its name under `data/`.
-    pub const ALL: [(&str, &str); 7] = [
+    pub const ALL: [(&str, &str); 8] = [
         ("numbers.tsv", NUMBERS),
         ("months.tsv", MONTHS),
         ("weekdays.txt", WEEKDAYS),
@@ -40,6 +42,7 @@ pub mod files {
         ("negation_cues.tsv", NEGATION_CUES),
         ("irregular_verbs.tsv", IRREGULAR_VERBS),
         ("not_names.txt", NOT_NAMES),
+        ("antonym_edits.tsv", ANTONYM_EDITS),
     ];
 }
 
@@ -402,6 +405,36 @@ pub fn is_weekday(word: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Polarity and negation
 
+fn parse_edits(
+    file: &'static str,
+    text: &'static str,
+) -> Parsed<Vec<(&'static str, &'static str)>> {
+    let mut seen = HashMap::new();
+    let mut lines = Vec::new();
+    for (n, cols) in entries(text) {
+        columns(file, n, &cols, 2, 2)?;
+        let (a, b) = (word(file, n, cols[0])?, word(file, n, cols[1])?);
+        if a == b {
+            return Err(bad(file, n, format!("{a:?} is its own antonym")));
+        }
+        no_duplicate(&mut seen, a, file, n)?;
+        lines.push((n, a, b));
+    }
+    if let Some((n, _, b)) = lines.iter().find(|(_, _, b)| seen.contains_key(b)) {
+        return Err(bad(file, *n, format!("{b:?} is also listed on the left")));
+    }
+    Ok(lines.into_iter().map(|(_, a, b)| (a, b)).collect())
+}
+
+static ANTONYM_EDITS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    parse_edits("antonym_edits.tsv", files::ANTONYM_EDITS).unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// The (word, antonym) edits of `antonym_edits.tsv`, in file order.
+pub fn antonym_edits() -> &'static [(&'static str, &'static str)] {
+    &ANTONYM_EDITS
+}
+
 /// One line of `antonyms.tsv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AntonymPair {
@@ -557,6 +590,7 @@ pub fn check_all() -> Result<(), Vec<ParseError>> {
         parse_cues("negation_cues.tsv", files::NEGATION_CUES).err(),
         parse_irregular("irregular_verbs.tsv", files::IRREGULAR_VERBS).err(),
         parse_words("not_names.txt", files::NOT_NAMES).err(),
+        parse_edits("antonym_edits.tsv", files::ANTONYM_EDITS).err(),
     ]
     .into_iter()
     .flatten()
@@ -627,6 +661,8 @@ mod tests {
         assert_eq!(first.label, "agreed/refused");
         assert!(first.positive.contains(&"agreed") && first.negative.contains(&"refused"));
         assert!(antonyms().len() >= 20);
+        assert_eq!(antonym_edits()[0], ("agreed", "refused"));
+        assert_eq!(antonym_edits().len(), 22);
         assert_eq!(negation_cue("not"), Some(CueKind::Plain));
         assert_eq!(negation_cue("n't"), Some(CueKind::Plain));
         assert_eq!(negation_cue("denied"), Some(CueKind::Verb));
@@ -655,6 +691,8 @@ mod tests {
         assert!(e.is_some_and(|e| e.line == 3 && e.message.contains("lowercase")));
         let e = parse_months("x.tsv", "may\nmarch\tmar may\n").err();
         assert!(e.is_some_and(|e| e.line == 2));
+        let e = parse_edits("x.tsv", "won\tlost\nlost\twon\n").err();
+        assert!(e.is_some_and(|e| e.line == 1 && e.message.contains("left")));
         let e = parse_antonyms("x.tsv", "a/b\twin\twin\n").err();
         assert!(e.is_some_and(|e| e.message.contains("already")));
     }

@@ -264,32 +264,6 @@ const AUXILIARIES: [&str; 14] = [
     "must", "did",
 ];
 
-/// Antonym edits used to flip a claim's polarity.
-const FLIPS: [(&str, &str); 22] = [
-    ("agreed", "refused"),
-    ("accepted", "rejected"),
-    ("supported", "opposed"),
-    ("supports", "opposes"),
-    ("confirmed", "denied"),
-    ("admitted", "denied"),
-    ("increased", "decreased"),
-    ("won", "lost"),
-    ("acceptable", "unacceptable"),
-    ("likely", "unlikely"),
-    ("possible", "impossible"),
-    ("legal", "illegal"),
-    ("approved", "rejected"),
-    ("improved", "worsened"),
-    ("praised", "criticised"),
-    ("succeeded", "failed"),
-    ("allowed", "banned"),
-    ("before", "after"),
-    ("for", "against"),
-    ("true", "false"),
-    ("strengthen", "weaken"),
-    ("known", "unknown"),
-];
-
 /// Insert or remove a negation, or replace a word by its antonym.
 fn flip_polarity(text: &str, rng: &mut StdRng) -> Option<String> {
     let ws = words(text);
@@ -322,15 +296,17 @@ fn flip_polarity(text: &str, rng: &mut StdRng) -> Option<String> {
         .enumerate()
         .filter_map(|(i, w)| {
             let l = w.text.to_lowercase();
-            FLIPS.iter().find_map(|(x, y)| {
-                if l == *x {
-                    Some((i, y.to_string()))
-                } else if l == *y {
-                    Some((i, x.to_string()))
-                } else {
-                    None
-                }
-            })
+            claimbench_lexicon::antonym_edits()
+                .iter()
+                .find_map(|(x, y)| {
+                    if l == *x {
+                        Some((i, y.to_string()))
+                    } else if l == *y {
+                        Some((i, x.to_string()))
+                    } else {
+                        None
+                    }
+                })
         })
         .collect();
     if !flips.is_empty() && rng.gen_bool(0.5) {

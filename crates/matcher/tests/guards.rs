@@ -31,3 +31,22 @@ fn guards_flag_a_number_change_as_suspect() {
     );
     assert_eq!(r.errors.suspect, 1);
 }
+
+#[test]
+fn guards_read_the_shared_number_words() {
+    // "dozen" is a scale word of the lexicon (crates/lexicon/data/numbers.tsv), shared with the
+    // gold statistics: "two dozen" is 24 for both.
+    assert_eq!(
+        guards::number("two dozen people died", "24 people died"),
+        None
+    );
+    assert!(guards::number("two dozen people died", "25 people died").is_some());
+    assert_eq!(
+        guards::number_values("eighty-seven people and 1.5 million dollars"),
+        vec![87.0, 1.5e6]
+    );
+    assert_eq!(
+        claimbench_gold::numbers_in("two dozen people"),
+        ["24".to_string()].into_iter().collect()
+    );
+}
