@@ -690,6 +690,7 @@ impl crate::ClaimExtractor for SentencesExtractor {
                 text: s.text,
                 score: None,
                 evidence: vec![s.span],
+                extra: Default::default(),
             })
             .collect())
     }
