@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cases/closed.rs"]
+mod closed;
 #[path = "cases/crash.rs"]
 mod crash;
 #[path = "cases/determinism.rs"]
@@ -19,7 +21,11 @@ mod gate;
 mod gold;
 #[path = "cases/hostile.rs"]
 mod hostile;
+#[path = "cases/lenient.rs"]
+mod lenient;
 #[path = "cases/model.rs"]
 mod model;
+#[path = "cases/run_dir.rs"]
+mod run_dir;
 #[path = "cases/score.rs"]
 mod score;
