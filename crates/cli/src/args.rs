@@ -77,13 +77,14 @@ pub struct ScoringArgs {
     /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
-    /// Match threshold [default: the matcher's own, chosen from labelled pairs].
+    /// Match threshold, in the matcher's range ([-1, 1] for cosine, [0, 1] otherwise) [default: the matcher's
+    /// own, chosen from labelled pairs].
     #[arg(long)]
     pub threshold: Option<f32>,
     /// One-to-one assignment: optimal (Hungarian) or greedy.
     #[arg(long, value_enum, default_value_t = AssignmentArg::Optimal)]
     pub assignment: AssignmentArg,
-    /// Bootstrap resamples for the 95% intervals.
+    /// Bootstrap resamples for the 95% intervals (0: no intervals; at most 1,000,000).
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
     /// What the bootstrap resamples.
@@ -92,13 +93,17 @@ pub struct ScoringArgs {
     /// Random seed for the bootstrap and the significance tests.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Cosine below which a predicted claim counts as not grounded in its article.
+    /// Cosine below which a predicted claim counts as not grounded in its article, in [-1, 1].
     #[arg(long, default_value_t = 0.5)]
     pub grounding_threshold: f32,
     /// Texts embedded together before their documents are scored: more fills a GPU better, fewer uses less
     /// memory; results do not depend on it.
     #[arg(long, default_value_t = crate::pipeline::CHUNK_TEXTS, value_name = "N")]
     pub chunk_texts: usize,
+    /// Fail (exit 2) when a document of the gold set has no prediction, instead of warning and counting its
+    /// gold claims as misses.
+    #[arg(long)]
+    pub require_all_docs: bool,
 }
 
 /// One-to-one assignment strategy.
@@ -139,7 +144,7 @@ pub struct EvalArgs {
     /// Name of this run's directory [default: a timestamp].
     #[arg(long)]
     pub name: Option<String>,
-    /// Decision threshold of minilm-worthy.
+    /// Decision threshold of minilm-worthy, a probability in [0, 1].
     #[arg(long, default_value_t = 0.5)]
     pub worthy_threshold: f32,
     #[command(flatten)]
@@ -156,12 +161,19 @@ pub struct EvalArgs {
 /// `claimbench score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Predictions file, JSONL: {"doc": "000", "text": "...", "score"?: 0.9, "evidence"?: [{"start", "end"}]}.
+    /// Predictions file, JSONL: {"doc": "000", "text": "...", "score"?: 0.9, "evidence"?: [{"start", "end"}]};
+    /// `-` reads standard input. Repeat for several systems.
     #[arg(long, value_name = "FILE", required = true)]
     pub pred: Vec<PathBuf>,
+    /// Name of the system scored from each `--pred`, in order [default: the file's stem; `stdin` for `-`].
+    #[arg(long, value_name = "NAME")]
+    pub name: Vec<String>,
     /// Skip bad lines (reported with their count) instead of failing.
     #[arg(long)]
     pub lenient: bool,
+    /// Reject fields other than doc, text, score and evidence (by default they are kept and ignored).
+    #[arg(long)]
+    pub strict: bool,
     /// Save the run (predictions, results, manifest) in this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -185,7 +197,7 @@ pub struct CompareArgs {
     /// Run directories (from `eval` or `score --out`).
     #[arg(required = true, num_args = 1..)]
     pub runs: Vec<PathBuf>,
-    /// Approximate-randomization samples.
+    /// Approximate-randomization samples (at least 20, so that p can fall below 0.05).
     #[arg(long, default_value_t = 10_000)]
     pub permutations: usize,
     /// Random seed for the significance tests.
@@ -205,18 +217,24 @@ pub struct GateArgs {
     /// The baseline run to compare against.
     #[arg(long, value_name = "RUN")]
     pub baseline: Option<PathBuf>,
-    /// Fail when a system's micro F1 is below this floor.
+    /// Fail when a system's micro F1 is below this floor, in [0, 1].
     #[arg(long)]
     pub min_f1: Option<f64>,
-    /// Fail when F1 drops below the baseline by more than this and the drop is significant.
+    /// Fail when F1 drops below the baseline by more than this (in [0, 1]) and the drop is significant.
     #[arg(long, default_value_t = 0.0)]
     pub max_drop: f64,
-    /// Significance level of the paired test.
+    /// Significance level of the paired test, in (0, 1).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Approximate-randomization samples.
+    /// Approximate-randomization samples (enough that p can fall below --alpha: at least 1/alpha).
     #[arg(long, default_value_t = 10_000)]
     pub permutations: usize,
+    /// A system of the run that the baseline lacks is reported as new (skipped) instead of an error.
+    #[arg(long)]
+    pub allow_new: bool,
+    /// A system of the baseline that the run lacks is reported as missing (skipped) instead of an error.
+    #[arg(long)]
+    pub allow_missing: bool,
     /// Random seed for the paired test.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -237,8 +255,12 @@ pub struct ReportArgs {
     /// The run directory.
     pub run: PathBuf,
     /// Write the HTML report here.
-    #[arg(long, value_name = "FILE", required = true)]
-    pub html: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "json")]
+    pub html: Option<PathBuf>,
+    /// Print the report's data (leaderboard, manifest, each document's matches, misses and false alarms) as
+    /// JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `claimbench gold ...`.
@@ -334,13 +356,14 @@ pub struct SimilarityArgs {
     /// Second claim.
     #[arg(required_unless_present = "pairs")]
     pub b: Option<String>,
-    /// JSONL of {"a": ..., "b": ...}; writes one decision a line.
+    /// JSONL of {"a": ..., "b": ...} (other fields, such as gold/pairs.jsonl's id, doc, same and kind, are
+    /// allowed); writes one decision a line, with the pair's id and line number; `-` reads standard input.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
     pub pairs: Option<PathBuf>,
     /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
-    /// Decision threshold [default: the matcher's own].
+    /// Decision threshold, in the matcher's range [default: the matcher's own].
     #[arg(long)]
     pub threshold: Option<f32>,
     #[command(flatten)]

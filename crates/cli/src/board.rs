@@ -15,6 +15,10 @@ pub struct Row {
     pub predicted: usize,
     /// Gold claims.
     pub gold: usize,
+    /// Documents of the gold set.
+    pub documents: usize,
+    /// Documents with at least one prediction (the others' gold claims all count as misses).
+    pub documents_with_predictions: usize,
     /// True positives.
     pub tp: usize,
     /// Micro precision.
@@ -45,10 +49,15 @@ impl Row {
     /// The row of one result.
     pub fn new(system: &str, r: &EvalResult, seconds: Option<f64>) -> Row {
         let m = &r.micro;
+        let coverage = crate::run::Coverage::of(r);
+        // No scored prediction has no groundedness (not 100% grounded).
+        let grounded = r.groundedness.filter(|g| g.scored > 0);
         Row {
             system: system.to_string(),
             predicted: m.pred,
             gold: m.gold,
+            documents: coverage.documents,
+            documents_with_predictions: coverage.with_predictions,
             tp: m.counts.tp,
             precision: m.rates.precision,
             recall: m.rates.recall,
@@ -64,8 +73,8 @@ impl Row {
             soft_precision: r.soft.precision,
             soft_recall: r.soft.recall,
             check_worthy_recall: r.check_worthy.recall,
-            grounding_mean: r.groundedness.map(|g| g.mean),
-            ungrounded_share: r.groundedness.map(|g| g.share_below),
+            grounding_mean: grounded.map(|g| g.mean),
+            ungrounded_share: grounded.map(|g| g.share_below),
             seconds,
         }
     }
@@ -104,6 +113,7 @@ pub fn render(rows: &[Row]) -> String {
         .map(|r| {
             vec![
                 r.system.clone(),
+                format!("{}/{}", r.documents_with_predictions, r.documents),
                 r.predicted.to_string(),
                 f3(r.precision),
                 r.ci(0),
@@ -120,7 +130,7 @@ pub fn render(rows: &[Row]) -> String {
         .collect();
     table(
         &[
-            "model", "claims", "P", "95% CI", "R", "95% CI", "F1", "95% CI", "soft P/R",
+            "model", "docs", "claims", "P", "95% CI", "R", "95% CI", "F1", "95% CI", "soft P/R",
             "grounded", "time",
         ],
         &cells,

@@ -6,6 +6,7 @@ mod args;
 mod board;
 mod cmd;
 mod config;
+mod integrity;
 mod output;
 mod pipeline;
 mod report;

@@ -23,7 +23,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     for (i, col) in t.column_iter_mut().enumerate() {
         let numeric = rows.iter().all(|r| {
             r.get(i).is_none_or(|c| {
-                let c = c.trim_start_matches(['+', '-', '<', '±']);
+                let c = c.trim_start_matches(['+', '-', '<', '±', ' ']);
                 c.is_empty() || c == "-" || c.starts_with(|ch: char| ch.is_ascii_digit())
             })
         });
@@ -172,6 +172,15 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
 /// A rate as a fixed-width string.
 pub fn f3(x: f64) -> String {
     format!("{x:.3}")
+}
+
+/// A p-value with enough digits to read against any usual level: four decimals, `< 0.0001` below that.
+pub fn pvalue(p: f64) -> String {
+    if p < 0.0001 {
+        "< 0.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
 }
 
 /// A 95% interval as `[lo, hi]`.

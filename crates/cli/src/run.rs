@@ -4,10 +4,14 @@
 //! <run>/run.json                 manifest + per-system results and threshold sweeps; byte-identical for the same inputs
 //! <run>/timings.json             wall-clock seconds per system and stage (kept apart so run.json stays stable)
 //! <run>/predictions/<system>.jsonl   each system's predictions, in the predictions-file format
+//! <run>/gold-copy/{seeds,gold}/  a copy of the gold set, for a run scored on a user's `--gold DIR`
 //! ```
 //!
 //! Every file is written to a temp file and renamed; `run.json` is written last, so a run killed midway has no
-//! `run.json` and is never read as valid.
+//! `run.json` and is never read as valid. Saving a run into a directory that holds an older one leaves nothing
+//! of the old run (its predictions files, gold copy and stale temp files are removed). `run.json` carries the
+//! sha256 of its own content; [`load`] refuses a run whose figures do not follow from its counts or whose
+//! content does not match that checksum.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,6 +26,8 @@ use crate::output::{write_atomic, write_json, AtomicFile};
 
 /// The file that marks a complete run.
 pub const RUN_FILE: &str = "run.json";
+/// The directory of a run that holds its copy of a user's gold set.
+pub const GOLD_COPY: &str = "gold-copy";
 /// Format version of `run.json`.
 pub const FORMAT: u32 = 1;
 
@@ -38,10 +44,66 @@ pub struct SystemRecord {
     pub truncated: usize,
     /// Lines skipped by `--lenient`, or articles an external command failed on.
     pub skipped: Vec<String>,
+    /// Documents of the gold set with and without predictions.
+    #[serde(default)]
+    pub coverage: Coverage,
     /// The scores.
     pub results: EvalResult,
     /// Micro P/R/F1 against the threshold.
     pub sweep: Vec<SweepPoint>,
+}
+
+/// Which documents of the gold set a system has predictions for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Documents in the gold set.
+    pub documents: usize,
+    /// Documents with at least one prediction.
+    pub with_predictions: usize,
+    /// Documents without a prediction, by id: each of their gold claims counts as a miss.
+    pub without_predictions: Vec<String>,
+}
+
+impl Coverage {
+    /// The coverage of a result (a document with no predicted claim is not covered).
+    pub fn of(results: &EvalResult) -> Coverage {
+        let without: Vec<String> = results
+            .documents
+            .iter()
+            .filter(|d| d.pred == 0)
+            .map(|d| d.doc.clone())
+            .collect();
+        Coverage {
+            documents: results.documents.len(),
+            with_predictions: results.documents.len() - without.len(),
+            without_predictions: without,
+        }
+    }
+
+    /// Whether every document has a prediction.
+    pub fn is_complete(&self) -> bool {
+        self.without_predictions.is_empty()
+    }
+
+    /// `3 of 5 gold documents (001, 003, 004)`, the ids cut after ten.
+    pub fn describe_missing(&self) -> String {
+        let mut ids: Vec<&str> = self
+            .without_predictions
+            .iter()
+            .take(10)
+            .map(String::as_str)
+            .collect();
+        if self.without_predictions.len() > 10 {
+            ids.push("...");
+        }
+        format!(
+            "{} of {} gold document{} ({})",
+            self.without_predictions.len(),
+            self.documents,
+            if self.documents == 1 { "" } else { "s" },
+            ids.join(", ")
+        )
+    }
 }
 
 /// The whole `run.json`.
@@ -51,10 +113,57 @@ pub struct RunFile {
     pub format: u32,
     /// What produced the run.
     pub manifest: Manifest,
-    /// The gold set: `builtin` or the directory given with `--gold`.
+    /// The gold set: `builtin`, or a directory; a relative one is relative to the run directory (a run on a
+    /// user's `--gold DIR` holds a copy of it in [`GOLD_COPY`]).
     pub gold: String,
     /// Systems by name.
     pub systems: BTreeMap<String, SystemRecord>,
+    /// sha256 of the run's content: the compact JSON of the fields above, in this order (see [`content_sha256`]).
+    /// Absent in runs of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// The part of [`RunFile`] that its checksum covers, borrowed: every field but `sha256`, in the same order.
+#[derive(Serialize)]
+struct Content<'a> {
+    format: u32,
+    manifest: &'a Manifest,
+    gold: &'a str,
+    systems: &'a BTreeMap<String, SystemRecord>,
+}
+
+/// A `Write` that hashes what goes through it.
+struct HashWriter(sha2::Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The checksum of a run's content: sha256 of the compact JSON of every field but `sha256` (struct order,
+/// sorted maps, shortest round-trip floats), so it is the same for the same inputs and survives a re-read.
+pub fn content_sha256(file: &RunFile) -> Result<String> {
+    use sha2::Digest;
+    let mut w = HashWriter(sha2::Sha256::default());
+    serde_json::to_writer(
+        &mut w,
+        &Content {
+            format: file.format,
+            manifest: &file.manifest,
+            gold: &file.gold,
+            systems: &file.systems,
+        },
+    )
+    .context("hashing the run")?;
+    Ok(hex::encode(w.0.finalize()))
 }
 
 /// Wall-clock timings of a run (never part of `run.json`).
@@ -82,6 +191,15 @@ pub struct LoadedRun {
     pub timings: Option<Timings>,
 }
 
+/// Where a saved run finds its gold set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoldRef {
+    /// The built-in gold set.
+    Builtin,
+    /// A gold directory.
+    Dir(PathBuf),
+}
+
 impl LoadedRun {
     /// A short label: the directory name.
     pub fn label(&self) -> String {
@@ -89,6 +207,20 @@ impl LoadedRun {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| self.dir.display().to_string())
+    }
+
+    /// The run's gold set: built in, its own copy, or (older runs) the directory it was scored on; a relative
+    /// path is taken relative to the run directory first.
+    pub fn gold(&self) -> GoldRef {
+        if self.file.gold == "builtin" {
+            return GoldRef::Builtin;
+        }
+        let p = Path::new(&self.file.gold);
+        if p.is_relative() && self.dir.join(p).is_dir() {
+            GoldRef::Dir(self.dir.join(p))
+        } else {
+            GoldRef::Dir(p.to_path_buf())
+        }
     }
 
     /// The predictions of one system.
@@ -173,14 +305,17 @@ pub fn predictions_path(system: &str) -> String {
     format!("predictions/{}.jsonl", slug(system))
 }
 
-/// Save a run: any older `run.json` goes first, then the predictions, then timings, then the new `run.json`,
-/// so that a run killed at any point has no `run.json` that does not match its files.
+/// Save a run: any older `run.json` goes first, then the predictions, then what is left of an older run (its
+/// other predictions files, its gold copy, stale temp files of killed writes), then the gold copy (for a user's
+/// gold set, `gold_dir`), then timings, then the new `run.json` with its checksum, so that a run killed at any
+/// point has no `run.json` that does not match its files.
 pub fn save(
     dir: &Path,
     file: &RunFile,
     predictions: &BTreeMap<String, Vec<PredictedClaim>>,
     written: Vec<AtomicFile>,
     timings: &Timings,
+    gold_dir: Option<&Path>,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     match std::fs::remove_file(dir.join(RUN_FILE)) {
@@ -200,8 +335,97 @@ pub fn save(
     for f in written {
         f.commit()?;
     }
+    // Every temp file of this run is committed by now: what is left is an older run's.
+    let keep: std::collections::BTreeSet<PathBuf> = file
+        .systems
+        .values()
+        .map(|r| dir.join(&r.predictions))
+        .collect();
+    remove_stale(dir, &keep)?;
+    if let Some(src) = gold_dir {
+        copy_gold(src, &dir.join(GOLD_COPY), &file.manifest.gold_hash)?;
+    }
     write_json(&dir.join("timings.json"), timings)?;
-    write_json(&dir.join(RUN_FILE), file)?;
+    let mut file = file.clone();
+    file.sha256 = Some(content_sha256(&file)?);
+    write_json(&dir.join(RUN_FILE), &file)?;
+    Ok(())
+}
+
+/// What `run.json` records as the gold set: `builtin`, or the run's own copy of a user's gold directory.
+pub fn gold_field(user_gold: Option<&Path>) -> String {
+    match user_gold {
+        None => "builtin".to_string(),
+        Some(_) => GOLD_COPY.to_string(),
+    }
+}
+
+/// Whether a file name is one of claimbench's temp files (`.claimbench-*.tmp`).
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(".claimbench-") && name.ends_with(".tmp")
+}
+
+/// Remove what an older run left in `dir`: predictions files not in `keep`, the gold copy, and claimbench temp
+/// files (a killed write's) in the run directory and its subdirectories.
+fn remove_stale(dir: &Path, keep: &std::collections::BTreeSet<PathBuf>) -> Result<()> {
+    let remove = |p: &Path| -> Result<()> {
+        std::fs::remove_file(p).with_context(|| format!("removing {}", p.display()))
+    };
+    for sub in [dir.to_path_buf(), dir.join("predictions")] {
+        let Ok(entries) = std::fs::read_dir(&sub) else {
+            continue;
+        };
+        for e in entries {
+            let e = e.with_context(|| format!("reading {}", sub.display()))?;
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !e.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let old_predictions = sub != dir && name.ends_with(".jsonl") && !keep.contains(&path);
+            if is_temp_name(&name) || old_predictions {
+                remove(&path)?;
+            }
+        }
+    }
+    let copy = dir.join(GOLD_COPY);
+    if copy.exists() {
+        std::fs::remove_dir_all(&copy).with_context(|| format!("removing {}", copy.display()))?;
+    }
+    Ok(())
+}
+
+/// Copy the files of a gold directory that the gold reader reads (`seeds/*.txt`, `seeds/SHA256SUMS`,
+/// `gold/*.jsonl` but `pairs.jsonl`) to `to`, and check that the copy is the same gold set.
+fn copy_gold(from: &Path, to: &Path, hash: &str) -> Result<()> {
+    for sub in ["seeds", "gold"] {
+        let src = from.join(sub);
+        let entries =
+            std::fs::read_dir(&src).with_context(|| format!("reading {}", src.display()))?;
+        for e in entries {
+            let e = e.with_context(|| format!("reading {}", src.display()))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let wanted = match sub {
+                "seeds" => name == "SHA256SUMS" || name.ends_with(".txt"),
+                _ => name.ends_with(".jsonl") && name != "pairs.jsonl",
+            };
+            if name.starts_with('.') || !wanted || !e.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let bytes = std::fs::read(e.path())
+                .with_context(|| format!("reading {}", e.path().display()))?;
+            write_atomic(&to.join(sub).join(&name), &bytes)?;
+        }
+    }
+    let copied = claimbench_gold::GoldSet::read_dir(to)
+        .with_context(|| format!("reading the gold copy {}", to.display()))?;
+    if copied.has_errors() || copied.set.hash() != hash {
+        bail!(
+            "the gold set {} changed while it was being scored (its copy in {} differs); score again",
+            from.display(),
+            to.display()
+        );
+    }
     Ok(())
 }
 
@@ -245,10 +469,38 @@ pub fn load(path: &Path) -> Result<LoadedRun> {
             file.format
         );
     }
+    let mut file = file;
+    crate::integrity::verify(&file_path, &file)?;
+    match &file.sha256 {
+        Some(stored) => {
+            let now = content_sha256(&file)?;
+            if *stored != now {
+                bail!(
+                    "{}: its content does not match its checksum (sha256 {} recorded, {} now): the run was edited after claimbench wrote it; score it again",
+                    file_path.display(),
+                    short(stored),
+                    short(&now)
+                );
+            }
+        }
+        None => {
+            eprintln!(
+                "warning: {} has no checksum (written by an older claimbench): its figures were checked against its counts only",
+                file_path.display()
+            );
+            for rec in file.systems.values_mut() {
+                rec.coverage = Coverage::of(&rec.results);
+            }
+        }
+    }
     let timings = std::fs::read_to_string(dir.join("timings.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     Ok(LoadedRun { dir, file, timings })
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
 }
 
 /// The sha256 of some bytes, hex.

@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cases/closed.rs"]
+mod closed;
 #[path = "cases/crash.rs"]
 mod crash;
 #[path = "cases/determinism.rs"]
@@ -21,7 +23,11 @@ mod gold;
 mod hostile;
 #[path = "cases/invariants.rs"]
 mod invariants;
+#[path = "cases/lenient.rs"]
+mod lenient;
 #[path = "cases/model.rs"]
 mod model;
+#[path = "cases/run_dir.rs"]
+mod run_dir;
 #[path = "cases/score.rs"]
 mod score;

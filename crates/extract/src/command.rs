@@ -14,7 +14,7 @@
 //! stdout and stderr are read on their own threads and stdin is written on a third, so a full pipe can't
 //! deadlock, and every wait is bounded by the time limit, so the extractor never hangs.
 
-use crate::file::{decode_line, parse_line, DocField, DocIndex};
+use crate::file::{decode_line, parse_line, DocField, DocIndex, UnknownFields};
 use crate::{ClaimExtractor, Document, Error, PredictedClaim, Result};
 use std::fmt;
 use std::io::{Read, Write};
@@ -319,7 +319,15 @@ pub(crate) fn parse_output(
             if line.trim().is_empty() {
                 Ok(None)
             } else {
-                parse_line(line, line_no, &index, DocField::Expect(&doc.id)).map(Some)
+                // The command protocol stays strict: an unknown field is an error.
+                parse_line(
+                    line,
+                    line_no,
+                    &index,
+                    DocField::Expect(&doc.id),
+                    UnknownFields::Reject,
+                )
+                .map(Some)
             }
         });
         offset += raw.len() as u64;

@@ -8,8 +8,10 @@
 //! - `score` (number or null, optional): a finite confidence.
 //! - `evidence` (array or null, optional): spans `{"start", "end"}` in code points, end exclusive,
 //!   `start < end <= ` the article's length in code points.
-//! - Any other field is an error (so a typo such as `"scroe"` cannot silently drop a score), and so is
-//!   a field given twice.
+//! - Any other field (`id`, `model`, `meta`, ...) is kept with the claim ([`PredictedClaim::extra`]) and
+//!   ignored by scoring; the read counts each such field in [`ReadSummary::ignored_fields`] so that a typo such
+//!   as `"scroe"` is reported, not dropped silently. With [`UnknownFields::Reject`] (`--strict`) any other field
+//!   is an error. A field given twice is always an error.
 //!
 //! Reading rules: the file is read line by line (any size). A UTF-8 BOM at the start is stripped,
 //! CRLF line ends are fine, blank lines are skipped and counted. Invalid UTF-8 is an error naming the
@@ -35,6 +37,34 @@ pub enum Leniency {
     Lenient,
 }
 
+/// What to do with fields that a predictions line does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownFields {
+    /// Kept with the claim ([`PredictedClaim::extra`]), ignored by scoring, counted in the summary.
+    #[default]
+    Keep,
+    /// An error naming the field (the old, strict behaviour).
+    Reject,
+}
+
+/// How a predictions file is read: what to do with bad lines and with fields it does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadOptions {
+    /// Bad lines: fail, or skip and report.
+    pub leniency: Leniency,
+    /// Fields other than doc, text, score and evidence.
+    pub unknown_fields: UnknownFields,
+}
+
+impl From<Leniency> for ReadOptions {
+    fn from(leniency: Leniency) -> ReadOptions {
+        ReadOptions {
+            leniency,
+            unknown_fields: UnknownFields::default(),
+        }
+    }
+}
+
 /// What a read saw, besides the claims.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadSummary {
@@ -46,6 +76,8 @@ pub struct ReadSummary {
     pub blank_lines: usize,
     /// Bad lines skipped in lenient mode, in file order (empty in strict mode).
     pub skipped: Vec<LineProblem>,
+    /// Fields kept but ignored by scoring ([`UnknownFields::Keep`]): name → lines that have it.
+    pub ignored_fields: BTreeMap<String, usize>,
 }
 
 /// The claims of a predictions file and what the read saw.
@@ -148,6 +180,7 @@ pub(crate) fn parse_line(
     line_no: usize,
     docs: &DocIndex,
     doc_field: DocField<'_>,
+    unknown: UnknownFields,
 ) -> std::result::Result<PredictedClaim, LineProblem> {
     let mut de = serde_json::Deserializer::from_str(line);
     let entries = match serde::Deserialize::deserialize(&mut de).and_then(|e: Entries| {
@@ -165,6 +198,7 @@ pub(crate) fn parse_line(
         }
     };
     let mut fields: BTreeMap<&str, &Value> = BTreeMap::new();
+    let mut extra: BTreeMap<String, Value> = BTreeMap::new();
     for (k, v) in &entries {
         match k.as_str() {
             "doc" | "text" | "score" | "evidence" => {
@@ -172,12 +206,17 @@ pub(crate) fn parse_line(
                     return Err(problem(line_no, Some(k), "field given twice"));
                 }
             }
-            other => {
+            other if unknown == UnknownFields::Reject => {
                 return Err(problem(
                     line_no,
                     Some(other),
-                    "unknown field (expected doc, text, score, evidence)",
+                    "unknown field (expected doc, text, score, evidence; without --strict it is kept and ignored)",
                 ))
+            }
+            other => {
+                if extra.insert(other.to_string(), v.clone()).is_some() {
+                    return Err(problem(line_no, Some(other), "field given twice"));
+                }
             }
         }
     }
@@ -252,7 +291,7 @@ pub(crate) fn parse_line(
         Some(Value::Array(items)) => {
             let mut spans = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                spans.push(parse_span(item, i, line_no, doc_len)?);
+                spans.push(parse_span(item, i, line_no, doc_len, unknown)?);
             }
             spans
         }
@@ -269,6 +308,7 @@ pub(crate) fn parse_line(
         text,
         score,
         evidence,
+        extra,
     })
 }
 
@@ -277,6 +317,7 @@ fn parse_span(
     i: usize,
     line_no: usize,
     doc_len: Option<usize>,
+    unknown: UnknownFields,
 ) -> std::result::Result<Span, LineProblem> {
     let here = format!("evidence[{i}]");
     let Value::Object(obj) = item else {
@@ -289,7 +330,9 @@ fn parse_span(
             ),
         ));
     };
-    if let Some(k) = obj.keys().find(|k| *k != "start" && *k != "end") {
+    // Other fields of a span (a label, a score) are ignored unless unknown fields are rejected.
+    let other = obj.keys().find(|k| *k != "start" && *k != "end");
+    if let Some(k) = other.filter(|_| unknown == UnknownFields::Reject) {
         return Err(problem(
             line_no,
             Some(&format!("{here}.{k}")),
@@ -388,10 +431,10 @@ pub fn stream_predictions<R: BufRead>(
     reader: R,
     path: &Path,
     docs: &DocIndex,
-    leniency: Leniency,
+    options: impl Into<ReadOptions>,
     sink: &mut dyn FnMut(PredictedClaim) -> Result<()>,
 ) -> Result<ReadSummary> {
-    stream_located(reader, path, docs, leniency, &mut |c, _| sink(c))
+    stream_located(reader, path, docs, options, &mut |c, _| sink(c))
 }
 
 /// [`stream_predictions`], with each claim's place in the file.
@@ -399,9 +442,13 @@ pub fn stream_located<R: BufRead>(
     mut reader: R,
     path: &Path,
     docs: &DocIndex,
-    leniency: Leniency,
+    options: impl Into<ReadOptions>,
     sink: &mut dyn FnMut(PredictedClaim, LineAt) -> Result<()>,
 ) -> Result<ReadSummary> {
+    let ReadOptions {
+        leniency,
+        unknown_fields,
+    } = options.into();
     let mut summary = ReadSummary::default();
     let mut problems = Vec::new();
     let mut buf = Vec::new();
@@ -420,7 +467,7 @@ pub fn stream_located<R: BufRead>(
             if line.trim().is_empty() {
                 Ok(None)
             } else {
-                parse_line(line, line_no, docs, DocField::Required).map(Some)
+                parse_line(line, line_no, docs, DocField::Required, unknown_fields).map(Some)
             }
         });
         let at = LineAt {
@@ -433,6 +480,9 @@ pub fn stream_located<R: BufRead>(
             Ok(None) => summary.blank_lines += 1,
             Ok(Some(claim)) => {
                 summary.claims += 1;
+                for k in claim.extra.keys() {
+                    *summary.ignored_fields.entry(k.clone()).or_default() += 1;
+                }
                 sink(claim, at)?;
             }
             Err(p) => problems.push(p),
@@ -471,6 +521,7 @@ pub struct PredictionIndex {
     runs: BTreeMap<String, Vec<Run>>,
     summary: ReadSummary,
     file: std::fs::File,
+    unknown_fields: UnknownFields,
 }
 
 impl PredictionIndex {
@@ -480,20 +531,43 @@ impl PredictionIndex {
     pub fn build(
         path: &Path,
         docs: &[Document],
-        leniency: Leniency,
+        options: impl Into<ReadOptions>,
         sink: &mut dyn FnMut(&PredictedClaim) -> Result<()>,
     ) -> Result<PredictionIndex> {
-        let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let file = std::fs::File::open(path).map_err(Error::io(path))?;
         let regular = file.metadata().map_err(Error::io(path))?.is_file();
-        if !regular {
+        if regular {
+            Self::build_file(file, path, docs, options.into(), sink)
+        } else {
             // A pipe or process substitution cannot be read twice: spool it to an unnamed temp file first.
-            use std::io::Seek;
-            let mut spool = tempfile::tempfile().map_err(Error::io(path))?;
-            std::io::copy(&mut file, &mut spool)
-                .and_then(|_| spool.rewind())
-                .map_err(Error::io(path))?;
-            file = spool;
+            Self::build_reader(file, path, docs, options, sink)
         }
+    }
+
+    /// [`PredictionIndex::build`] on a stream read once (standard input, a pipe): it is spooled to an unnamed
+    /// temp file first; `label` names it in errors.
+    pub fn build_reader(
+        mut reader: impl std::io::Read,
+        label: &Path,
+        docs: &[Document],
+        options: impl Into<ReadOptions>,
+        sink: &mut dyn FnMut(&PredictedClaim) -> Result<()>,
+    ) -> Result<PredictionIndex> {
+        use std::io::Seek;
+        let mut spool = tempfile::tempfile().map_err(Error::io(label))?;
+        std::io::copy(&mut reader, &mut spool)
+            .and_then(|_| spool.rewind())
+            .map_err(Error::io(label))?;
+        Self::build_file(spool, label, docs, options.into(), sink)
+    }
+
+    fn build_file(
+        file: std::fs::File,
+        path: &Path,
+        docs: &[Document],
+        options: ReadOptions,
+        sink: &mut dyn FnMut(&PredictedClaim) -> Result<()>,
+    ) -> Result<PredictionIndex> {
         let index = DocIndex::new(docs);
         let mut runs: BTreeMap<String, Vec<Run>> = BTreeMap::new();
         let mut last: Option<(String, LineAt)> = None;
@@ -501,7 +575,7 @@ impl PredictionIndex {
             std::io::BufReader::with_capacity(1 << 16, &file),
             path,
             &index,
-            leniency,
+            options,
             &mut |claim, at| {
                 sink(&claim)?;
                 let extends = matches!(&last, Some((d, prev))
@@ -529,6 +603,7 @@ impl PredictionIndex {
             runs,
             summary,
             file,
+            unknown_fields: options.unknown_fields,
         })
     }
 
@@ -580,7 +655,15 @@ impl PredictionIndex {
             let mut offset = run.offset;
             for raw in buf.split_inclusive(|&b| b == b'\n') {
                 let claim = decode_line(raw, line_no, offset)
-                    .and_then(|line| parse_line(line, line_no, &self.docs, DocField::Required))
+                    .and_then(|line| {
+                        parse_line(
+                            line,
+                            line_no,
+                            &self.docs,
+                            DocField::Required,
+                            self.unknown_fields,
+                        )
+                    })
                     .map_err(|_| changed(line_no))?;
                 if claim.doc != doc {
                     return Err(changed(line_no));
@@ -602,11 +685,11 @@ pub fn read_predictions_from<R: BufRead>(
     reader: R,
     path: &Path,
     docs: &[Document],
-    leniency: Leniency,
+    options: impl Into<ReadOptions>,
 ) -> Result<ReadReport> {
     let index = DocIndex::new(docs);
     let mut claims = Vec::new();
-    let summary = stream_predictions(reader, path, &index, leniency, &mut |c| {
+    let summary = stream_predictions(reader, path, &index, options, &mut |c| {
         claims.push(c);
         Ok(())
     })?;
@@ -614,9 +697,13 @@ pub fn read_predictions_from<R: BufRead>(
 }
 
 /// Read a predictions file, validating `doc` ids and spans against `docs`.
-pub fn read_predictions(path: &Path, docs: &[Document], leniency: Leniency) -> Result<ReadReport> {
+pub fn read_predictions(
+    path: &Path,
+    docs: &[Document],
+    options: impl Into<ReadOptions>,
+) -> Result<ReadReport> {
     let f = std::fs::File::open(path).map_err(Error::io(path))?;
-    read_predictions_from(std::io::BufReader::new(f), path, docs, leniency)
+    read_predictions_from(std::io::BufReader::new(f), path, docs, options)
 }
 
 /// The `file` extractor: serves the claims of a predictions file, article by article.
@@ -690,8 +777,15 @@ mod tests {
         ]
     }
 
-    fn read(bytes: &[u8], leniency: Leniency) -> Result<ReadReport> {
-        read_predictions_from(bytes, Path::new("preds.jsonl"), &docs(), leniency)
+    fn read(bytes: &[u8], options: impl Into<ReadOptions>) -> Result<ReadReport> {
+        read_predictions_from(bytes, Path::new("preds.jsonl"), &docs(), options)
+    }
+
+    fn rejecting(leniency: Leniency) -> ReadOptions {
+        ReadOptions {
+            leniency,
+            unknown_fields: UnknownFields::Reject,
+        }
     }
 
     #[test]
@@ -711,7 +805,8 @@ mod tests {
                 lines: 4,
                 claims: 2,
                 blank_lines: 2,
-                skipped: vec![]
+                skipped: vec![],
+                ignored_fields: BTreeMap::new(),
             }
         );
     }
@@ -734,7 +829,7 @@ mod tests {
 
     #[test]
     fn strict_mode_names_every_bad_line_and_field() {
-        let err = read(BAD.as_bytes(), Leniency::Strict).unwrap_err();
+        let err = read(BAD.as_bytes(), rejecting(Leniency::Strict)).unwrap_err();
         let Error::BadPredictions { path, problems } = &err else {
             panic!("{err}")
         };
@@ -783,7 +878,7 @@ mod tests {
 
     #[test]
     fn lenient_mode_skips_and_counts() {
-        let r = read(BAD.as_bytes(), Leniency::Lenient).unwrap();
+        let r = read(BAD.as_bytes(), rejecting(Leniency::Lenient)).unwrap();
         assert_eq!(r.claims.len(), 2);
         assert_eq!(r.claims[0].text, "fine");
         assert_eq!(r.claims[1].text, "last good one");
@@ -794,6 +889,43 @@ mod tests {
             r.summary.skipped.iter().map(|p| p.line).collect::<Vec<_>>(),
             vec![2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
         );
+    }
+
+    #[test]
+    fn unknown_fields_are_kept_and_counted_unless_rejected() {
+        let input = r#"{"id": "g1", "doc": "000", "text": "a", "model": {"name": "m"}, "evidence": [{"start": 0, "end": 2, "label": "x"}]}
+{"doc": "001", "text": "b", "scroe": 0.5, "id": "g2"}
+{"doc": "001", "text": "c", "id": 1, "id": 2}
+"#;
+        let r = read(input.as_bytes(), Leniency::Lenient).unwrap();
+        assert_eq!(r.claims.len(), 2);
+        assert_eq!(r.claims[0].extra["id"], serde_json::json!("g1"));
+        assert_eq!(r.claims[0].extra["model"], serde_json::json!({"name": "m"}));
+        assert_eq!(r.claims[0].evidence, vec![Span { start: 0, end: 2 }]);
+        assert_eq!(r.claims[1].score, None, "a misspelt score is not a score");
+        let ignored: Vec<(&str, usize)> = r
+            .summary
+            .ignored_fields
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(ignored, [("id", 2), ("model", 1), ("scroe", 1)]);
+        // A field given twice is still an error, known or not.
+        assert_eq!(r.summary.skipped.len(), 1);
+        assert_eq!(r.summary.skipped[0].field.as_deref(), Some("id"));
+        // Written back with the claim.
+        let line = serde_json::to_string(&r.claims[1]).unwrap();
+        assert_eq!(line, r#"{"doc":"001","text":"b","id":"g2","scroe":0.5}"#);
+        // Rejected: every unknown field of every line is named.
+        let err = read(input.as_bytes(), rejecting(Leniency::Strict)).unwrap_err();
+        let Error::BadPredictions { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        let got: Vec<(usize, Option<&str>)> = problems
+            .iter()
+            .map(|p| (p.line, p.field.as_deref()))
+            .collect();
+        assert_eq!(got, [(1, Some("id")), (2, Some("scroe")), (3, Some("id"))]);
     }
 
     #[test]
@@ -834,12 +966,14 @@ mod tests {
                 text: "b".into(),
                 score: Some(0.5),
                 evidence: vec![Span { start: 0, end: 5 }],
+                extra: Default::default(),
             },
             PredictedClaim {
                 doc: "000".into(),
                 text: "a".into(),
                 score: None,
                 evidence: vec![],
+                extra: Default::default(),
             },
         ];
         crate::write_predictions(&path, &claims).unwrap();

@@ -29,7 +29,7 @@ use std::str::FromStr;
 ///
 /// Serialised as one line of a predictions file:
 /// `{"doc": "000", "text": "...", "score": 0.9, "evidence": [{"start": 10, "end": 52}]}`
-/// (`score` and `evidence` omitted when absent).
+/// (`score` and `evidence` omitted when absent; any other field of the line is kept in `extra`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PredictedClaim {
     /// The document id.
@@ -42,6 +42,10 @@ pub struct PredictedClaim {
     /// Evidence spans in the article (code points, end exclusive), when the model has them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Span>,
+    /// Fields of the predictions line that claimbench does not define (`id`, `model`, ...): kept, written back
+    /// with the claim, and ignored by scoring.
+    #[serde(flatten)]
+    pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// An article in, claims out.
@@ -265,6 +269,7 @@ mod tests {
             text: "Putin met Tillerson.".into(),
             score: Some(0.5),
             evidence: vec![Span { start: 10, end: 52 }],
+            extra: Default::default(),
         };
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
@@ -275,6 +280,7 @@ mod tests {
             text: "x".into(),
             score: None,
             evidence: vec![],
+            extra: Default::default(),
         };
         assert_eq!(
             serde_json::to_string(&bare).unwrap(),
@@ -292,12 +298,14 @@ mod tests {
                 text: "a".into(),
                 score: Some(0.25),
                 evidence: vec![Span { start: 0, end: 3 }],
+                extra: Default::default(),
             },
             PredictedClaim {
                 doc: "001".into(),
                 text: "b \"q\"".into(),
                 score: None,
                 evidence: vec![],
+                extra: Default::default(),
             },
         ];
         write_predictions(&path, &claims).unwrap();

@@ -663,6 +663,7 @@ impl crate::ClaimExtractor for SentencesExtractor {
                 text: s.text,
                 score: None,
                 evidence: vec![s.span],
+                extra: Default::default(),
             })
             .collect())
     }

@@ -341,6 +341,7 @@ impl ClaimExtractor for T5Extractor {
                         text,
                         score: None,
                         evidence: vec![],
+                        extra: Default::default(),
                     });
                 }
             }
@@ -352,6 +353,7 @@ impl ClaimExtractor for T5Extractor {
                             text,
                             score: None,
                             evidence: vec![s.span],
+                            extra: Default::default(),
                         });
                     }
                 }

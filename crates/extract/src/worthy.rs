@@ -393,6 +393,7 @@ impl ClaimExtractor for MinilmWorthy {
                 text: s.sentence.text.clone(),
                 score: Some(s.probability),
                 evidence: vec![s.sentence.span],
+                extra: Default::default(),
             })
             .collect())
     }

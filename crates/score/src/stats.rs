@@ -4,6 +4,11 @@
 //!   interpolation between order statistics as numpy's default). Resampling **documents** draws documents with
 //!   replacement and pools their counts; resampling **claims** draws gold claims with replacement for recall and
 //!   predicted claims with replacement for precision (F1 from the two).
+//! - A resample in which a rate is undefined (precision with no predicted claim drawn, recall with no gold
+//!   claim drawn) is left out of that rate's interval instead of counting as 0: a system with predictions for
+//!   only some documents would otherwise get a precision interval reaching down to 0 from the resamples that
+//!   drew none of them. Those documents still count in recall and F1 (their gold claims are misses; F1 is
+//!   defined whenever a gold claim is drawn). A rate undefined in every resample gets the interval [0, 0].
 //! - Paired comparison units: documents (each document's counts), or claims (each gold claim's TP/FN in both
 //!   systems, plus each document's false alarms as one unit, since predictions cannot be paired one by one).
 //! - Paired bootstrap: units drawn with replacement (within each kind of unit), the same draw for both systems;
@@ -167,9 +172,15 @@ pub fn bootstrap(per_doc: &[Counts], config: &BootstrapConfig) -> Option<Interva
                         c.add(per_doc[pick.sample(&mut rng)]);
                     }
                 }
-                ps.push(c.precision());
-                rs.push(c.recall());
-                fs.push(c.f1());
+                if c.tp + c.fp > 0 {
+                    ps.push(c.precision());
+                }
+                if c.tp + c.fn_ > 0 {
+                    rs.push(c.recall());
+                }
+                if c.tp + c.fp + c.fn_ > 0 {
+                    fs.push(c.f1());
+                }
             }
         }
         Resample::Claims => {

@@ -665,3 +665,45 @@ fn signature_and_stable_json() {
     assert!(json.contains("\"fn\": "));
     assert!(json.contains("\"macro\": "));
 }
+
+/// Predictions for 2 of 5 documents: resamples that draw neither have no precision, and are left out of its
+/// interval rather than counted as 0 (which put the lower bound at 0); recall still counts every document.
+#[test]
+fn bootstrap_precision_ignores_resamples_without_predictions() {
+    let covered = Counts {
+        tp: 9,
+        fp: 1,
+        fn_: 41,
+    };
+    let uncovered = Counts {
+        tp: 0,
+        fp: 0,
+        fn_: 50,
+    };
+    let per_doc = [covered, covered, uncovered, uncovered, uncovered];
+    let ci = claimbench_score::bootstrap(
+        &per_doc,
+        &BootstrapConfig {
+            samples: 1000,
+            seed: 42,
+            unit: Resample::Documents,
+        },
+    )
+    .unwrap();
+    // Every resample with a prediction pools copies of the same document: precision 0.9 exactly.
+    assert_eq!((ci.precision.low, ci.precision.high), (0.9, 0.9));
+    // Recall reaches 0 in resamples that draw no covered document.
+    assert_eq!(ci.recall.low, 0.0);
+    assert!(ci.recall.high > 0.09, "{:?}", ci.recall);
+    // No document has a prediction: precision is undefined everywhere, and its interval is [0, 0].
+    let none = claimbench_score::bootstrap(
+        &[uncovered; 3],
+        &BootstrapConfig {
+            samples: 100,
+            seed: 1,
+            unit: Resample::Documents,
+        },
+    )
+    .unwrap();
+    assert_eq!((none.precision.low, none.precision.high), (0.0, 0.0));
+}

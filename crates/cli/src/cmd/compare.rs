@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::args::CompareArgs;
 use crate::board::{self, Row};
-use crate::output::{emit, f3, interval, print_json, table};
+use crate::config::{self, COMPARE_ALPHA};
+use crate::output::{emit, interval, print_json, pvalue, table};
 use crate::run::{self, LoadedRun};
 use crate::Outcome;
 
@@ -73,6 +74,7 @@ pub fn verdict(c: &Comparison, alpha: f64) -> &'static str {
 
 /// Run `compare`.
 pub fn run(args: CompareArgs) -> Result<Outcome> {
+    let config: CompareConfig = config::compare(&args)?;
     let runs: Vec<LoadedRun> = args
         .runs
         .iter()
@@ -99,11 +101,6 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
             entries.len()
         );
     }
-    let config = CompareConfig {
-        permutations: args.permutations,
-        seed: args.seed,
-        ..CompareConfig::default()
-    };
     let rows: Vec<Row> = entries
         .iter()
         .map(|e| {
@@ -130,7 +127,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         let pairs: Vec<_> = pairs
             .iter()
             .map(|p| match &p.comparison {
-                Ok(c) => serde_json::json!({ "a": p.a, "b": p.b, "comparison": c, "verdict": verdict(c, 0.05) }),
+                Ok(c) => serde_json::json!({ "a": p.a, "b": p.b, "comparison": c, "verdict": verdict(c, COMPARE_ALPHA) }),
                 Err(e) => serde_json::json!({ "a": p.a, "b": p.b, "not_comparable": e }),
             })
             .collect();
@@ -145,9 +142,9 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
                 p.b.clone(),
                 format!("{:+.3}", c.delta),
                 interval(c.interval.low, c.interval.high),
-                f3(c.p_bootstrap),
-                f3(c.p_randomization),
-                verdict(c, 0.05).to_string(),
+                pvalue(c.p_bootstrap),
+                pvalue(c.p_randomization),
+                verdict(c, COMPARE_ALPHA).to_string(),
             ],
             Err(e) => vec![
                 p.a.clone(),
@@ -161,12 +158,13 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         })
         .collect();
     emit(&format!(
-        "{}\n{}\npaired tests on micro F1 (A - B): bootstrap {} resamples, approximate randomization {} permutations, seed {}; verdict at p < 0.05 (randomization)",
+        "{}\n{}\npaired tests on micro F1 (A - B): bootstrap {} resamples, approximate randomization {} permutations, seed {}; verdict at p < {} (randomization)",
         board::render(&rows),
         table(&["A", "B", "ΔF1", "95% CI", "p boot", "p AR", "verdict"], &cells),
         config.samples,
         config.permutations,
-        config.seed
+        config.seed,
+        COMPARE_ALPHA
     ))?;
     Ok(Outcome::Ok)
 }

@@ -10,37 +10,31 @@ use claimbench_extract::{ClaimExtractor, ExtractorKind, PredictedClaim};
 use crate::args::EvalArgs;
 use crate::board::{self, Row};
 use crate::cmd::gold::load as load_gold;
-use crate::config::load_embedder;
+use crate::config::{self, load_embedder};
 use crate::output::{emit, print_json, spinner};
-use crate::pipeline::{
-    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding, SystemRun,
-};
-use crate::run::{self, RunFile, SystemRecord, Timings};
+use crate::pipeline::{build_matcher, manifest, score_config, score_system, Grounding, SystemRun};
+use crate::run::{self, Coverage, RunFile, SystemRecord, Timings};
 use crate::Outcome;
 
 /// Run `eval`.
 pub fn run(args: EvalArgs) -> Result<Outcome> {
     let start = Instant::now();
+    let scoring = config::scoring(&args.scoring)?;
+    config::check_range(
+        "--worthy-threshold",
+        f64::from(args.worthy_threshold),
+        0.0,
+        1.0,
+        " (a probability)",
+    )?;
+    let kinds = eval_extractors(&args.extractors)?;
     let gold = load_gold(args.scoring.gold.as_deref())?;
-    let kinds: Vec<ExtractorKind> = args
-        .extractors
-        .iter()
-        .map(|n| {
-            n.parse::<ExtractorKind>()
-                .map_err(|e| anyhow::anyhow!("--extractors: {e}"))
-        })
-        .collect::<Result<_>>()?;
-    for k in &kinds {
-        if !matches!(k, ExtractorKind::Sentences | ExtractorKind::MinilmWorthy) {
-            bail!("--extractors: {k} is not a built-in model; save its predictions and use `claimbench score --pred FILE`");
-        }
-    }
-    let kind = matcher_kind(&args.scoring.matcher)?;
+    let kind = scoring.kind;
 
     let t = Instant::now();
     let embedder = Arc::new(load_embedder(&args.model)?);
     let model_load_s = t.elapsed().as_secs_f64();
-    let setup = build_matcher(kind, args.scoring.threshold, Some(embedder.clone()))?;
+    let setup = build_matcher(kind, scoring.threshold, Some(embedder.clone()))?;
     let config = score_config(&args.scoring, setup.threshold, true);
     let grounding = Grounding::new(embedder.clone(), &setup);
     let mut timings = Timings {
@@ -93,6 +87,19 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             },
         )?;
         let score_s = t.elapsed().as_secs_f64();
+        let coverage = Coverage::of(&scored.results);
+        if !coverage.is_complete() {
+            if scoring.require_all_docs {
+                bail!(
+                    "{name}: no predictions for {} (--require-all-docs)",
+                    coverage.describe_missing()
+                );
+            }
+            eprintln!(
+                "warning: {name}: no predictions for {}; their gold claims count as misses",
+                coverage.describe_missing()
+            );
+        }
         let file = run::predictions_path(&name);
         let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&preds).as_bytes());
         systems.insert(
@@ -103,6 +110,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
                 predictions_sha256: sha,
                 truncated: scored.truncated,
                 skipped: Vec::new(),
+                coverage,
                 results: scored.results,
                 sweep: scored.sweep,
             },
@@ -123,18 +131,22 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     let file = RunFile {
         format: run::FORMAT,
         manifest: manifest(&gold, Some(&embedder), &setup, &config),
-        gold: args
-            .scoring
-            .gold
-            .as_ref()
-            .map_or_else(|| "builtin".to_string(), |d| d.display().to_string()),
+        gold: run::gold_field(args.scoring.gold.as_deref()),
         systems,
+        sha256: None,
     };
     let dir = args
         .runs_dir
         .join(args.name.clone().unwrap_or_else(run::default_name));
     timings.total_s = start.elapsed().as_secs_f64();
-    run::save(&dir, &file, &predictions, Vec::new(), &timings)?;
+    run::save(
+        &dir,
+        &file,
+        &predictions,
+        Vec::new(),
+        &timings,
+        args.scoring.gold.as_deref(),
+    )?;
 
     let rows: Vec<Row> = file
         .systems
@@ -159,4 +171,52 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         ))?;
     }
     Ok(Outcome::Ok)
+}
+
+/// The extractors `eval` runs: the built-in ones only, each named once; an error lists only those it accepts.
+fn eval_extractors(names: &[String]) -> Result<Vec<ExtractorKind>> {
+    const ACCEPTED: [ExtractorKind; 2] = [ExtractorKind::Sentences, ExtractorKind::MinilmWorthy];
+    let accepted = ACCEPTED.map(ExtractorKind::name).join(", ");
+    let mut kinds = Vec::new();
+    for n in names {
+        let n = n.trim();
+        let Some(k) = ACCEPTED.into_iter().find(|k| k.name() == n) else {
+            if let Ok(k) = n.parse::<ExtractorKind>() {
+                bail!(
+                    "--extractors: {k} is not built into eval (it accepts: {accepted}); save its predictions and use `claimbench score --pred FILE`"
+                );
+            }
+            let close = ACCEPTED
+                .into_iter()
+                .map(ExtractorKind::name)
+                .find(|a| edit_distance(a, n) <= 2);
+            bail!(
+                "--extractors: unknown extractor `{n}`{} (eval accepts: {accepted})",
+                close
+                    .map(|c| format!(", did you mean `{c}`?"))
+                    .unwrap_or_default()
+            );
+        };
+        if kinds.contains(&k) {
+            bail!("--extractors: {k} is given twice");
+        }
+        kinds.push(k);
+    }
+    Ok(kinds)
+}
+
+/// Levenshtein distance (for "did you mean").
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }

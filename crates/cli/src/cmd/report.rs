@@ -1,7 +1,6 @@
 //! `claimbench report RUN --html FILE`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::{Context, Result};
 use claimbench_extract::PredictedClaim;
@@ -9,24 +8,33 @@ use claimbench_extract::PredictedClaim;
 use crate::args::ReportArgs;
 use crate::board::Row;
 use crate::cmd::gold::load as load_gold;
-use crate::output::{emit, write_atomic};
+use crate::output::{emit, print_json, write_atomic};
 use crate::report::{render, DocView, GoldRow, ReportData, SweepPoint};
-use crate::run;
+use crate::run::{self, GoldRef};
 use crate::Outcome;
 
 /// Run `report`.
 pub fn run(args: ReportArgs) -> Result<Outcome> {
     let loaded = run::load(&args.run)?;
     let file = &loaded.file;
-    let gold = if file.gold == "builtin" {
-        load_gold(None)?
-    } else {
-        load_gold(Some(Path::new(&file.gold)))?
+    let gold_ref = loaded.gold();
+    let gold = match &gold_ref {
+        GoldRef::Builtin => load_gold(None)?,
+        GoldRef::Dir(d) => load_gold(Some(d)).with_context(|| {
+            format!(
+                "{}: the run's gold set {} cannot be read",
+                loaded.dir.display(),
+                d.display()
+            )
+        })?,
     };
     if gold.hash() != file.manifest.gold_hash {
         anyhow::bail!(
             "the gold set {} has changed since the run was made (hash {} now, {} in the run)",
-            file.gold,
+            match &gold_ref {
+                GoldRef::Builtin => "builtin".to_string(),
+                GoldRef::Dir(d) => d.display().to_string(),
+            },
             gold.hash(),
             file.manifest.gold_hash
         );
@@ -127,9 +135,84 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
         threshold: f64::from(file.manifest.threshold),
         documents,
     };
-    let html = render(&data)?;
-    write_atomic(&args.html, html.as_bytes())
-        .with_context(|| format!("writing {}", args.html.display()))?;
-    emit(&format!("report written to {}", args.html.display()))?;
+    if let Some(path) = &args.html {
+        let html = render(&data)?;
+        write_atomic(path, html.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        if !args.json {
+            emit(&format!("report written to {}", path.display()))?;
+        }
+    }
+    if args.json {
+        print_json(&report_json(&loaded, &data, &systems))?;
+    }
     Ok(Outcome::Ok)
+}
+
+/// The report's data as JSON: the leaderboard, the manifest, and per document each gold claim with each
+/// system's match (prediction and similarity, or null for a miss) and each system's false alarms.
+fn report_json(
+    loaded: &run::LoadedRun,
+    data: &ReportData,
+    systems: &[&String],
+) -> serde_json::Value {
+    use serde_json::json;
+    let leaderboard: Vec<Row> = loaded
+        .file
+        .systems
+        .iter()
+        .map(|(name, rec)| {
+            let secs = loaded
+                .timings
+                .as_ref()
+                .and_then(|t| t.systems.get(name))
+                .map(|t| t.values().sum());
+            Row::new(name, &rec.results, secs)
+        })
+        .collect();
+    let documents: Vec<serde_json::Value> = data
+        .documents
+        .iter()
+        .map(|d| {
+            let gold: Vec<serde_json::Value> = d
+                .gold
+                .iter()
+                .map(|g| {
+                    let matches: serde_json::Map<String, serde_json::Value> = systems
+                        .iter()
+                        .zip(&g.matches)
+                        .map(|(s, m)| {
+                            let v = match m {
+                                Some((text, sim, overlap)) => json!({ "prediction": text, "similarity": sim, "evidence_overlap": overlap }),
+                                None => serde_json::Value::Null,
+                            };
+                            ((*s).clone(), v)
+                        })
+                        .collect();
+                    json!({ "id": g.id, "text": g.text, "category": g.category, "matches": matches })
+                })
+                .collect();
+            let false_alarms: serde_json::Map<String, serde_json::Value> = d
+                .false_alarms
+                .iter()
+                .map(|(s, texts)| (s.clone(), json!(texts)))
+                .collect();
+            json!({ "id": d.id, "gold": gold, "false_alarms": false_alarms })
+        })
+        .collect();
+    let coverage: BTreeMap<&String, &run::Coverage> = loaded
+        .file
+        .systems
+        .iter()
+        .map(|(n, r)| (n, &r.coverage))
+        .collect();
+    json!({
+        "run": loaded.dir,
+        "signature": data.signature,
+        "manifest": loaded.file.manifest,
+        "leaderboard": leaderboard,
+        "coverage": coverage,
+        "threshold": data.threshold,
+        "documents": documents,
+    })
 }

@@ -4,18 +4,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use claimbench_extract::file::{Leniency, PredictionIndex};
+use anyhow::{bail, Context, Result};
+use claimbench_extract::file::{Leniency, PredictionIndex, ReadOptions, UnknownFields};
 
 use crate::args::ScoreArgs;
 use crate::board::{self, Row};
 use crate::cmd::gold::load as load_gold;
-use crate::config::load_embedder;
+use crate::config::{self, load_embedder};
 use crate::output::{emit, print_json, spinner, AtomicFile};
-use crate::pipeline::{
-    build_matcher, manifest, matcher_kind, score_config, score_system, Grounding, SystemRun,
-};
-use crate::run::{self, PredictionsSink, RunFile, SystemRecord, Timings};
+use crate::pipeline::{build_matcher, manifest, score_config, score_system, Grounding, SystemRun};
+use crate::run::{self, Coverage, PredictionsSink, RunFile, SystemRecord, Timings};
 use crate::Outcome;
 
 /// One predictions file, validated and indexed.
@@ -25,41 +23,147 @@ struct Input {
     sha: String,
     written: Option<AtomicFile>,
     skipped: Vec<String>,
+    stdin: bool,
+}
+
+/// Whether a `--pred` argument means standard input.
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The system name of each `--pred`: `--name` in order, or each file's stem (`stdin` for `-`), numbered when
+/// two stems are alike. Two names that would share a predictions file in the run are an error.
+fn system_names(args: &ScoreArgs) -> Result<Vec<String>> {
+    if args.pred.iter().filter(|p| is_stdin(p)).count() > 1 {
+        bail!("--pred -: standard input can be read only once");
+    }
+    let names: Vec<String> = if args.name.is_empty() {
+        let mut seen = BTreeMap::new();
+        args.pred
+            .iter()
+            .map(|path| {
+                let stem = if is_stdin(path) {
+                    "stdin".to_string()
+                } else {
+                    path.file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "predictions".into())
+                };
+                let n = seen.entry(stem.clone()).or_insert(0usize);
+                *n += 1;
+                if *n == 1 {
+                    stem
+                } else {
+                    format!("{stem}-{n}")
+                }
+            })
+            .collect()
+    } else {
+        if args.name.len() != args.pred.len() {
+            bail!(
+                "--name: {} name(s) for {} --pred file(s); give one --name per --pred, in the same order",
+                args.name.len(),
+                args.pred.len()
+            );
+        }
+        for n in &args.name {
+            if n.trim().is_empty() || n.chars().any(char::is_control) {
+                bail!("--name: {n:?} is not a system name (empty, or with control characters)");
+            }
+        }
+        args.name.clone()
+    };
+    let mut files = BTreeMap::new();
+    for n in &names {
+        if let Some(other) = files.insert(run::predictions_path(n), n) {
+            bail!("--name: systems {other:?} and {n:?} would share one predictions file ({}); name them apart", run::predictions_path(n));
+        }
+    }
+    Ok(names)
 }
 
 /// Run `score`.
 pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let start = Instant::now();
+    let scoring = config::scoring(&args.scoring)?;
+    let kind = scoring.kind;
+    let names = system_names(&args)?;
     let gold = load_gold(args.scoring.gold.as_deref())?;
-    let kind = matcher_kind(&args.scoring.matcher)?;
-    let leniency = if args.lenient {
-        Leniency::Lenient
-    } else {
-        Leniency::Strict
+    let options = ReadOptions {
+        leniency: if args.lenient {
+            Leniency::Lenient
+        } else {
+            Leniency::Strict
+        },
+        unknown_fields: if args.strict {
+            UnknownFields::Reject
+        } else {
+            UnknownFields::Keep
+        },
     };
 
     // Validate every file first, in one streaming pass each: bad input fails before any model is loaded.
     // The pass indexes where each document's lines are, hashes the claims and, for a saved run, copies them
     // into the run; claims are read back one document at a time while scoring, so memory stays bounded.
     let mut inputs = Vec::new();
-    let mut names = BTreeMap::new();
-    for path in &args.pred {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "predictions".into());
-        let n = names.entry(stem.clone()).or_insert(0usize);
-        *n += 1;
-        let name = if *n == 1 { stem } else { format!("{stem}-{n}") };
+    for (path, name) in args.pred.iter().zip(names) {
+        let stdin = is_stdin(path);
+        let label = if stdin {
+            std::path::PathBuf::from("stdin")
+        } else {
+            path.clone()
+        };
         let mut sink = PredictionsSink::new(args.out.as_deref(), &name)?;
-        let pb = spinner(&format!("{name}: reading {}", path.display()));
-        let index = PredictionIndex::build(path, &gold.documents, leniency, &mut |c| {
+        let pb = spinner(&format!("{name}: reading {}", label.display()));
+        let mut push = |c: &claimbench_extract::PredictedClaim| {
             sink.push(c).map_err(|e| claimbench_extract::Error::Io {
-                path: path.clone(),
+                path: label.clone(),
                 source: std::io::Error::other(format!("{e:#}")),
             })
-        })?;
+        };
+        let index = if stdin {
+            PredictionIndex::build_reader(
+                std::io::stdin().lock(),
+                &label,
+                &gold.documents,
+                options,
+                &mut push,
+            )?
+        } else {
+            PredictionIndex::build(path, &gold.documents, options, &mut push)?
+        };
         pb.finish_and_clear();
+        let ignored = &index.summary().ignored_fields;
+        if !ignored.is_empty() {
+            let list: Vec<String> = ignored
+                .iter()
+                .map(|(k, n)| format!("{k} ({n} line{})", if *n == 1 { "" } else { "s" }))
+                .collect();
+            eprintln!(
+                "note: {}: fields kept but ignored by scoring: {} (--strict rejects them)",
+                label.display(),
+                list.join(", ")
+            );
+        }
+        let covered: std::collections::BTreeSet<&str> = index.documents().collect();
+        let missing: Vec<String> = gold
+            .documents
+            .iter()
+            .filter(|d| !covered.contains(d.id.as_str()))
+            .map(|d| d.id.clone())
+            .collect();
+        if scoring.require_all_docs && !missing.is_empty() {
+            let coverage = Coverage {
+                documents: gold.documents.len(),
+                with_predictions: gold.documents.len() - missing.len(),
+                without_predictions: missing,
+            };
+            bail!(
+                "{}: no predictions for {} (--require-all-docs)",
+                label.display(),
+                coverage.describe_missing()
+            );
+        }
         let (sha, written) = sink.finish();
         let skipped: Vec<String> = index
             .summary()
@@ -82,6 +186,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             sha,
             written,
             skipped,
+            stdin,
         });
     }
 
@@ -95,7 +200,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         model_load_s: t.elapsed().as_secs_f64(),
         ..Timings::default()
     };
-    let setup = build_matcher(kind, args.scoring.threshold, embedder.clone())?;
+    let setup = build_matcher(kind, scoring.threshold, embedder.clone())?;
     let config = score_config(&args.scoring, setup.threshold, !args.no_intervals);
     let grounding = embedder.as_ref().map(|e| Grounding::new(e.clone(), &setup));
     let mut systems = BTreeMap::new();
@@ -119,6 +224,13 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             },
         )
         .with_context(|| format!("scoring {}", path.display()))?;
+        let coverage = Coverage::of(&scored.results);
+        if !coverage.is_complete() {
+            eprintln!(
+                "warning: {name}: no predictions for {}; their gold claims count as misses (--require-all-docs makes this an error)",
+                coverage.describe_missing()
+            );
+        }
         if scored.truncated > 0 {
             eprintln!(
                 "note: {name}: {} predicted claim(s) longer than the model's {} tokens were truncated",
@@ -137,16 +249,21 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         systems.insert(
             name.clone(),
             SystemRecord {
-                source: format!(
-                    "file:{}",
-                    path.file_name()
-                        .map(|n| n.to_string_lossy())
-                        .unwrap_or_default()
-                ),
+                source: if input.stdin {
+                    "stdin".to_string()
+                } else {
+                    format!(
+                        "file:{}",
+                        path.file_name()
+                            .map(|n| n.to_string_lossy())
+                            .unwrap_or_default()
+                    )
+                },
                 predictions: run::predictions_path(&name),
                 predictions_sha256: input.sha,
                 truncated: scored.truncated,
                 skipped: input.skipped,
+                coverage,
                 results: scored.results,
                 sweep: scored.sweep,
             },
@@ -156,16 +273,20 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let file = RunFile {
         format: run::FORMAT,
         manifest: manifest(&gold, embedder.as_deref(), &setup, &config),
-        gold: args
-            .scoring
-            .gold
-            .as_ref()
-            .map_or_else(|| "builtin".to_string(), |d| d.display().to_string()),
+        gold: run::gold_field(args.scoring.gold.as_deref()),
         systems,
+        sha256: None,
     };
     timings.total_s = start.elapsed().as_secs_f64();
     if let Some(dir) = &args.out {
-        run::save(dir, &file, &BTreeMap::new(), written, &timings)?;
+        run::save(
+            dir,
+            &file,
+            &BTreeMap::new(),
+            written,
+            &timings,
+            args.scoring.gold.as_deref(),
+        )?;
     }
     let rows: Vec<Row> = file
         .systems
@@ -184,6 +305,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         struct System<'a> {
             results: &'a claimbench_score::EvalResult,
             skipped: &'a [String],
+            coverage: &'a Coverage,
         }
         #[derive(serde::Serialize)]
         struct Out<'a> {
@@ -205,6 +327,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                         System {
                             results: &r.results,
                             skipped: &r.skipped,
+                            coverage: &r.coverage,
                         },
                     )
                 })

@@ -222,7 +222,8 @@ fn wrong_types_and_unknown_fields_name_the_field() {
         ]
         .join("\n"),
     );
-    let r = score_json(&p, &[]);
+    // --strict: an unknown field is a bad line too (issue 16: without it, the field is kept and ignored).
+    let r = score_json(&p, &["--strict"]);
     r.code(2)
         .stderr_has("types.jsonl:1: doc")
         .stderr_has("types.jsonl:2: text")
@@ -233,6 +234,10 @@ fn wrong_types_and_unknown_fields_name_the_field() {
         .stderr_has("types.jsonl:7:")
         .stderr_has("types.jsonl:8:");
     assert!(r.error_line().contains("8 bad line"), "{r}");
+    let r = score_json(&p, &[]);
+    r.code(2);
+    assert!(r.error_line().contains("7 bad line"), "{r}");
+    assert!(!r.stderr.contains("types.jsonl:4:"), "{r}");
 }
 
 #[test]

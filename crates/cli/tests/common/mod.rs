@@ -9,9 +9,15 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// The binary under test.
+/// The binary under test: this build's, or `$CLAIMBENCH_TEST_BIN` (to check that a test fails on an older
+/// binary, e.g. one built from the commit before a fix).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_claimbench"))
+    std::env::var_os("CLAIMBENCH_TEST_BIN")
+        .filter(|b| !b.is_empty())
+        .map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_claimbench")),
+            PathBuf::from,
+        )
 }
 
 /// The workspace root.
@@ -49,6 +55,7 @@ pub fn tmp() -> tempfile::TempDir {
 pub struct Cb {
     cmd: Command,
     line: String,
+    input: Option<Vec<u8>>,
 }
 
 /// `claimbench ARGS...`.
@@ -71,7 +78,11 @@ where
         .env_remove("RAYON_NUM_THREADS")
         .current_dir(std::env::temp_dir())
         .stdin(Stdio::null());
-    Cb { cmd, line }
+    Cb {
+        cmd,
+        line,
+        input: None,
+    }
 }
 
 impl Cb {
@@ -119,12 +130,35 @@ impl Cb {
         self
     }
 
+    /// Feed these bytes on standard input.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.line.push_str(" < (stdin)");
+        self.input = Some(bytes.into());
+        self
+    }
+
     /// Run to the end.
     pub fn run(mut self) -> Ran {
-        let out: Output = self
-            .cmd
-            .output()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.line));
+        let out: Output = match self.input.take() {
+            None => self.cmd.output(),
+            Some(bytes) => {
+                use std::io::Write;
+                self.cmd
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                self.cmd.spawn().and_then(|mut child| {
+                    let mut input = child.stdin.take().expect("piped stdin");
+                    let writer = std::thread::spawn(move || {
+                        let _ = input.write_all(&bytes);
+                    });
+                    let out = child.wait_with_output();
+                    let _ = writer.join();
+                    out
+                })
+            }
+        }
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.line));
         Ran {
             line: self.line,
             code: out.status.code(),
