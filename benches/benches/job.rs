@@ -14,7 +14,8 @@ use criterion::{Criterion, SamplingMode, Throughput};
 use claimbench_benches::{distinct_n, gold_claims, models_dir, seed_sentences};
 use claimbench_model::{registry, Embedder, EmbedderOptions};
 use claimbench_score::{
-    assign, cosine_matrix_cpu, Assignment, SimMatrix, COSINE_DEFAULT_THRESHOLD,
+    assign, cosine_matrix_cpu, Assignment, Matcher, SimMatrix, ALIGN_DEFAULT_THRESHOLD,
+    COSINE_DEFAULT_THRESHOLD,
 };
 
 const N: usize = 500;
@@ -71,5 +72,39 @@ pub fn benches(c: &mut Criterion) {
             std::hint::black_box(pairs.len())
         })
     });
+    group.finish();
+
+    // The same job through the matchers as `claimbench score` builds them: cosine against align (the default),
+    // each embedding its texts (align: token vectors) inside the timing.
+    let shared = std::sync::Arc::new(embedder);
+    let cosine =
+        claimbench_score::IdentityFloor::new(Box::new(claimbench_score::CosineMatcher::new(
+            claimbench_matcher::EmbeddingEncoder::new(shared.clone()),
+        )));
+    let align = match claimbench_matcher::AlignMatcher::new(
+        claimbench_matcher::EmbeddingEncoder::new(shared.clone()),
+    ) {
+        Ok(m) => claimbench_score::IdentityFloor::new(Box::new(m)),
+        Err(e) => {
+            eprintln!("align job bench skipped: {e}");
+            return;
+        }
+    };
+    let mut group = c.benchmark_group("job/matcher");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((pred.len() + gold.len()) as u64));
+    for (name, m, t) in [
+        ("cosine", &cosine as &dyn Matcher, COSINE_DEFAULT_THRESHOLD),
+        ("align", &align as &dyn Matcher, ALIGN_DEFAULT_THRESHOLD),
+    ] {
+        group.bench_function(format!("{name}/500x500"), |b| {
+            b.iter(|| {
+                let sim = m.matrix(&pred, &gold).expect("matrix");
+                let pairs = assign(&sim, t, Assignment::Optimal, None).expect("assign");
+                std::hint::black_box(pairs.len())
+            })
+        });
+    }
     group.finish();
 }

@@ -621,7 +621,19 @@ impl<E: TokenEncoder> Matcher for AlignMatcher<E> {
             .map(|t| lookup(&prepared, t))
             .collect::<Result<_>>()
             .map_err(to_score)?;
-        let rows: Vec<Vec<f32>> = pred
+        // each distinct predicted text's row once (a predictions file often repeats texts)
+        let mut slot: HashMap<&str, usize> = HashMap::new();
+        let mut distinct: Vec<&str> = Vec::new();
+        let index: Vec<usize> = pred
+            .iter()
+            .map(|p| {
+                *slot.entry(p).or_insert_with(|| {
+                    distinct.push(p);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let rows: Vec<Vec<f32>> = distinct
             .par_iter()
             .map(|p| {
                 let pa = lookup(&prepared, p)?;
@@ -633,7 +645,11 @@ impl<E: TokenEncoder> Matcher for AlignMatcher<E> {
             })
             .collect::<Result<_>>()
             .map_err(to_score)?;
-        SimMatrix::new(pred.len(), gold.len(), rows.concat())
+        let mut data = Vec::with_capacity(pred.len() * gold.len());
+        for &k in &index {
+            data.extend_from_slice(&rows[k]);
+        }
+        SimMatrix::new(pred.len(), gold.len(), data)
     }
 }
 

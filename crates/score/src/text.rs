@@ -177,7 +177,12 @@ mod tests {
     fn exact_normalisation() {
         assert_eq!(
             normalize_exact("  The  Mayor\tsaid \u{201C}no\u{201D}. "),
-            "the mayor said \u{201C}no"
+            "the mayor said \"no"
+        );
+        // quote style does not matter
+        assert_eq!(
+            normalize_exact("Putin\u{2019}s \u{201C}tactic\u{201D}"),
+            normalize_exact("Putin's \"tactic\"")
         );
         assert_eq!(normalize_exact("\u{FF21}BC"), "abc"); // fullwidth A under NFKC
         assert_eq!(normalize_exact("costs $5."), "costs $5");
