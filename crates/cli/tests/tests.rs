@@ -23,3 +23,5 @@ mod hostile;
 mod model;
 #[path = "cases/score.rs"]
 mod score;
+#[path = "cases/shard.rs"]
+mod shard;
