@@ -109,10 +109,13 @@ fn merged_run_is_byte_identical_to_a_single_run_for_1_3_and_8_shards() {
     c.ok().stdout_has("predictions");
 }
 
+/// Environment variables to set.
+type Vars = &'static [(&'static str, &'static str)];
+
 #[test]
 fn shard_from_env_reads_each_scheduler() {
     let t = tmp();
-    let schedulers: [(&[(&str, &str)], &[&str]); 4] = [
+    let schedulers: [(Vars, &[&str]); 4] = [
         (
             &[
                 ("SLURM_ARRAY_TASK_ID", "1"),
