@@ -343,3 +343,60 @@ fn merge_refuses_a_part_whose_documents_are_not_its_shards() {
         "{r}"
     );
 }
+
+#[test]
+fn sharded_eval_merges_to_the_single_eval_byte_for_byte() {
+    ensure_model();
+    let t = tmp();
+    let eval = |name: &str, extra: &[&str]| {
+        cb(["eval", "--matcher", "token-f1", "--gold"])
+            .arg_path(&gold())
+            .arg("--runs-dir")
+            .arg_path(t.path())
+            .args(["--name", name])
+            .args(extra)
+            .run()
+    };
+    eval("single", &[]).ok();
+    for i in 0..3 {
+        eval("parts", &["--shard", &format!("{i}/3")])
+            .ok()
+            .stdout_has(&format!("shard {i}/3:"));
+    }
+    let merged = t.path().join("merged");
+    merge(&[&t.path().join("parts")], &merged).ok();
+    let single = t.path().join("single");
+    let v: serde_json::Value =
+        serde_json::from_slice(&read(&single.join("run.json"))).expect("run.json");
+    let systems: Vec<&String> = v["systems"].as_object().expect("systems").keys().collect();
+    assert_eq!(systems, ["minilm-worthy", "sentences"]);
+    assert!(
+        v["systems"]["sentences"]["results"]["groundedness"]["scored"]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "no groundedness in the eval run"
+    );
+    assert!(
+        read(&merged.join("run.json")) == read(&single.join("run.json")),
+        "merged eval run.json differs from the single eval's"
+    );
+    for sys in ["minilm-worthy", "sentences"] {
+        let p = format!("predictions/{sys}.jsonl");
+        assert!(
+            read(&merged.join(&p)) == read(&single.join(&p)),
+            "{p} differs"
+        );
+    }
+    cb([
+        "eval",
+        "--matcher",
+        "token-f1",
+        "--shard",
+        "0/3",
+        "--runs-dir",
+    ])
+    .arg_path(t.path())
+    .run()
+    .code(2)
+    .stderr_has("--shard: give --name NAME");
+}
