@@ -400,3 +400,36 @@ fn sharded_eval_merges_to_the_single_eval_byte_for_byte() {
     .code(2)
     .stderr_has("--shard: give --name NAME");
 }
+
+#[test]
+fn empty_shards_merge_too() {
+    // The built-in gold's five documents in 8 shards: shards 0, 4, 5 and 6 hold none.
+    let t = tmp();
+    let run = |extra: &[&str]| {
+        cb(["score", "--pred"])
+            .arg_path(&data("preds_small.jsonl"))
+            .args(["--matcher", "exact", "--bootstrap", "100"])
+            .args(extra)
+            .run()
+    };
+    let single = t.path().join("single");
+    run(&["--out", &single.to_string_lossy()]).ok();
+    let parts = t.path().join("parts");
+    let mut documents = Vec::new();
+    for i in 0..8 {
+        let j = run(&[
+            "--shard",
+            &format!("{i}/8"),
+            "--json",
+            "--out",
+            &parts.to_string_lossy(),
+        ]);
+        documents.push(j.ok().json()["documents"].as_u64().expect("documents"));
+    }
+    assert_eq!(documents, [0, 1, 1, 1, 0, 0, 0, 2]);
+    let merged = t.path().join("merged");
+    merge(&[&parts], &merged)
+        .ok()
+        .stdout_has("merged 8 shards (5 documents)");
+    assert!(read(&merged.join("run.json")) == read(&single.join("run.json")));
+}
