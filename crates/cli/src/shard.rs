@@ -619,10 +619,19 @@ pub fn merge(paths: &[PathBuf], parts: Vec<Part>) -> Result<Merged> {
                 path.display()
             ));
         }
-        let checks: [(&str, bool); 4] = [
+        if part.gold != first.gold {
+            return refuse(format!(
+                "{} and {} are from different runs: field gold is {:?} in the first and {:?} in the second \
+                 (run.json records --gold as typed: give every shard the same path)",
+                p0.display(),
+                path.display(),
+                first.gold,
+                part.gold
+            ));
+        }
+        let checks: [(&str, bool); 3] = [
             ("assignment", part.assignment == first.assignment),
             ("config", part.config == first.config),
-            ("gold", part.gold == first.gold),
             ("systems", part.systems.keys().eq(first.systems.keys())),
         ];
         if let Some((field, _)) = checks.iter().find(|(_, ok)| !ok) {

@@ -313,6 +313,30 @@ fn merge_refuses_parts_of_different_gold_sets_matchers_or_n() {
     merge(&[&p0, &p1, &part(&gd, 2, 3)], &out)
         .code(3)
         .stderr_has("are from different runs: field manifest.gold_hash is");
+    // The same gold set under another path: run.json would record another label.
+    let label = t.path().join("label");
+    cb(["score", "--pred"])
+        .arg_path(&preds())
+        .arg("--pred")
+        .arg_path(&preds())
+        .arg("--gold")
+        .arg_path(&gold().join("."))
+        .args([
+            "--matcher",
+            "token-f1",
+            "--bootstrap",
+            "200",
+            "--shard",
+            "2/3",
+            "--out",
+        ])
+        .arg_path(&label)
+        .run()
+        .ok();
+    merge(&[&p0, &p1, &part(&label, 2, 3)], &out)
+        .code(3)
+        .stderr_has("field gold is")
+        .stderr_has("give every shard the same path");
     // N changed between parts: 0/3 and 1/3 with the shards of 8.
     let eight = shards(t.path(), 8, &[]);
     let r = merge(&[&p0, &p1, &part(&eight, 2, 8)], &out);
