@@ -27,11 +27,24 @@ merge="$(sbatch --parsable --job-name=cb-merge --dependency=afterok:"$array" --c
 echo "submitted array job $array (shards 0-3) and merge job $merge (afterok:$array)"
 
 job_state() { scontrol show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 | sort -u | tr '\n' ' '; }
+fail() {
+    echo "slurm-test.sh: $*" >&2
+    for f in "$work"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done
+    exit 1
+}
 deadline=$((SECONDS + ${SLURM_TEST_TIMEOUT:-150}))
 while :; do
     state="$(job_state "$merge")"
     case "$state" in
         "COMPLETED "|"FAILED "|"CANCELLED "|"TIMEOUT "|"NODE_FAIL "|"OUT_OF_MEMORY ") break ;;
+    esac
+    # A failed array task leaves the merge pending forever (afterok can no longer be met): stop at once.
+    shards="$(job_state "$array")"
+    case "$shards" in
+        *PENDING*|*RUNNING*|*CONFIGURING*|*COMPLETING*) ;;
+        *FAILED*|*CANCELLED*|*TIMEOUT*|*NODE_FAIL*|*OUT_OF_MEMORY*)
+            scancel "$merge" 2>/dev/null || true
+            fail "a shard job failed (array job states: $shards); the merge never ran" ;;
     esac
     if [ "$SECONDS" -ge "$deadline" ]; then
         echo "slurm-test.sh: the jobs did not finish in time (merge: ${state:-unknown}, shards: $(job_state "$array"))" >&2
@@ -42,11 +55,6 @@ while :; do
     sleep 1
 done
 
-fail() {
-    echo "slurm-test.sh: $*" >&2
-    for f in "$work"/*.log; do echo "--- $f" >&2; cat "$f" >&2; done
-    exit 1
-}
 [ "$(job_state "$array")" = "COMPLETED " ] || fail "the shard jobs ended $(job_state "$array")"
 [ "$state" = "COMPLETED " ] || fail "the merge job ended $state"
 ls "$work"/parts/shard-0000{0,1,2,3}-of-00004.json >/dev/null || fail "a part is missing"
