@@ -457,3 +457,31 @@ fn empty_shards_merge_too() {
         .stdout_has("merged 8 shards (5 documents)");
     assert!(read(&merged.join("run.json")) == read(&single.join("run.json")));
 }
+
+#[test]
+fn embedding_matcher_shards_merge_byte_for_byte() {
+    // The model path: embedded chunks, cosine matrices and groundedness per shard.
+    ensure_model();
+    let t = tmp();
+    let single = t.path().join("single");
+    score_with("cosine", &["--out"])
+        .arg_path(&single)
+        .run()
+        .ok();
+    let dir = t.path().join("parts");
+    for i in 0..3 {
+        score_with("cosine", &["--shard", &format!("{i}/3"), "--out"])
+            .arg_path(&dir)
+            .run()
+            .ok();
+    }
+    let merged = t.path().join("merged");
+    merge(&[&dir], &merged).ok();
+    let run_json = read(&single.join("run.json"));
+    let v: serde_json::Value = serde_json::from_slice(&run_json).expect("run.json");
+    assert_eq!(
+        v["systems"]["predictions"]["results"]["groundedness"]["scored"],
+        480
+    );
+    assert!(read(&merged.join("run.json")) == run_json);
+}
