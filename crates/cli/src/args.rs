@@ -77,8 +77,8 @@ pub struct ScoringArgs {
     /// Gold directory (`seeds/*.txt` and `gold/*.jsonl`) [default: the built-in gold set].
     #[arg(long, value_name = "DIR")]
     pub gold: Option<PathBuf>,
-    /// Matcher: pair (default), cosine, rouge-l, token-f1 or exact.
-    #[arg(long, default_value = "pair")]
+    /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "align")]
     pub matcher: String,
     /// Match threshold [default: the matcher's own, chosen from labelled pairs].
     #[arg(long)]
@@ -346,8 +346,8 @@ pub struct SimilarityArgs {
     /// JSONL of {"a": ..., "b": ...}; writes one decision a line.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
     pub pairs: Option<PathBuf>,
-    /// Matcher: pair (default), cosine, rouge-l, token-f1 or exact.
-    #[arg(long, default_value = "pair")]
+    /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "align")]
     pub matcher: String,
     /// Decision threshold [default: the matcher's own].
     #[arg(long)]

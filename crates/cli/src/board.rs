@@ -134,13 +134,18 @@ pub fn error_lines(file: &crate::run::RunFile) -> String {
         .map(|(name, rec)| {
             let e = &rec.results.errors;
             format!(
-                "{name}: {} misses, {} false alarms, {} splits, {} merges, {} duplicates, {} suspect matches{}",
+                "{name}: {} misses, {} false alarms, {} splits, {} merges, {} duplicates, {} suspect matches{}{}",
                 e.misses,
                 e.false_alarms,
                 e.splits,
                 e.merges,
                 e.duplicates,
                 e.suspect,
+                if e.evidence_checked == 0 {
+                    String::new()
+                } else {
+                    format!(", {} of {} matches outside the gold claim's evidence", e.off_evidence, e.evidence_checked)
+                },
                 if rec.skipped.is_empty() { String::new() } else { format!(", {} bad lines skipped", rec.skipped.len()) }
             )
         })

@@ -45,28 +45,43 @@ pub fn build_matcher(
     embedder: Option<Arc<Embedder>>,
 ) -> Result<MatcherSetup> {
     let mut embedding = None;
-    let (matcher, weights): (Box<dyn Matcher>, Option<String>) = match kind.lexical() {
-        Some(m) => (m, None),
-        None => {
-            let Some(embedder) = embedder else {
-                bail!("the {kind} matcher needs the embedding model");
-            };
-            let memo = Arc::new(Memo::new());
-            embedding = Some((embedder.clone(), memo.clone()));
-            let enc = EmbeddingEncoder::new(embedder.clone()).with_memo(memo);
-            match kind {
-                MatcherKind::Cosine => (
-                    Box::new(claimbench_score::CosineMatcher::new(enc)),
-                    Some(embedder.weights_sha256().to_string()),
-                ),
-                _ => {
-                    let pair = claimbench_matcher::PairMatcher::new(enc)?;
-                    let sha = pair.weights_sha256().to_string();
-                    (Box::new(pair), Some(sha))
-                }
-            }
+    let mut model = |tokens: bool| -> Result<(Arc<Embedder>, EmbeddingEncoder)> {
+        let Some(embedder) = embedder.clone() else {
+            bail!("the {kind} matcher needs the embedding model");
+        };
+        let memo = Arc::new(if tokens {
+            Memo::with_tokens()
+        } else {
+            Memo::new()
+        });
+        embedding = Some((embedder.clone(), memo.clone()));
+        let enc = EmbeddingEncoder::new(embedder.clone()).with_memo(memo);
+        Ok((embedder, enc))
+    };
+    let (matcher, weights): (Box<dyn Matcher>, Option<String>) = match kind {
+        MatcherKind::Exact => (Box::new(claimbench_score::ExactMatcher), None),
+        MatcherKind::TokenF1 => (Box::new(claimbench_score::TokenF1Matcher), None),
+        MatcherKind::RougeL => (Box::new(claimbench_score::RougeLMatcher), None),
+        MatcherKind::Cosine => {
+            let (embedder, enc) = model(false)?;
+            (
+                Box::new(claimbench_score::CosineMatcher::new(enc)),
+                Some(embedder.weights_sha256().to_string()),
+            )
+        }
+        MatcherKind::Pair => {
+            let pair = claimbench_matcher::PairMatcher::new(model(false)?.1)?;
+            let sha = pair.weights_sha256().to_string();
+            (Box::new(pair), Some(sha))
+        }
+        MatcherKind::Align => {
+            let align = claimbench_matcher::AlignMatcher::new(model(true)?.1)?;
+            let sha = align.params_sha256().to_string();
+            (Box::new(align), Some(sha))
         }
     };
+    // every matcher: identical claims score 1.0, scores bounded
+    let matcher: Box<dyn Matcher> = Box::new(claimbench_score::IdentityFloor::new(matcher));
     let threshold = threshold.unwrap_or_else(|| matcher.default_threshold());
     if !threshold.is_finite() {
         bail!("--threshold must be a finite number");
@@ -229,6 +244,7 @@ pub fn score_system(
                     text: c.text.clone(),
                     category: c.category.to_string(),
                     check_worthy: c.check_worthy,
+                    evidence: c.evidence.iter().map(|s| (s.start, s.end)).collect(),
                 })
                 .collect();
             let pred_items: Vec<PredItem> = preds_for(&d.id)?
@@ -236,6 +252,7 @@ pub fn score_system(
                 .map(|p| PredItem {
                     text: p.text,
                     score: p.score,
+                    evidence: p.evidence.iter().map(|s| (s.start, s.end)).collect(),
                 })
                 .collect();
             texts += gold_items.len() + pred_items.len();

@@ -69,8 +69,9 @@ pub struct GoldRow {
     pub text: String,
     /// Category.
     pub category: String,
-    /// Per system (same order as the leaderboard): the matched prediction and similarity, or None for a miss.
-    pub matches: Vec<Option<(String, f64)>>,
+    /// Per system (same order as the leaderboard): the matched prediction, its similarity and whether its
+    /// evidence overlaps the gold claim's (None when unknown), or None for a miss.
+    pub matches: Vec<Option<(String, f64, Option<bool>)>>,
 }
 
 /// Escape text for HTML content and attributes.
@@ -261,7 +262,16 @@ pub fn render(data: &ReportData) -> Result<String> {
             );
             for m in &g.matches {
                 match m {
-                    Some((text, sim)) => {
+                    Some((text, sim, Some(false))) => {
+                        let _ = write!(
+                            h,
+                            "<td class=\"hit off\">{} <span class=\"sim\">{:.3}</span> \
+                             <span class=\"off\">outside this claim's evidence</span></td>",
+                            esc(text),
+                            sim
+                        );
+                    }
+                    Some((text, sim, _)) => {
                         let _ = write!(
                             h,
                             "<td class=\"hit\">{} <span class=\"sim\">{:.3}</span></td>",
@@ -315,7 +325,7 @@ const CSS: &str = "body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;mar
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:.5em 0;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top;text-align:left}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}.board td,.board th{white-space:nowrap}\
-td.hit{background:#eef8ee}td.miss{background:#fbeaea;color:#900}.sim{color:#666;font-size:.85em}\
+td.hit{background:#eef8ee}td.hit.off{background:#fff6dd}.off{color:#960;font-size:.85em}td.miss{background:#fbeaea;color:#900}.sim{color:#666;font-size:.85em}\
 mark{background:#fff2a8}.article{white-space:pre-wrap;border:1px solid #eee;padding:1em;background:#fcfcfc}\
 .sig code{font-size:.85em;color:#555}pre.manifest{background:#f6f6f6;padding:1em;overflow:auto;font-size:.8em}\
 ul.fa li{margin:.2em 0}figure{margin:0}figcaption{color:#666;font-size:.9em}";

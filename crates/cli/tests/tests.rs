@@ -19,6 +19,8 @@ mod gate;
 mod gold;
 #[path = "cases/hostile.rs"]
 mod hostile;
+#[path = "cases/invariants.rs"]
+mod invariants;
 #[path = "cases/model.rs"]
 mod model;
 #[path = "cases/score.rs"]

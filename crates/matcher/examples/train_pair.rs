@@ -1,6 +1,6 @@
 //! Train the pair head, evaluate it on held-out articles, and write the committed artefacts:
 //! `crates/matcher/weights/pair-head.safetensors`, `crates/matcher/weights/train_info.json` and
-//! `crates/matcher/EVAL.md`.
+//! `crates/matcher/EVAL-pair.md`.
 //!
 //! ```text
 //! cargo run -p claimbench-matcher --example train_pair --release            # reproduce the committed files
@@ -272,7 +272,7 @@ fn main() -> Res<()> {
 
     let weights_path = crate_dir.join("weights/pair-head.safetensors");
     let info_path = crate_dir.join("weights/train_info.json");
-    let eval_path = crate_dir.join("EVAL.md");
+    let eval_path = crate_dir.join("EVAL-pair.md");
     if check {
         let same = std::fs::read(&weights_path).ok().as_deref() == Some(bytes.as_slice());
         println!(
@@ -291,7 +291,7 @@ fn main() -> Res<()> {
     write_atomic(&weights_path, &bytes)?;
     write_atomic(&info_path, info_json.as_bytes())?;
     write_atomic(&eval_path, eval_md.as_bytes())?;
-    println!("wrote weights ({weights_sha}), train_info.json and EVAL.md");
+    println!("wrote weights ({weights_sha}), train_info.json and EVAL-pair.md");
     Ok(())
 }
 

@@ -19,6 +19,49 @@ pub const BUILTIN_PAIRS: &str = include_str!("../../../gold/pairs.jsonl");
 /// The label used in errors and manifests for [`BUILTIN_PAIRS`].
 pub const BUILTIN_PAIRS_LABEL: &str = "builtin:gold/pairs.jsonl";
 
+/// The frozen evaluation pairs (`gold/eval/`), embedded: selected neighbours, then written pairs.
+/// Never tuned on; their sha256 sums are in `gold/eval/SHA256SUMS`.
+pub const FROZEN_FILES: [(&str, &str); 2] = [
+    (
+        "gold/eval/neighbours.jsonl",
+        include_str!("../../../gold/eval/neighbours.jsonl"),
+    ),
+    (
+        "gold/eval/written.jsonl",
+        include_str!("../../../gold/eval/written.jsonl"),
+    ),
+];
+
+/// The frozen sums file `gold/eval/SHA256SUMS`, embedded.
+pub const FROZEN_SHA256SUMS: &str = include_str!("../../../gold/eval/SHA256SUMS");
+
+/// The frozen evaluation pairs of `gold/eval/` (see [`FROZEN_FILES`]), after checking each file
+/// against `gold/eval/SHA256SUMS`.
+pub fn frozen_pairs() -> Result<Vec<LabelledPair>> {
+    let mut out = Vec::new();
+    for (file, text) in FROZEN_FILES {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let want = FROZEN_SHA256SUMS
+            .lines()
+            .find_map(|l| l.strip_suffix(name).map(str::trim))
+            .ok_or_else(|| Error::Pairs {
+                file: "gold/eval/SHA256SUMS".into(),
+                line: 0,
+                message: format!("no sum for {name}"),
+            })?;
+        let got = crate::pair::sha256_hex(text.as_bytes());
+        if got != want {
+            return Err(Error::Pairs {
+                file: file.to_string(),
+                line: 0,
+                message: format!("sha256 {got}, but the frozen set's is {want}: the file changed"),
+            });
+        }
+        out.extend(parse_pairs(text, file)?);
+    }
+    Ok(out)
+}
+
 /// Where a labelled pair came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -667,6 +710,25 @@ mod tests {
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(7)
+    }
+
+    #[test]
+    fn frozen_pairs_match_their_sums_and_cover_every_kind() {
+        let pairs = frozen_pairs().expect("frozen pairs verify and parse");
+        assert_eq!(pairs.len(), 479);
+        assert_eq!(pairs.iter().filter(|p| p.same).count(), 65);
+        let kinds: BTreeSet<&str> = pairs.iter().map(|p| p.kind.as_str()).collect();
+        assert_eq!(kinds.len(), 8, "{kinds:?}");
+        // none of them is a tuning pair
+        let hand: BTreeSet<(String, String)> = hand_pairs()
+            .expect("pairs")
+            .into_iter()
+            .map(|p| (p.a, p.b))
+            .collect();
+        assert!(pairs
+            .iter()
+            .all(|p| !hand.contains(&(p.a.clone(), p.b.clone()))
+                && !hand.contains(&(p.b.clone(), p.a.clone()))));
     }
 
     #[test]

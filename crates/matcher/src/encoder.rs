@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use claimbench_model::{registry, Embedder, EmbedderOptions};
+use claimbench_model::{registry, Embedder, EmbedderOptions, TokenVectors};
 use claimbench_score::TextEncoder;
 
 use crate::error::Result;
@@ -19,15 +19,36 @@ pub struct EmbeddingEncoder {
 
 /// Vectors embedded ahead of time in large batches (e.g. one chunk of documents), shared by the matchers that
 /// would otherwise embed a few texts per document; a text's vector is the same either way.
+///
+/// A memo made with [`Memo::with_tokens`] also holds each text's contextual token vectors (for the `align`
+/// matcher); its sentence vectors are the same bits either way.
 #[derive(Debug, Default)]
 pub struct Memo {
     vectors: std::sync::RwLock<std::collections::HashMap<String, Arc<[f32]>>>,
+    tokens: Option<std::sync::RwLock<std::collections::HashMap<String, Arc<TokenVectors>>>>,
 }
 
 impl Memo {
     /// An empty memo.
     pub fn new() -> Memo {
         Memo::default()
+    }
+
+    /// An empty memo that also holds token vectors.
+    pub fn with_tokens() -> Memo {
+        Memo {
+            vectors: Default::default(),
+            tokens: Some(Default::default()),
+        }
+    }
+
+    /// The token vectors of `text`, if held.
+    pub fn tokens(&self, text: &str) -> Option<Arc<TokenVectors>> {
+        let held = self.tokens.as_ref()?;
+        held.read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+            .cloned()
     }
 
     /// Embed the texts not yet held, in one call (length-sorted batches), and hold their vectors; `progress`
@@ -50,6 +71,17 @@ impl Memo {
         missing.dedup();
         if missing.is_empty() {
             return Ok(0);
+        }
+        if let Some(tokens) = &self.tokens {
+            let all = embedder.embed_tokens(&missing, progress)?;
+            let truncated = all.iter().filter(|t| t.truncated).count();
+            let mut held = self.write();
+            let mut held_tokens = tokens.write().unwrap_or_else(|e| e.into_inner());
+            for (t, v) in missing.iter().zip(all) {
+                held.insert((*t).to_string(), v.sentence.clone().into());
+                held_tokens.insert((*t).to_string(), Arc::new(v));
+            }
+            return Ok(truncated);
         }
         let e = embedder.embed_with_progress(&missing, progress)?;
         let mut held = self.write();
@@ -77,6 +109,9 @@ impl Memo {
     /// Drop every vector.
     pub fn clear(&self) {
         self.write().clear();
+        if let Some(tokens) = &self.tokens {
+            tokens.write().unwrap_or_else(|e| e.into_inner()).clear();
+        }
     }
 
     fn read(
@@ -138,6 +173,35 @@ impl EmbeddingEncoder {
                 Some(v) => Ok(v.to_vec()),
                 None => fresh.next().ok_or_else(|| {
                     crate::Error::Encoder("the model returned fewer vectors than texts".into())
+                }),
+            })
+            .collect()
+    }
+
+    /// Contextual token vectors of each text: from the memo where held (when it holds tokens), the rest
+    /// computed in one call.
+    pub fn token_vectors(&self, texts: &[&str]) -> Result<Vec<Arc<TokenVectors>>> {
+        let held: Vec<Option<Arc<TokenVectors>>> = texts
+            .iter()
+            .map(|t| self.memo.as_ref().and_then(|m| m.tokens(t)))
+            .collect();
+        let missing: Vec<&str> = texts
+            .iter()
+            .zip(&held)
+            .filter(|(_, h)| h.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        let mut fresh = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.embedder.embed_tokens(&missing, &mut |_, _| {})?
+        }
+        .into_iter();
+        held.into_iter()
+            .map(|h| match h {
+                Some(v) => Ok(v),
+                None => fresh.next().map(Arc::new).ok_or_else(|| {
+                    crate::Error::Encoder("the model returned fewer token sets than texts".into())
                 }),
             })
             .collect()

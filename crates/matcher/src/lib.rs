@@ -8,8 +8,9 @@
 //!   probability that two claims state the same fact. Its weights are committed in
 //!   `crates/matcher/weights/` and reproduced byte for byte by
 //!   `cargo run -p claimbench-matcher --example train_pair --release`; the held-out figures are
-//!   in `crates/matcher/EVAL.md`.
+//!   in `crates/matcher/EVAL-pair.md`.
 
+pub mod align;
 pub mod data;
 pub mod encoder;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod features;
 pub mod head;
 pub mod pair;
 
+pub use align::{AlignMatcher, AlignParams, Features, TokenEncoder, ALIGN_FEATURES};
 pub use encoder::{EmbeddingEncoder, Memo, DEFAULT_MODEL};
 pub use error::{Error, Result};
 pub use eval::Setup;
@@ -31,7 +33,7 @@ pub use pair::{
 /// of `gold/pairs.jsonl` (issue 4): the accuracy-maximising cut, accuracy 0.661 and Cohen's kappa
 /// 0.000, i.e. no better than answering "different" every time, because the near misses score
 /// higher than many paraphrases. Computed by `cargo run -p claimbench-matcher --example train_pair
-/// --release`; see `crates/matcher/EVAL.md`.
+/// --release`; see `crates/matcher/EVAL-pair.md`.
 pub const PLAIN_COSINE_THRESHOLD: f32 = 0.998_839_14;
 
 /// The kappa-maximising plain-cosine cut on the same pairs (accuracy 0.467, kappa 0.128), the more

@@ -17,7 +17,7 @@ pub const BUILTIN_WEIGHTS: &[u8] = include_bytes!("../weights/pair-head.safetens
 pub const BUILTIN_TRAIN_INFO: &str = include_str!("../weights/train_info.json");
 
 /// Default decision threshold of the pair matcher: its score is a probability, and 0.5 was fixed
-/// before the held-out evaluation (see `crates/matcher/EVAL.md` for the figures at it).
+/// before the held-out evaluation (see `crates/matcher/EVAL-pair.md`.for the figures at it).
 pub const PAIR_THRESHOLD: f32 = 0.5;
 
 /// When a guard fires, the classifier's probability is multiplied by this factor, so the score
@@ -49,7 +49,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn round4(x: f32) -> f32 {
+/// Rounds a score to 4 decimals.
+pub(crate) fn round4(x: f32) -> f32 {
     ((x as f64 * 1e4).round() / 1e4) as f32
 }
 

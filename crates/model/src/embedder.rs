@@ -106,6 +106,43 @@ pub struct Embeddings {
     pub truncated: usize,
 }
 
+/// One word piece of a text, as the model saw it (special tokens excluded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The word piece (`##` marks a continuation), lowercased as the tokenizer normalised it.
+    pub piece: String,
+    /// Index of the word it belongs to (pieces of one word share it).
+    pub word: u32,
+    /// Byte range of the piece in the input text.
+    pub span: (usize, usize),
+}
+
+/// A text's contextual token vectors from the last layer, with its sentence vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenVectors {
+    /// The word pieces, in order, without `[CLS]` and `[SEP]`.
+    pub tokens: Vec<Token>,
+    /// One unit-length row of `dim` values per token, row-major.
+    pub vectors: Vec<f32>,
+    /// The sentence vector, bit-identical to what [`Embedder::embed`] gives for the text.
+    pub sentence: Vec<f32>,
+    /// Whether the text was longer than the model reads and was truncated.
+    pub truncated: bool,
+    /// Byte length of the prefix of the text the model read (the whole text unless truncated).
+    pub read_len: usize,
+}
+
+impl TokenVectors {
+    /// The unit vector of token `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        let dim = self.sentence.len();
+        &self.vectors[i * dim..(i + 1) * dim]
+    }
+}
+
+/// What one forward pass gives per text: the pooled vector, and the token rows when asked for.
+type BatchRows = Vec<(Vec<f32>, Option<Vec<f32>>)>;
+
 /// A loaded BERT sentence-embedding model.
 pub struct Embedder {
     engine: Engine,
@@ -448,37 +485,23 @@ impl Embedder {
         todo.sort_by_key(|&u| (encodings[u].get_ids().len(), u));
         progress(done, total);
 
-        let mut batches: Vec<&[usize]> = Vec::new();
-        match self.engine {
-            Engine::Fast(_) => batches.extend(todo.chunks(self.batch_size)),
-            Engine::Candle(_) => {
-                for group in todo
-                    .chunk_by(|&a, &b| encodings[a].get_ids().len() == encodings[b].get_ids().len())
-                {
-                    batches.extend(group.chunks(self.batch_size));
-                }
-            }
-        }
+        let batches = self.batches(&todo, &encodings);
         // The fast forward runs as many batches at once as rayon has threads, one per thread:
         // each batch's matrix products and kernels split into rayon tasks that its own thread
         // mostly runs itself (the other thread steals only when idle), instead of every small
         // operation being handed between threads. A lone batch (the last, or a short call) still
         // spreads over all threads. Vectors do not depend on this (every token row is computed on
         // its own); results, cache writes and progress (once per batch) stay in batch order.
-        let wave = match self.engine {
-            Engine::Fast(_) => rayon::current_num_threads().max(1),
-            Engine::Candle(_) => 1,
-        };
-        for group in batches.chunks(wave) {
-            let results: Vec<Result<Vec<Vec<f32>>>> = match group {
-                [one] => vec![self.run_batch_splitting(one, &encodings)],
+        for group in batches.chunks(self.wave()) {
+            let results: Vec<Result<BatchRows>> = match group {
+                [one] => vec![self.run_batch_splitting(one, &encodings, false)],
                 _ => group
                     .par_iter()
-                    .map(|chunk| self.run_batch_splitting(chunk, &encodings))
+                    .map(|chunk| self.run_batch_splitting(chunk, &encodings, false))
                     .collect(),
             };
             for (chunk, rows) in group.iter().zip(results) {
-                for (&u, row) in chunk.iter().zip(rows?) {
+                for (&u, (row, _)) in chunk.iter().zip(rows?) {
                     if let Some(cache) = &self.cache {
                         cache.put(unique[u], &row)?;
                     }
@@ -500,28 +523,131 @@ impl Embedder {
         Ok(Embeddings { vectors, truncated })
     }
 
+    /// Contextual token vectors (and the sentence vector) of each text, in input order; `progress`
+    /// gets `(done, total)` after each batch. The disk cache holds sentence vectors only and is
+    /// not consulted. A text's rows do not depend on its batchmates or the thread count.
+    pub fn embed_tokens(
+        &self,
+        texts: &[&str],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TokenVectors>> {
+        let encodings = self.encode(texts)?;
+        let mut todo: Vec<usize> = (0..texts.len()).collect();
+        todo.sort_by_key(|&u| (encodings[u].get_ids().len(), u));
+        let batches = self.batches(&todo, &encodings);
+        let mut out: Vec<Option<TokenVectors>> = vec![None; texts.len()];
+        let mut done = 0;
+        progress(done, texts.len());
+        let dim = self.dim();
+        for group in batches.chunks(self.wave()) {
+            let results: Vec<Result<BatchRows>> = group
+                .par_iter()
+                .map(|chunk| self.run_batch_splitting(chunk, &encodings, true))
+                .collect();
+            for (chunk, rows) in group.iter().zip(results) {
+                for (&u, (sentence, rows)) in chunk.iter().zip(rows?) {
+                    let enc = &encodings[u];
+                    let rows = rows.unwrap_or_default();
+                    let special = enc.get_special_tokens_mask();
+                    let mut tokens = Vec::new();
+                    let mut vectors = Vec::new();
+                    for (k, row) in rows.chunks_exact(dim).enumerate() {
+                        if special.get(k).copied().unwrap_or(0) == 1 {
+                            continue;
+                        }
+                        tokens.push(Token {
+                            piece: enc.get_tokens()[k].clone(),
+                            word: enc.get_word_ids()[k].unwrap_or(k as u32),
+                            span: enc.get_offsets()[k],
+                        });
+                        let start = vectors.len();
+                        vectors.extend_from_slice(row);
+                        crate::fast::kernels::l2_normalize(&mut vectors[start..]);
+                    }
+                    let truncated = !enc.get_overflowing().is_empty();
+                    let read_len = if truncated {
+                        tokens.last().map_or(0, |t| t.span.1)
+                    } else {
+                        texts[u].len()
+                    };
+                    out[u] = Some(TokenVectors {
+                        tokens,
+                        vectors,
+                        sentence,
+                        truncated,
+                        read_len,
+                    });
+                    done += 1;
+                }
+                progress(done, texts.len());
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(u, v)| {
+                v.ok_or_else(|| Error::Option {
+                    field: "texts",
+                    message: format!("internal: no token vectors computed for input {u}"),
+                })
+            })
+            .collect()
+    }
+
+    /// Batches over `todo` (sorted by length): the fast forward takes the next `batch_size`
+    /// texts whatever their lengths; candle's batches hold texts of one token length only.
+    fn batches<'a>(
+        &self,
+        todo: &'a [usize],
+        encodings: &[tokenizers::Encoding],
+    ) -> Vec<&'a [usize]> {
+        let mut batches: Vec<&[usize]> = Vec::new();
+        match self.engine {
+            Engine::Fast(_) => batches.extend(todo.chunks(self.batch_size)),
+            Engine::Candle(_) => {
+                for group in todo
+                    .chunk_by(|&a, &b| encodings[a].get_ids().len() == encodings[b].get_ids().len())
+                {
+                    batches.extend(group.chunks(self.batch_size));
+                }
+            }
+        }
+        batches
+    }
+
+    /// How many batches run at once: one per rayon thread for the fast forward, else one.
+    fn wave(&self) -> usize {
+        match self.engine {
+            Engine::Fast(_) => rayon::current_num_threads().max(1),
+            Engine::Candle(_) => 1,
+        }
+    }
+
     /// Run one batch; when the device runs out of memory, split it in halves and retry (down to one text).
     fn run_batch_splitting(
         &self,
         chunk: &[usize],
         encodings: &[tokenizers::Encoding],
-    ) -> Result<Vec<Vec<f32>>> {
-        match self.run_batch(chunk.iter().map(|&u| &encodings[u])) {
+        with_tokens: bool,
+    ) -> Result<BatchRows> {
+        match self.run_batch(chunk.iter().map(|&u| &encodings[u]), with_tokens) {
             Err(e) if chunk.len() > 1 && is_out_of_memory(&e) => {
                 let (a, b) = chunk.split_at(chunk.len() / 2);
-                let mut rows = self.run_batch_splitting(a, encodings)?;
-                rows.extend(self.run_batch_splitting(b, encodings)?);
+                let mut rows = self.run_batch_splitting(a, encodings, with_tokens)?;
+                rows.extend(self.run_batch_splitting(b, encodings, with_tokens)?);
                 Ok(rows)
             }
             other => other,
         }
     }
 
-    /// Run the model on a batch of encodings and pool: one f32 vector per encoding.
+    /// Run the model on a batch of encodings and pool: one f32 vector per encoding, with its
+    /// last-layer token rows (`[tokens, dim]`, row-major, special tokens included) when
+    /// `with_tokens`.
     fn run_batch<'a>(
         &self,
         encodings: impl ExactSizeIterator<Item = &'a tokenizers::Encoding> + Clone,
-    ) -> Result<Vec<Vec<f32>>> {
+        with_tokens: bool,
+    ) -> Result<BatchRows> {
         let forward = match &self.engine {
             Engine::Fast(fast) => {
                 let seqs: Vec<&[u32]> = encodings.map(|e| e.get_ids()).collect();
@@ -531,16 +657,17 @@ impl Embedder {
                     seqs.len(),
                     self.precision
                 ))?;
-                return Ok(pool_packed(
-                    &x,
-                    &offsets,
-                    fast.hidden_size(),
-                    self.spec.pooling,
-                    self.spec.normalize,
-                ));
+                let h = fast.hidden_size();
+                let pooled = pool_packed(&x, &offsets, h, self.spec.pooling, self.spec.normalize);
+                return Ok(pooled
+                    .into_iter()
+                    .zip(offsets.windows(2))
+                    .map(|(v, w)| (v, with_tokens.then(|| x[w[0] * h..w[1] * h].to_vec())))
+                    .collect());
             }
             Engine::Candle(forward) => forward,
         };
+        let lengths: Vec<usize> = encodings.clone().map(|e| e.get_ids().len()).collect();
         let batch = encodings.len();
         let seq = encodings
             .clone()
@@ -573,7 +700,20 @@ impl Embedder {
         let (hidden, mask) = forward.forward(&b).ctx(&context())?;
         let pooled: Tensor =
             pool(&hidden, &mask, self.spec.pooling, self.spec.normalize).ctx(&context())?;
-        pooled.to_vec2::<f32>().ctx(&context())
+        let pooled = pooled.to_vec2::<f32>().ctx(&context())?;
+        if !with_tokens {
+            return Ok(pooled.into_iter().map(|v| (v, None)).collect());
+        }
+        let hidden = hidden
+            .to_dtype(candle_core::DType::F32)
+            .and_then(|h| h.to_vec3::<f32>())
+            .ctx(&context())?;
+        Ok(pooled
+            .into_iter()
+            .zip(hidden)
+            .zip(lengths)
+            .map(|((v, rows), n)| (v, Some(rows.into_iter().take(n).flatten().collect())))
+            .collect())
     }
 }
 

@@ -39,6 +39,7 @@ pub use config::{ModelOverrides, ModelSpec, Pooling};
 pub use convert::convert;
 pub use device::{cuda_built, metal_built, DeviceSpec, Precision};
 pub use embedder::{
-    sha256_file, Embedder, EmbedderOptions, Embeddings, Forward, DEFAULT_BATCH_SIZE,
+    sha256_file, Embedder, EmbedderOptions, Embeddings, Forward, Token, TokenVectors,
+    DEFAULT_BATCH_SIZE,
 };
 pub use error::{Error, Result};

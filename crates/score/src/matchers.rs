@@ -70,6 +70,9 @@ pub const COSINE_DEFAULT_THRESHOLD: f32 = 0.757_978_56;
 /// Default threshold of the learned pair matcher (its scores are probabilities).
 pub const PAIR_DEFAULT_THRESHOLD: f32 = 0.5;
 
+/// Default threshold of the `align` matcher (its score is a calibrated probability).
+pub const ALIGN_DEFAULT_THRESHOLD: f32 = 0.5;
+
 /// Interns the space-separated tokens of normalised texts to dense integers (borrowing the texts).
 #[derive(Default)]
 struct Vocab<'a> {
@@ -476,7 +479,78 @@ impl<E: TextEncoder> Matcher for CosineMatcher<E> {
     }
 }
 
-/// The matchers claimbench knows by name. `pair` (the learned pair classifier) is implemented outside this crate.
+/// Any matcher made sane by construction: a pair of texts that are the same claim up to case, spacing, quote
+/// style and end punctuation ([`identity_key`] equal) scores 1.0, the highest score there is; every other
+/// score is clamped to [-1, 1] (a non-finite one is an error). Every matcher the CLI builds is wrapped in it.
+pub struct IdentityFloor<M: Matcher + ?Sized> {
+    inner: Box<M>,
+}
+
+impl<M: Matcher + ?Sized> IdentityFloor<M> {
+    /// Wrap `inner`.
+    pub fn new(inner: Box<M>) -> IdentityFloor<M> {
+        IdentityFloor { inner }
+    }
+
+    /// The wrapped matcher.
+    pub fn inner(&self) -> &M {
+        &self.inner
+    }
+}
+
+/// The key two texts share when they are the same claim for every matcher: [`normalize_exact`], then full case
+/// folding (upper case, then lower case, so that "ᾀ" and its upper case "ἈΙ" agree), then NFKC again (upper case
+/// can decompose: "ΰ" becomes "Ϋ́").
+pub fn identity_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    normalize_exact(text)
+        .to_uppercase()
+        .to_lowercase()
+        .nfkc()
+        .collect()
+}
+
+/// Whether two texts are the same claim for every matcher: equal [`identity_key`]s.
+pub fn same_text(a: &str, b: &str) -> bool {
+    a == b || identity_key(a) == identity_key(b)
+}
+
+impl<M: Matcher + ?Sized> Matcher for IdentityFloor<M> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn default_threshold(&self) -> f32 {
+        self.inner.default_threshold()
+    }
+
+    fn matrix(&self, pred: &[&str], gold: &[&str]) -> Result<SimMatrix> {
+        let m = self.inner.matrix(pred, gold)?;
+        let gn: Vec<String> = gold.iter().map(|g| identity_key(g)).collect();
+        let mut values = Vec::with_capacity(pred.len() * gold.len());
+        for (i, p) in pred.iter().enumerate() {
+            let pn = identity_key(p);
+            for (j, g) in gn.iter().enumerate() {
+                let v = m.get(i, j);
+                if !v.is_finite() {
+                    return Err(Error::Encoder(format!(
+                        "the {} matcher gave a non-finite score for {p:?} against {:?}",
+                        self.inner.name(),
+                        gold[j]
+                    )));
+                }
+                values.push(if *p == gold[j] || pn == *g {
+                    1.0
+                } else {
+                    v.clamp(-1.0, 1.0)
+                });
+            }
+        }
+        SimMatrix::new(pred.len(), gold.len(), values)
+    }
+}
+
+/// The matchers claimbench knows by name. `pair` and `align` (they need a model) are implemented outside this crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum MatcherKind {
     /// `exact`: normalised exact match.
@@ -491,19 +565,23 @@ pub enum MatcherKind {
     /// `cosine`: embedding cosine.
     #[serde(rename = "cosine")]
     Cosine,
-    /// `pair`: the learned pair matcher.
+    /// `pair`: the learned pair matcher (superseded by `align`).
     #[serde(rename = "pair")]
     Pair,
+    /// `align`: token alignment of MiniLM's contextual embeddings, guarded (the default).
+    #[serde(rename = "align")]
+    Align,
 }
 
 impl MatcherKind {
     /// Every kind, in documentation order.
-    pub const ALL: [MatcherKind; 5] = [
+    pub const ALL: [MatcherKind; 6] = [
         MatcherKind::Exact,
         MatcherKind::TokenF1,
         MatcherKind::RougeL,
         MatcherKind::Cosine,
         MatcherKind::Pair,
+        MatcherKind::Align,
     ];
 
     /// The kind's name (`exact`, `token-f1`, `rouge-l`, `cosine`, `pair`).
@@ -514,6 +592,7 @@ impl MatcherKind {
             MatcherKind::RougeL => "rouge-l",
             MatcherKind::Cosine => "cosine",
             MatcherKind::Pair => "pair",
+            MatcherKind::Align => "align",
         }
     }
 
@@ -525,12 +604,16 @@ impl MatcherKind {
             MatcherKind::RougeL => ROUGE_L_DEFAULT_THRESHOLD,
             MatcherKind::Cosine => COSINE_DEFAULT_THRESHOLD,
             MatcherKind::Pair => PAIR_DEFAULT_THRESHOLD,
+            MatcherKind::Align => ALIGN_DEFAULT_THRESHOLD,
         }
     }
 
     /// Whether the matcher needs a model (cosine, pair) rather than text alone.
     pub fn needs_model(self) -> bool {
-        matches!(self, MatcherKind::Cosine | MatcherKind::Pair)
+        matches!(
+            self,
+            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align
+        )
     }
 
     /// The lexical matcher of this kind, or `None` for the kinds that need a model.
@@ -539,7 +622,7 @@ impl MatcherKind {
             MatcherKind::Exact => Some(Box::new(ExactMatcher)),
             MatcherKind::TokenF1 => Some(Box::new(TokenF1Matcher)),
             MatcherKind::RougeL => Some(Box::new(RougeLMatcher)),
-            MatcherKind::Cosine | MatcherKind::Pair => None,
+            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align => None,
         }
     }
 }

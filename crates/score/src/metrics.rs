@@ -44,6 +44,9 @@ pub struct GoldItem {
     pub category: String,
     /// Whether the claim is check-worthy.
     pub check_worthy: bool,
+    /// Spans of the article that support it (code points, end exclusive); empty when unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<(usize, usize)>,
 }
 
 /// One predicted claim.
@@ -53,6 +56,9 @@ pub struct PredItem {
     pub text: String,
     /// The extractor's confidence, when it gives one (not used in the figures).
     pub score: Option<f32>,
+    /// Spans of the article it was read from (code points, end exclusive); empty when unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<(usize, usize)>,
 }
 
 /// Everything needed to score one document.
@@ -188,6 +194,10 @@ pub struct MatchedPair {
     pub similarity: f32,
     /// Guard disagreements; non-empty means the match is suspect.
     pub suspect: Vec<GuardHit>,
+    /// Whether the prediction's evidence overlaps the gold claim's (absent when either has none): a
+    /// match outside the gold claim's evidence is a cheap alarm for a matcher gone wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_overlap: Option<bool>,
 }
 
 /// A gold claim covered by several predictions.
@@ -482,6 +492,17 @@ pub(crate) fn match_document(
     })
 }
 
+/// Whether any span of `pred` overlaps any span of `gold`; `None` when either has no span.
+pub fn evidence_overlap(pred: &[(usize, usize)], gold: &[(usize, usize)]) -> Option<bool> {
+    if pred.is_empty() || gold.is_empty() {
+        return None;
+    }
+    Some(
+        pred.iter()
+            .any(|&(ps, pe)| gold.iter().any(|&(gs, ge)| ps < ge && gs < pe)),
+    )
+}
+
 /// Scores one document, with `guard` deciding which matched pairs are suspect (`guard(pred_text, gold_text)`).
 pub fn score_document_with(
     input: &DocInput,
@@ -509,6 +530,10 @@ pub fn score_document_with(
             gold: input.gold[p.col].id.clone(),
             similarity: p.sim,
             suspect: guard(&input.pred[p.row].text, &input.gold[p.col].text),
+            evidence_overlap: evidence_overlap(
+                &input.pred[p.row].evidence,
+                &input.gold[p.col].evidence,
+            ),
         })
         .collect();
     let misses: Vec<String> = (0..ng)
@@ -666,6 +691,12 @@ pub struct ErrorSummary {
     pub duplicates: usize,
     /// Matched pairs flagged by a guard.
     pub suspect: usize,
+    /// Matched pairs whose prediction and gold claim both carry evidence spans.
+    #[serde(default)]
+    pub evidence_checked: usize,
+    /// Of those, the pairs whose spans do not overlap (the match is outside the gold claim's evidence).
+    #[serde(default)]
+    pub off_evidence: usize,
 }
 
 /// The scores of one system on one gold set.
@@ -815,6 +846,16 @@ pub fn aggregate(mut docs: Vec<DocResult>, config: &ScoreConfig) -> EvalResult {
             .map(|g| g.preds.len() - 1)
             .sum::<usize>();
         errors.suspect += d.matches.iter().filter(|m| !m.suspect.is_empty()).count();
+        errors.evidence_checked += d
+            .matches
+            .iter()
+            .filter(|m| m.evidence_overlap.is_some())
+            .count();
+        errors.off_evidence += d
+            .matches
+            .iter()
+            .filter(|m| m.evidence_overlap == Some(false))
+            .count();
     }
     let n = docs.len();
     let mean = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };

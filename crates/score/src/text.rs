@@ -64,7 +64,8 @@ fn is_end_punct(c: char) -> bool {
 
 /// Normalises a claim for exact matching: Unicode NFKC, then lowercase, then every run of whitespace becomes one
 /// space, then whitespace and punctuation (see `is_end_punct`: `.,;:!?'"()[]{}-*_` and backtick, Unicode quotes,
-/// dashes, ellipsis) are stripped from both ends. Inner punctuation is kept ("U.S." and "US" stay different).
+/// dashes, ellipsis) are stripped from both ends. Curly quotes, primes and guillemets read as ASCII quotes.
+/// Other inner punctuation is kept ("U.S." and "US" stay different).
 pub fn normalize_exact(text: &str) -> String {
     // ASCII and text that passes the quick check are already NFKC: skip the (costly) normalisation.
     let lowered = if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
@@ -72,6 +73,16 @@ pub fn normalize_exact(text: &str) -> String {
     } else {
         text.nfkc().collect::<String>().to_lowercase()
     };
+    // quote style: curly and low quotes, primes and the grave accent read as ASCII quotes
+    let lowered: String = lowered
+        .chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+            | '\u{00BB}' => '"',
+            c => c,
+        })
+        .collect();
     let mut out = String::with_capacity(lowered.len());
     for word in lowered.split(is_python_space).filter(|w| !w.is_empty()) {
         if !out.is_empty() {

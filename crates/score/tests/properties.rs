@@ -11,6 +11,7 @@ fn gold_items(n: usize) -> Vec<GoldItem> {
             text: format!("gold {j}"),
             category: ["event", "quantity", "statement"][j % 3].into(),
             check_worthy: j % 2 == 0,
+            evidence: Vec::new(),
         })
         .collect()
 }
@@ -20,6 +21,7 @@ fn pred_items(n: usize) -> Vec<PredItem> {
         .map(|i| PredItem {
             text: format!("pred {i}"),
             score: None,
+            evidence: Vec::new(),
         })
         .collect()
 }
@@ -120,6 +122,7 @@ fn self_score(matcher: &dyn Matcher, texts: &[String]) -> EvalResult {
             text: t.clone(),
             category: "event".into(),
             check_worthy: true,
+            evidence: Vec::new(),
         })
         .collect();
     let pred: Vec<PredItem> = texts
@@ -127,6 +130,7 @@ fn self_score(matcher: &dyn Matcher, texts: &[String]) -> EvalResult {
         .map(|t| PredItem {
             text: t.clone(),
             score: None,
+            evidence: Vec::new(),
         })
         .collect();
     let doc = DocInput {
@@ -269,5 +273,57 @@ proptest! {
         prop_assert_eq!(rouge_l(&a, &b).fmeasure, rouge_l(&b, &a).fmeasure);
         let f = rouge_l(&a, &b);
         prop_assert!(in_unit(f.precision) && in_unit(f.recall) && in_unit(f.fmeasure));
+    }
+}
+
+/// The lexical matchers as the CLI builds them (inside `IdentityFloor`).
+fn floored() -> Vec<Box<dyn Matcher>> {
+    [
+        MatcherKind::Exact,
+        MatcherKind::TokenF1,
+        MatcherKind::RougeL,
+    ]
+    .into_iter()
+    .map(|k| {
+        let m = k.lexical().expect("lexical");
+        Box::new(IdentityFloor::new(m)) as Box<dyn Matcher>
+    })
+    .collect()
+}
+
+/// The same claim written differently: case, spacing, curly quotes and end punctuation.
+fn restyle(t: &str, k: u8) -> String {
+    let t = t.replace('"', "\u{201c}").replace('\'', "\u{2019}");
+    match k % 4 {
+        0 => t.to_uppercase(),
+        1 => format!("  {}  ", t.replace(' ', "  ")),
+        2 => format!("{}.", t.trim_end_matches(['.', '!', '?'])),
+        _ => format!("\u{201c}{}\u{201d}!", t.to_lowercase()),
+    }
+}
+
+proptest! {
+    #[test]
+    fn every_matcher_scores_a_text_with_itself_and_its_restylings_at_the_top(
+        a in "\\PC{0,60}",
+        b in "\\PC{0,60}",
+        k in 0u8..4,
+    ) {
+        for m in floored() {
+            let v = restyle(&a, k);
+            let sim = m.matrix(&[a.as_str(), v.as_str(), b.as_str()], &[a.as_str()]).unwrap();
+            prop_assert_eq!(sim.get(0, 0), 1.0, "{} on {:?}", m.name(), a);
+            prop_assert_eq!(sim.get(1, 0), 1.0, "{} on {:?} / {:?}", m.name(), a, v);
+            prop_assert!(sim.get(2, 0) <= 1.0);
+        }
+    }
+
+    #[test]
+    fn every_matcher_is_symmetric(a in "\\PC{0,60}", b in "[a-z ]{0,40}") {
+        for m in floored() {
+            let ab = m.matrix(&[a.as_str()], &[b.as_str()]).unwrap().get(0, 0);
+            let ba = m.matrix(&[b.as_str()], &[a.as_str()]).unwrap().get(0, 0);
+            prop_assert_eq!(ab.to_bits(), ba.to_bits(), "{} on {:?} / {:?}", m.name(), a, b);
+        }
     }
 }

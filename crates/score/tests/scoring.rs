@@ -11,6 +11,7 @@ fn gold(id: &str, text: &str, category: &str, check_worthy: bool) -> GoldItem {
         text: text.into(),
         category: category.into(),
         check_worthy,
+        evidence: Vec::new(),
     }
 }
 
@@ -18,6 +19,7 @@ fn pred(text: &str) -> PredItem {
     PredItem {
         text: text.into(),
         score: None,
+        evidence: Vec::new(),
     }
 }
 

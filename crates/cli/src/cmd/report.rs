@@ -71,7 +71,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
                 row.matches.push(m.and_then(|m| {
                     doc_preds
                         .get(m.pred)
-                        .map(|p| (p.text.clone(), f64::from(m.similarity)))
+                        .map(|p| (p.text.clone(), f64::from(m.similarity), m.evidence_overlap))
                 }));
             }
             let alarms = result

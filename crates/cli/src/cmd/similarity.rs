@@ -45,7 +45,25 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
     } else {
         None
     };
-    let decide: Box<DecideFn> = if kind == MatcherKind::Pair {
+    let decide: Box<DecideFn> = if kind == MatcherKind::Align {
+        let Some(embedder) = embedder else {
+            bail!("the align matcher needs the embedding model")
+        };
+        let mut align = claimbench_matcher::AlignMatcher::new(
+            claimbench_matcher::EmbeddingEncoder::new(embedder),
+        )?;
+        if let Some(t) = args.threshold {
+            align = align.with_threshold(t);
+        }
+        Box::new(move |a, b| {
+            let d = align.decide(a, b)?;
+            Ok(Decision {
+                score: d.score,
+                same: d.same,
+                reasons: d.reasons,
+            })
+        })
+    } else if kind == MatcherKind::Pair {
         let Some(embedder) = embedder else {
             bail!("the pair matcher needs the embedding model")
         };
@@ -56,6 +74,14 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
             pair = pair.with_threshold(t);
         }
         Box::new(move |a, b| {
+            // as in scoring (IdentityFloor): the same claim scores 1.0
+            if claimbench_score::same_text(a, b) {
+                return Ok(Decision {
+                    score: 1.0,
+                    same: true,
+                    reasons: vec![claimbench_matcher::align::SAME_TEXT_REASON.to_string()],
+                });
+            }
             let d = pair.decide(a, b)?;
             Ok(Decision {
                 score: d.score,

@@ -1,0 +1,782 @@
+//! [`AlignMatcher`]: two claims are the same when the content words of each find a counterpart in
+//! the other, read from MiniLM's contextual token vectors (BERTScore-style greedy alignment in both
+//! directions), calibrated by a monotone logistic model, with the guards' veto.
+//!
+//! Sane by construction:
+//! - the same text (up to case, spacing, quote style and end punctuation) scores 1.0, the highest
+//!   score there is;
+//! - every feature is symmetric in the two claims (minimum and maximum of the two directions, and
+//!   the sentence cosine), and the guards run both ways, so `score(a, b) == score(b, a)` bit for bit;
+//! - the calibration's weights are non-negative, so a pair whose words align better never scores
+//!   lower, and no region of the input space has a score of its own;
+//! - the guards and the features see only the prefix of a text that the model read, so the work per
+//!   pair is bounded by the model's length limit.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, LazyLock};
+
+use claimbench_model::TokenVectors;
+use claimbench_score::{same_text, Matcher, SimMatrix};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::encoder::EmbeddingEncoder;
+use crate::error::{Error, Result};
+use crate::pair::{round4, Decision, GUARD_FACTOR};
+
+/// The function-word list (`data/function-words.txt`): words that carry no fact of their own.
+pub const FUNCTION_WORDS: &str = include_str!("../data/function-words.txt");
+
+/// The committed calibration of the `align` matcher (fitted by `examples/fit_align.rs`).
+pub const BUILTIN_ALIGN: &str = include_str!("../weights/align.json");
+
+/// Names of the features, in the order of [`AlignParams::weights`].
+pub const ALIGN_FEATURES: [&str; NF] = [
+    "coverage_min",
+    "all_matched",
+    "cosine",
+    "names_agree",
+    "lexical_coverage_min",
+    "token_f1",
+];
+
+/// Number of features.
+pub const NF: usize = 6;
+
+/// A pair's features, in [`ALIGN_FEATURES`] order.
+pub type Features = [f32; NF];
+
+/// The reason given for a pair of identical texts.
+pub const SAME_TEXT_REASON: &str = "same text (up to case, spacing, quotes and end punctuation)";
+
+/// The function words, parsed once.
+pub fn function_words() -> &'static HashSet<String> {
+    static WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| parse_word_list(FUNCTION_WORDS));
+    &WORDS
+}
+
+/// The words of a list file: one a line, lowercased, `#` comments and blank lines skipped.
+pub fn parse_word_list(text: &str) -> HashSet<String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_lowercase())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The calibration: a logistic model over [`ALIGN_FEATURES`], and the decision threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlignParams {
+    /// Intercept of the logistic model.
+    pub bias: f64,
+    /// One non-negative weight per feature of [`ALIGN_FEATURES`].
+    pub weights: Vec<f64>,
+    /// A content word counts as matched when its best counterpart's cosine is at least this.
+    pub match_cosine: f32,
+    /// Decision threshold on the probability.
+    pub threshold: f32,
+    /// How these parameters were fitted (data, hashes, figures); informative only.
+    #[serde(default)]
+    pub fitted: serde_json::Value,
+}
+
+impl AlignParams {
+    /// The committed parameters.
+    pub fn builtin() -> Result<AlignParams> {
+        AlignParams::parse(BUILTIN_ALIGN, "builtin:crates/matcher/weights/align.json")
+    }
+
+    /// Parse and check parameters written as JSON; `label` names the source in errors.
+    pub fn parse(text: &str, label: &str) -> Result<AlignParams> {
+        let bad = |message: String| Error::Weights {
+            source_label: label.to_string(),
+            message,
+        };
+        let p: AlignParams = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if p.weights.len() != ALIGN_FEATURES.len() {
+            return Err(bad(format!(
+                "{} weights for {} features",
+                p.weights.len(),
+                ALIGN_FEATURES.len()
+            )));
+        }
+        if let Some(w) = p.weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+            return Err(bad(format!(
+                "weight {w}: weights must be finite and non-negative (monotone)"
+            )));
+        }
+        if !p.bias.is_finite()
+            || !(0.0..=1.0).contains(&p.threshold)
+            || !(-1.0..=1.0).contains(&p.match_cosine)
+        {
+            return Err(bad(
+                "bias must be finite, threshold in [0, 1], match_cosine in [-1, 1]".into(),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// The probability that a pair with features `f` states the same fact.
+    pub fn probability(&self, f: &Features) -> f32 {
+        let z = self.bias
+            + self
+                .weights
+                .iter()
+                .zip(f)
+                .map(|(w, x)| w * f64::from(*x))
+                .sum::<f64>();
+        (1.0 / (1.0 + (-z).exp())) as f32
+    }
+}
+
+/// A content word of a prepared text.
+#[derive(Debug, Clone, PartialEq)]
+struct Word {
+    /// The word as the tokenizer spelled it (lowercase).
+    text: String,
+    /// Whether it is part of a name: capitalised in the text, and not its first word.
+    name: bool,
+    /// Adjacent capitalised content words share a span id (a name with its title and first name:
+    /// "Secretary of State Rex Tillerson" has the spans "Secretary" and "State Rex Tillerson").
+    span: u32,
+    /// Its word pieces, as a range of rows.
+    pieces: std::ops::Range<usize>,
+}
+
+/// A text ready for alignment: the unit vectors of the word pieces of its content words, and the
+/// prefix of the text that the model read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aligned {
+    rows: Vec<f32>,
+    dim: usize,
+    words: Vec<Word>,
+    sentence: Vec<f32>,
+    read: String,
+}
+
+impl Aligned {
+    /// The content words (as the tokenizer spelled them), in order.
+    pub fn words(&self) -> Vec<&str> {
+        self.words.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    /// The prefix of the text that the model read (all of it unless it was truncated).
+    pub fn read(&self) -> &str {
+        &self.read
+    }
+
+    /// The unit sentence vector.
+    pub fn sentence_vector(&self) -> &[f32] {
+        &self.sentence
+    }
+
+    fn pieces(&self) -> usize {
+        self.rows.len() / self.dim.max(1)
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        &self.rows[i * self.dim..(i + 1) * self.dim]
+    }
+}
+
+/// Prepare `text` from its token vectors: content words are the words with a letter or digit that
+/// are not [`function_words`]; a text with none keeps all its words with a letter or digit.
+pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
+    let dim = tv.sentence.len();
+    // words of the text: (lowercase text, piece indices, capitalised)
+    let mut all: Vec<(String, Vec<usize>, bool)> = Vec::new();
+    for (i, t) in tv.tokens.iter().enumerate() {
+        let piece = t.piece.strip_prefix("##").unwrap_or(&t.piece);
+        match all.last_mut() {
+            Some((w, ix, _)) if i > 0 && tv.tokens[i - 1].word == t.word => {
+                w.push_str(piece);
+                ix.push(i);
+            }
+            _ => {
+                let cap = text
+                    .get(t.span.0..t.span.1)
+                    .and_then(|s| s.chars().next())
+                    .is_some_and(char::is_uppercase);
+                all.push((piece.to_string(), vec![i], cap));
+            }
+        }
+    }
+    let has_alnum = |w: &str| w.chars().any(char::is_alphanumeric);
+    let stop = function_words();
+    let content = |keep_all: bool| {
+        all.iter()
+            .enumerate()
+            .filter(|(_, (w, _, _))| has_alnum(w) && (keep_all || !stop.contains(w.as_str())))
+            .map(|(k, _)| k)
+            .collect::<Vec<usize>>()
+    };
+    let mut keep = content(false);
+    if keep.is_empty() {
+        keep = content(true);
+    }
+    let mut rows = Vec::new();
+    let mut words = Vec::new();
+    let mut span = 0u32;
+    let mut prev: Option<usize> = None;
+    for k in keep {
+        let (w, ix, cap) = &all[k];
+        let name = *cap && k > 0;
+        // a new span unless this name directly follows a capitalised content word
+        let joined = name && k > 0 && prev == Some(k - 1) && all[k - 1].2;
+        if !joined {
+            span += 1;
+        }
+        let start = rows.len() / dim.max(1);
+        for &i in ix {
+            rows.extend_from_slice(tv.row(i));
+        }
+        words.push(Word {
+            text: w.clone(),
+            name,
+            span,
+            pieces: start..start + ix.len(),
+        });
+        prev = Some(k);
+    }
+    let mut read_len = tv.read_len.min(text.len());
+    while !text.is_char_boundary(read_len) {
+        read_len -= 1;
+    }
+    Aligned {
+        rows,
+        dim,
+        words,
+        sentence: unit(&tv.sentence),
+        read: text[..read_len].to_string(),
+    }
+}
+
+fn unit(v: &[f32]) -> Vec<f32> {
+    let n = v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    if n > 0.0 && n.is_finite() {
+        v.iter().map(|x| (f64::from(*x) / n) as f32).collect()
+    } else {
+        vec![0.0; v.len()]
+    }
+}
+
+/// Dot product in a fixed order (eight lanes, then the lanes summed in order): the same bits
+/// whichever argument comes first.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut tail = 0f32;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// Below this cosine to its best counterpart, a name has no counterpart (names are matched more
+/// strictly than other words: two names in one context are close in a contextual space).
+pub const NAME_COSINE: f32 = 0.8;
+
+/// Per content word of `a`: its best counterpart's cosine (mean over its pieces), and the index of
+/// the word of `b` whose piece matched its best piece.
+fn best_words(a: &Aligned, best_piece: &[(f32, usize)], b: &Aligned) -> Vec<(f32, usize)> {
+    let word_of = |p: usize| {
+        b.words
+            .iter()
+            .position(|w| w.pieces.contains(&p))
+            .unwrap_or(0)
+    };
+    a.words
+        .iter()
+        .map(|w| {
+            let n = w.pieces.len().max(1) as f32;
+            let mean = w
+                .pieces
+                .clone()
+                .map(|p| best_piece[p].0.clamp(-1.0, 1.0))
+                .sum::<f32>()
+                / n;
+            let top = w
+                .pieces
+                .clone()
+                .max_by(|x, y| best_piece[*x].0.total_cmp(&best_piece[*y].0))
+                .map_or(0, |p| word_of(best_piece[p].1));
+            (mean, top)
+        })
+        .collect()
+}
+
+/// One side's coverage, its unmatched words, and whether one of its names has no counterpart.
+fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, bool) {
+    let n = a.words.len().max(1) as f32;
+    let coverage = best.iter().map(|b| b.0).sum::<f32>() / n;
+    let spans_at = |t: f32| -> BTreeSet<u32> {
+        a.words
+            .iter()
+            .zip(best)
+            .filter(|(w, b)| w.name && b.0 >= t)
+            .map(|(w, _)| w.span)
+            .collect()
+    };
+    // a name is matched as a whole when any of its words is (titles and first names are no fact)
+    let matched = spans_at(match_cosine);
+    let unmatched = a
+        .words
+        .iter()
+        .zip(best)
+        .filter(|(w, b)| b.0 < match_cosine && !(w.name && matched.contains(&w.span)))
+        .count();
+    let named = spans_at(NAME_COSINE);
+    let name_missing = a.words.iter().any(|w| w.name && !named.contains(&w.span));
+    (coverage, unmatched, name_missing)
+}
+
+/// The features of a pair, in [`ALIGN_FEATURES`] order, each symmetric in `a` and `b` bit for bit
+/// and higher when the claims agree more:
+/// - `coverage_min`: each side's mean best-counterpart cosine over its content words (a word's is
+///   the mean over its pieces), the smaller of the two;
+/// - `all_matched`: `1 / (1 + u)`, where `u` is the larger of the two sides' counts of content
+///   words whose best counterpart is below `match_cosine` (the words of a name count as matched
+///   when one of them is);
+/// - `cosine`: the cosine of the sentence vectors;
+/// - `names_agree`: 0 when each side has a name with no counterpart at [`NAME_COSINE`] in the
+///   other, else 1.
+pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
+    let cos = dot(&a.sentence, &b.sentence).clamp(-1.0, 1.0);
+    let (lex, tf1) = lexical(a.read(), b.read());
+    if a.words.is_empty() || b.words.is_empty() {
+        return [0.0, 0.0, cos, 1.0, lex, tf1];
+    }
+    let (na, nb) = (a.pieces(), b.pieces());
+    let mut best_a = vec![(f32::NEG_INFINITY, 0usize); na];
+    let mut best_b = vec![(f32::NEG_INFINITY, 0usize); nb];
+    for (i, ba) in best_a.iter_mut().enumerate() {
+        let u = a.row(i);
+        for (j, bb) in best_b.iter_mut().enumerate() {
+            let s = dot(u, b.row(j));
+            if s > ba.0 {
+                *ba = (s, j);
+            }
+            if s > bb.0 {
+                *bb = (s, i);
+            }
+        }
+    }
+    let (wa, wb) = (best_words(a, &best_a, b), best_words(b, &best_b, a));
+    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine);
+    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine);
+    [
+        cov_a.min(cov_b),
+        1.0 / (1.0 + un_a.max(un_b) as f32),
+        cos,
+        if miss_a && miss_b { 0.0 } else { 1.0 },
+        lex,
+        tf1,
+    ]
+}
+
+/// Lexical agreement: the smaller share of each side's content words (first five letters) found in
+/// the other, and the SQuAD token F1.
+fn lexical(a: &str, b: &str) -> (f32, f32) {
+    let stop = function_words();
+    let words = |t: &str| -> BTreeSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .filter(|w| !stop.contains(w))
+            .map(|w| w.chars().take(5).collect())
+            .collect()
+    };
+    let (wa, wb) = (words(a), words(b));
+    let inter = wa.intersection(&wb).count() as f32;
+    let cov = |w: &BTreeSet<String>| {
+        if w.is_empty() {
+            1.0
+        } else {
+            inter / w.len() as f32
+        }
+    };
+    (
+        cov(&wa).min(cov(&wb)),
+        claimbench_score::token_f1(a, b) as f32,
+    )
+}
+
+/// Each content word of `a` (`*` marks a name) with its best counterpart in `b` and their cosine,
+/// for inspection.
+pub fn explain(a: &Aligned, b: &Aligned) -> Vec<(String, String, f32)> {
+    let mut best = vec![(f32::NEG_INFINITY, 0usize); a.pieces()];
+    for (i, ba) in best.iter_mut().enumerate() {
+        for j in 0..b.pieces() {
+            let s = dot(a.row(i), b.row(j));
+            if s > ba.0 {
+                *ba = (s, j);
+            }
+        }
+    }
+    best_words(a, &best, b)
+        .into_iter()
+        .zip(&a.words)
+        .map(|((s, j), w)| {
+            let mark = if w.name { "*" } else { "" };
+            let other = b.words.get(j).map_or("", |w| w.text.as_str());
+            (format!("{mark}{}", w.text), other.to_string(), s)
+        })
+        .collect()
+}
+
+/// Fit a logistic model `p = sigmoid(bias + w·x)` with non-negative `w` (monotone in every
+/// feature) to labelled feature rows, minimising the mean log loss plus `l2 / 2 · |w|²` by projected
+/// gradient descent from zero. Deterministic: the same rows give the same bits.
+pub fn fit_monotone_logistic(x: &[Features], y: &[bool], l2: f64) -> (f64, Vec<f64>) {
+    let n = x.len().max(1) as f64;
+    let (mut b, mut w) = (0f64, [0f64; NF]);
+    // Nesterov-accelerated projected gradient; the loss is smooth with curvature at most
+    // 0.25 * (1 + |x|^2) <= 1.5 for five features in [-1, 1], so the step 0.6 is safe.
+    let step = 0.6;
+    let (mut pb, mut pw) = (b, w);
+    for t in 0..20_000 {
+        let m = t as f64 / (t as f64 + 3.0);
+        let yb = b + m * (b - pb);
+        let yw: [f64; NF] = std::array::from_fn(|k| w[k] + m * (w[k] - pw[k]));
+        let (mut gb, mut gw) = (0f64, [0f64; NF]);
+        for (xi, &yi) in x.iter().zip(y) {
+            let z = yb + (0..NF).map(|k| yw[k] * f64::from(xi[k])).sum::<f64>();
+            let p = 1.0 / (1.0 + (-z).exp());
+            let r = p - if yi { 1.0 } else { 0.0 };
+            gb += r;
+            for k in 0..NF {
+                gw[k] += r * f64::from(xi[k]);
+            }
+        }
+        (pb, pw) = (b, w);
+        b = yb - step * gb / n;
+        for k in 0..NF {
+            w[k] = (yw[k] - step * (gw[k] / n + l2 * yw[k])).max(0.0);
+        }
+    }
+    (b, w.to_vec())
+}
+
+/// Where the token vectors come from: the model (through a memo) or, in tests, anything else.
+pub trait TokenEncoder: Send + Sync {
+    /// Token vectors of each text, in input order.
+    fn token_vectors(&self, texts: &[&str]) -> Result<Vec<Arc<TokenVectors>>>;
+}
+
+impl TokenEncoder for EmbeddingEncoder {
+    fn token_vectors(&self, texts: &[&str]) -> Result<Vec<Arc<TokenVectors>>> {
+        EmbeddingEncoder::token_vectors(self, texts)
+    }
+}
+
+/// The `align` matcher: guards veto, aligned content words and a monotone calibration decide.
+pub struct AlignMatcher<E: TokenEncoder> {
+    encoder: E,
+    params: AlignParams,
+    params_sha256: String,
+    guards: fn(&str, &str) -> Vec<claimbench_score::guards::GuardHit>,
+}
+
+impl<E: TokenEncoder> AlignMatcher<E> {
+    /// The matcher with the committed calibration; `encoder` must be all-MiniLM-L6-v2's.
+    pub fn new(encoder: E) -> Result<AlignMatcher<E>> {
+        Ok(AlignMatcher::with_params(
+            encoder,
+            AlignParams::builtin()?,
+            crate::pair::sha256_hex(BUILTIN_ALIGN.as_bytes()),
+        ))
+    }
+
+    /// The matcher with given parameters; `params_sha256` identifies them in manifests.
+    pub fn with_params(encoder: E, params: AlignParams, params_sha256: String) -> AlignMatcher<E> {
+        AlignMatcher {
+            encoder,
+            params,
+            params_sha256,
+            guards: claimbench_score::guards::check,
+        }
+    }
+
+    /// Overrides the decision threshold.
+    pub fn with_threshold(mut self, threshold: f32) -> AlignMatcher<E> {
+        self.params.threshold = threshold;
+        self
+    }
+
+    /// The parameters in force.
+    pub fn params(&self) -> &AlignParams {
+        &self.params
+    }
+
+    /// sha256 of the calibration file.
+    pub fn params_sha256(&self) -> &str {
+        &self.params_sha256
+    }
+
+    /// The encoder.
+    pub fn encoder(&self) -> &E {
+        &self.encoder
+    }
+
+    /// Prepare each distinct text once.
+    pub fn prepare_all(&self, texts: &[&str]) -> Result<HashMap<String, Arc<Aligned>>> {
+        let mut unique: Vec<&str> = texts.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let tvs = self.encoder.token_vectors(&unique)?;
+        if tvs.len() != unique.len() {
+            return Err(Error::Encoder(format!(
+                "{} token sets for {} texts",
+                tvs.len(),
+                unique.len()
+            )));
+        }
+        Ok(unique
+            .par_iter()
+            .zip(tvs.par_iter())
+            .map(|(t, tv)| (t.to_string(), Arc::new(prepare(t, tv))))
+            .collect())
+    }
+
+    /// Decide one pair from prepared texts.
+    pub fn decide_prepared(&self, a: &str, b: &str, pa: &Aligned, pb: &Aligned) -> Decision {
+        decide_aligned(&self.params, self.guards, a, b, pa, pb).0
+    }
+
+    /// Decide whether `a` and `b` state the same fact.
+    pub fn decide(&self, a: &str, b: &str) -> Result<Decision> {
+        Ok(self.decide_pairs(&[(a, b)])?.remove(0))
+    }
+
+    /// Decide many pairs, each distinct text prepared once; decisions in input order.
+    pub fn decide_pairs(&self, pairs: &[(&str, &str)]) -> Result<Vec<Decision>> {
+        let texts: Vec<&str> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        let prepared = self.prepare_all(&texts)?;
+        pairs
+            .par_iter()
+            .map(|(a, b)| {
+                Ok(self.decide_prepared(a, b, lookup(&prepared, a)?, lookup(&prepared, b)?))
+            })
+            .collect()
+    }
+}
+
+fn lookup<'a>(m: &'a HashMap<String, Arc<Aligned>>, t: &str) -> Result<&'a Aligned> {
+    m.get(t)
+        .map(|a| a.as_ref())
+        .ok_or_else(|| Error::Encoder(format!("no token vectors for {t:?}")))
+}
+
+/// Score one pair: (decision, calibrated probability before any veto, whether a guard fired).
+pub fn decide_aligned(
+    params: &AlignParams,
+    guards: fn(&str, &str) -> Vec<claimbench_score::guards::GuardHit>,
+    a: &str,
+    b: &str,
+    pa: &Aligned,
+    pb: &Aligned,
+) -> (Decision, f32, bool) {
+    if same_text(a, b) {
+        let d = Decision {
+            score: 1.0,
+            same: true,
+            reasons: vec![SAME_TEXT_REASON.to_string()],
+        };
+        return (d, 1.0, false);
+    }
+    let f = features(pa, pb, params.match_cosine);
+    let p = params.probability(&f);
+    // both ways round, each reason once, in a fixed order
+    let hits: BTreeSet<String> = guards(pa.read(), pb.read())
+        .iter()
+        .chain(guards(pb.read(), pa.read()).iter())
+        .map(|h| h.to_string())
+        .collect();
+    let vetoed = !hits.is_empty();
+    let score = round4(if vetoed { p * GUARD_FACTOR } else { p });
+    let mut reasons: Vec<String> = hits.into_iter().collect();
+    reasons.push(format!(
+        "aligned: coverage {:.3}, all matched {:.3}, cosine {:.3}, names agree {}: p={:.4}",
+        f[0], f[1], f[2], f[3], p
+    ));
+    let same = !vetoed && score >= params.threshold;
+    (
+        Decision {
+            score,
+            same,
+            reasons,
+        },
+        p,
+        vetoed,
+    )
+}
+
+impl<E: TokenEncoder> Matcher for AlignMatcher<E> {
+    fn name(&self) -> String {
+        "align".to_string()
+    }
+
+    fn default_threshold(&self) -> f32 {
+        self.params.threshold
+    }
+
+    fn matrix(&self, pred: &[&str], gold: &[&str]) -> claimbench_score::Result<SimMatrix> {
+        let to_score = |e: Error| claimbench_score::Error::Encoder(e.to_string());
+        let texts: Vec<&str> = pred.iter().chain(gold).copied().collect();
+        let prepared = self.prepare_all(&texts).map_err(to_score)?;
+        let g: Vec<&Aligned> = gold
+            .iter()
+            .map(|t| lookup(&prepared, t))
+            .collect::<Result<_>>()
+            .map_err(to_score)?;
+        let rows: Vec<Vec<f32>> = pred
+            .par_iter()
+            .map(|p| {
+                let pa = lookup(&prepared, p)?;
+                Ok(gold
+                    .iter()
+                    .zip(&g)
+                    .map(|(gt, ga)| self.decide_prepared(p, gt, pa, ga).score)
+                    .collect())
+            })
+            .collect::<Result<_>>()
+            .map_err(to_score)?;
+        SimMatrix::new(pred.len(), gold.len(), rows.concat())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use claimbench_model::Token;
+
+    fn tv(words: &[(&str, [f32; 3])]) -> TokenVectors {
+        let mut tokens = Vec::new();
+        let mut vectors = Vec::new();
+        let mut pos = 0;
+        for (k, (w, v)) in words.iter().enumerate() {
+            tokens.push(Token {
+                piece: w.to_string(),
+                word: k as u32,
+                span: (pos, pos + w.len()),
+            });
+            pos += w.len() + 1;
+            vectors.extend_from_slice(&unit(v));
+        }
+        TokenVectors {
+            tokens,
+            vectors,
+            sentence: vec![1.0, 0.0, 0.0],
+            truncated: false,
+            read_len: pos.saturating_sub(1),
+        }
+    }
+
+    #[test]
+    fn function_words_parse_and_skip_negations() {
+        let w = function_words();
+        assert!(w.contains("the") && w.contains("said"));
+        for must_stay in ["not", "no", "never", "may", "could", "us", "after"] {
+            assert!(!w.contains(must_stay), "{must_stay} carries meaning");
+        }
+    }
+
+    #[test]
+    fn features_are_symmetric_and_see_partial_overlap() {
+        let a = tv(&[
+            ("tillerson", [1.0, 0.0, 0.0]),
+            ("met", [0.0, 1.0, 0.0]),
+            ("putin", [0.0, 0.0, 1.0]),
+        ]);
+        let b = tv(&[
+            ("tillerson", [1.0, 0.0, 0.0]),
+            ("met", [0.0, 1.0, 0.0]),
+            ("putin", [0.0, 0.0, 1.0]),
+            ("lavrov", [1.0, 1.0, -1.0]),
+        ]);
+        let (pa, pb) = (
+            prepare("tillerson met putin", &a),
+            prepare("tillerson met putin lavrov", &b),
+        );
+        let f = features(&pa, &pb, 0.9);
+        assert_eq!(f, features(&pb, &pa, 0.9));
+        assert!(
+            (f[1] - 0.5).abs() < 1e-6,
+            "one of b's words has no counterpart: {f:?}"
+        );
+        assert!(f[0] < 0.9, "b's coverage is below 1: {f:?}");
+        let same = features(&pa, &pa, 0.9);
+        assert!(
+            (same[0] - 1.0).abs() < 1e-6 && (same[1] - 1.0).abs() < 1e-6,
+            "{same:?}"
+        );
+    }
+
+    #[test]
+    fn params_must_be_monotone() {
+        let ok =
+            r#"{"bias": -3, "weights": [1, 2, 3, 0, 1, 1], "match_cosine": 0.5, "threshold": 0.5}"#;
+        let p = AlignParams::parse(ok, "t").expect("valid");
+        let f = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0];
+        assert!(p.probability(&f) > p.probability(&[0.5, 1.0, 1.0, 0.0, 1.0, 1.0]));
+        let neg = r#"{"bias": -3, "weights": [1, -2, 3, 0, 1, 1], "match_cosine": 0.5, "threshold": 0.5}"#;
+        assert!(AlignParams::parse(neg, "t")
+            .unwrap_err()
+            .to_string()
+            .contains("non-negative"));
+        let short = r#"{"bias": -3, "weights": [1], "match_cosine": 0.5, "threshold": 0.5}"#;
+        assert!(AlignParams::parse(short, "t").is_err());
+        AlignParams::builtin().expect("the committed calibration is valid");
+    }
+
+    #[test]
+    fn fit_recovers_a_monotone_rule_and_clips_negative_evidence() {
+        // same iff the first feature is high; the fourth feature is anti-correlated noise
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..200 {
+            let a = (i % 20) as f32 / 19.0;
+            x.push([a, 0.5, 1.0 - a, 1.0, 0.5, 0.5]);
+            y.push(a > 0.5);
+        }
+        let (b, w) = fit_monotone_logistic(&x, &y, 1e-3);
+        assert!(w[0] > 5.0, "{w:?}");
+        assert_eq!(w[2], 0.0, "a negative weight is clipped to zero: {w:?}");
+        let p = AlignParams {
+            bias: b,
+            weights: w.clone(),
+            match_cosine: 0.5,
+            threshold: 0.5,
+            fitted: serde_json::Value::Null,
+        };
+        let right = x
+            .iter()
+            .zip(&y)
+            .filter(|(f, s)| (p.probability(f) >= 0.5) == **s)
+            .count();
+        assert_eq!(right, 200);
+        assert_eq!((b, w), fit_monotone_logistic(&x, &y, 1e-3), "deterministic");
+    }
+
+    #[test]
+    fn dot_is_order_free() {
+        let a: Vec<f32> = (0..21).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..21).map(|i| (i as f32 * 0.91).cos()).collect();
+        assert_eq!(dot(&a, &b), dot(&b, &a));
+        let naive: f64 = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum();
+        assert!((f64::from(dot(&a, &b)) - naive).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,151 @@
+//! Tests of the `align` matcher with the real MiniLM model (fetched into `<workspace>/models` on first use):
+//! identity, symmetry and bounds over every gold claim, the guards' veto, truncation, and the frozen set's
+//! figures as EVAL.md states them.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use claimbench_gold::GoldSet;
+use claimbench_matcher::data::frozen_pairs;
+use claimbench_matcher::{AlignMatcher, EmbeddingEncoder, DEFAULT_MODEL};
+use claimbench_model::EmbedderOptions;
+use claimbench_score::Matcher;
+
+fn matcher() -> &'static AlignMatcher<EmbeddingEncoder> {
+    static M: OnceLock<AlignMatcher<EmbeddingEncoder>> = OnceLock::new();
+    M.get_or_init(|| {
+        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let enc = EmbeddingEncoder::load_registered(
+            DEFAULT_MODEL,
+            &models,
+            &EmbedderOptions::default(),
+            &mut |_| {},
+        )
+        .expect("the default model loads (fetched on first use)");
+        AlignMatcher::new(enc).expect("committed calibration loads")
+    })
+}
+
+fn gold_texts() -> Vec<String> {
+    GoldSet::builtin()
+        .expect("gold")
+        .claims
+        .iter()
+        .map(|c| c.text.clone())
+        .collect()
+}
+
+/// The same claim written differently: case, spacing, curly quotes, end punctuation.
+fn variant(t: &str) -> String {
+    let t = t.replace('"', "\u{201c}").replace('\'', "\u{2019}");
+    let t = t.trim_end_matches('.').to_uppercase();
+    format!("  {}  !", t.replace(' ', "   "))
+}
+
+#[test]
+fn every_gold_claim_is_the_same_as_itself_and_its_variants_with_the_top_score() {
+    let texts = gold_texts();
+    let m = matcher();
+    let mut pairs: Vec<(&str, &str)> = texts.iter().map(|t| (t.as_str(), t.as_str())).collect();
+    let variants: Vec<String> = texts.iter().map(|t| variant(t)).collect();
+    pairs.extend(
+        texts
+            .iter()
+            .zip(&variants)
+            .map(|(t, v)| (t.as_str(), v.as_str())),
+    );
+    for (d, (a, b)) in m.decide_pairs(&pairs).expect("decide").iter().zip(&pairs) {
+        assert!(d.same && d.score == 1.0, "{a:?} vs {b:?}: {d:?}");
+    }
+    // and nothing scores above it: every score of a whole document's matrix is in [0, 1]
+    let gt: Vec<&str> = texts.iter().take(43).map(String::as_str).collect();
+    let sim = m.matrix(&gt, &gt).expect("matrix");
+    for i in 0..gt.len() {
+        assert_eq!(sim.get(i, i), 1.0);
+        for j in 0..gt.len() {
+            assert!((0.0..=1.0).contains(&sim.get(i, j)), "{}", sim.get(i, j));
+        }
+    }
+}
+
+#[test]
+fn scores_are_symmetric_bit_for_bit_on_gold_claims() {
+    let texts = gold_texts();
+    let m = matcher();
+    // every claim against its next five
+    let mut pairs = Vec::new();
+    for i in 0..texts.len() {
+        for j in (i + 1)..(i + 6).min(texts.len()) {
+            pairs.push((texts[i].as_str(), texts[j].as_str()));
+        }
+    }
+    let back: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (*b, *a)).collect();
+    let fwd = m.decide_pairs(&pairs).expect("decide");
+    let bwd = m.decide_pairs(&back).expect("decide");
+    for ((d1, d2), (a, b)) in fwd.iter().zip(&bwd).zip(&pairs) {
+        assert_eq!(d1.score.to_bits(), d2.score.to_bits(), "{a:?} / {b:?}");
+        assert_eq!(d1.same, d2.same);
+        assert_eq!(d1.reasons, d2.reasons);
+    }
+}
+
+#[test]
+fn paraphrase_matches_and_near_misses_do_not() {
+    let m = matcher();
+    let same = m
+        .decide(
+            "Russia vetoed a UN Security Council resolution condemning the chemical attack.",
+            "A UN Security Council resolution condemning the chemical attack was vetoed by Russia.",
+        )
+        .expect("decide");
+    assert!(same.same, "{same:?}");
+    for (a, b, why) in [
+        (
+            "87 people died in the attack.",
+            "89 people died in the attack.",
+            "number",
+        ),
+        (
+            "Russia accused the US of lying.",
+            "The US accused Russia of lying.",
+            "roles",
+        ),
+        (
+            "Tillerson ate a sandwich.",
+            "Rex Tillerson met Vladimir Putin in the Kremlin.",
+            "aligned",
+        ),
+    ] {
+        let d = m.decide(a, b).expect("decide");
+        assert!(!d.same, "{a:?} vs {b:?}: {d:?}");
+        assert!(d.reasons.iter().any(|r| r.starts_with(why)), "{d:?}");
+    }
+}
+
+#[test]
+fn a_huge_claim_is_read_up_to_the_model_limit() {
+    // The guards and features see the text the model read (256 tokens), not the whole claim.
+    let long = "Tillerson met Putin in Moscow. ".repeat(20_000);
+    let d = matcher()
+        .decide(&long, "Tillerson met Putin in Moscow.")
+        .expect("decide");
+    assert!(d.score >= 0.0 && d.score <= 1.0, "{d:?}");
+}
+
+#[test]
+fn frozen_set_figures_are_the_ones_eval_md_reports() {
+    // EVAL.md is written by examples/fit_align.rs; this recomputes the headline row through the public matcher.
+    let pairs = frozen_pairs().expect("frozen pairs");
+    let m = matcher();
+    let input: Vec<(&str, &str)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
+    let ds = m.decide_pairs(&input).expect("decide");
+    let right = ds
+        .iter()
+        .zip(&pairs)
+        .filter(|(d, p)| d.same == p.same)
+        .count();
+    let acc = right as f64 / pairs.len() as f64;
+    let eval = include_str!("../EVAL.md");
+    let row = format!("| all | {} | {acc:.3} |", pairs.len());
+    assert!(eval.contains(&row), "EVAL.md has no row {row:?}");
+}
