@@ -317,7 +317,7 @@ pub fn score_system(
                     acc.add(p.counts);
                 }
             }
-            scorer.add(&input)?;
+            scorer.add(&input, &claimbench_matcher::guards::check)?;
             first_result_s.get_or_insert_with(|| started.elapsed().as_secs_f64());
             pb.inc(1);
         }

@@ -356,33 +356,6 @@ fn is_teaser(s: &str) -> bool {
     TEASER_PREFIXES.iter().any(|p| starts_with_ci(s, p))
 }
 
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
-
 fn strip_word(w: &str) -> &str {
     w.trim_matches(|c: char| !c.is_alphanumeric())
 }
@@ -397,7 +370,7 @@ fn has_date_or_time(s: &str) -> bool {
     // A month name next to a number ("16 April, 2017", "Apr 12, 2017").
     for (i, w) in ws.iter().enumerate() {
         let lw = strip_word(w).to_lowercase();
-        if MONTHS.contains(&lw.as_str()) {
+        if claimbench_lexicon::is_month_or_abbreviation(&lw) {
             let before = i > 0 && is_number_token(ws[i - 1]);
             let after = ws.get(i + 1).is_some_and(|n| is_number_token(n));
             if before || after {

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use claimbench_lexicon::{cardinal, format_number, scale};
 use serde::{Deserialize, Serialize};
 
 use crate::{char_len, Category, GoldSet};
@@ -155,60 +156,6 @@ pub fn stats(set: &GoldSet) -> GoldStats {
     }
 }
 
-/// Value of an English number word below one hundred (`"one"` … `"ninety"`).
-fn word_value(w: &str) -> Option<f64> {
-    const UNITS: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    if let Some(i) = UNITS.iter().position(|u| *u == w) {
-        return Some(i as f64);
-    }
-    TENS.iter()
-        .position(|t| *t == w)
-        .map(|i| (i as f64 + 2.0) * 10.0)
-}
-
-fn multiplier(w: &str) -> Option<f64> {
-    match w {
-        "hundred" => Some(1e2),
-        "thousand" => Some(1e3),
-        "million" => Some(1e6),
-        "billion" => Some(1e9),
-        "dozen" => Some(12.0),
-        _ => None,
-    }
-}
-
-fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
-
 /// Split into tokens: numbers (digits with inner `,` or `.` between digits) and lowercase words.
 fn tokens(text: &str) -> Vec<(bool, String)> {
     let chars: Vec<char> = text.chars().collect();
@@ -249,7 +196,7 @@ fn tokens(text: &str) -> Vec<(bool, String)> {
 }
 
 /// The numbers a text states, normalised to decimal digits: numerals (`1,200` → `1200`, `2.5`) and English
-/// number words (`two` → `2`, `twenty-five` → `25`, `two hundred` → `200`, `1.5 million` → `1500000`).
+/// number words of `claimbench_lexicon` (`two` → `2`, `twenty-five` → `25`, `two hundred` → `200`, `1.5 million` → `1500000`).
 /// "one" is skipped in "one of" and after "no", "any", "every", "some", "each", "the", "this", "that".
 pub fn numbers_in(text: &str) -> BTreeSet<String> {
     let toks = tokens(text);
@@ -269,7 +216,7 @@ pub fn numbers_in(text: &str) -> BTreeSet<String> {
             }
             continue;
         }
-        if let Some(v) = word_value(tok) {
+        if let Some(v) = cardinal(tok) {
             if tok == "one" {
                 let prev = i.checked_sub(1).map(|p| toks[p].1.as_str());
                 let next = toks.get(i + 1).map(|t| t.1.as_str());
@@ -295,7 +242,7 @@ pub fn numbers_in(text: &str) -> BTreeSet<String> {
             }
             continue;
         }
-        if let Some(m) = multiplier(tok) {
+        if let Some(m) = scale(tok) {
             acc = match acc {
                 Some((total, current, _)) if m >= 1e3 => Some((total + current * m, 0.0, m)),
                 Some((total, current, _)) => Some((total, current * m, m)),

@@ -57,8 +57,8 @@ fn feats(prep: &Prepared, p: &LabelledPair, tau: f32) -> Features {
 /// Whether a guard fires on the pair (either way round).
 fn vetoed(prep: &Prepared, p: &LabelledPair) -> bool {
     let (a, b) = (prep[&p.a].read(), prep[&p.b].read());
-    !claimbench_score::guards::check(a, b).is_empty()
-        || !claimbench_score::guards::check(b, a).is_empty()
+    !claimbench_matcher::guards::check(a, b).is_empty()
+        || !claimbench_matcher::guards::check(b, a).is_empty()
 }
 
 /// Fit the calibration at `tau` on tuning pairs.
@@ -91,7 +91,7 @@ fn align_items(
         .map(|p| {
             let (d, _, _) = decide_aligned(
                 params,
-                claimbench_score::guards::check,
+                claimbench_matcher::guards::check,
                 &p.a,
                 &p.b,
                 &prep[&p.a],

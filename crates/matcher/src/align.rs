@@ -12,8 +12,8 @@
 //! - the guards and the features see only the prefix of a text that the model read, so the work per
 //!   pair is bounded by the model's length limit.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, LazyLock};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use claimbench_model::TokenVectors;
 use claimbench_score::{same_text, Matcher, SimMatrix};
@@ -23,9 +23,6 @@ use serde::{Deserialize, Serialize};
 use crate::encoder::EmbeddingEncoder;
 use crate::error::{Error, Result};
 use crate::pair::{round4, Decision, GUARD_FACTOR};
-
-/// The function-word list (`data/function-words.txt`): words that carry no fact of their own.
-pub const FUNCTION_WORDS: &str = include_str!("../data/function-words.txt");
 
 /// The committed calibration of the `align` matcher (fitted by `examples/fit_align.rs`).
 pub const BUILTIN_ALIGN: &str = include_str!("../weights/align.json");
@@ -48,20 +45,6 @@ pub type Features = [f32; NF];
 
 /// The reason given for a pair of identical texts.
 pub const SAME_TEXT_REASON: &str = "same text (up to case, spacing, quotes and end punctuation)";
-
-/// The function words, parsed once.
-pub fn function_words() -> &'static HashSet<String> {
-    static WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| parse_word_list(FUNCTION_WORDS));
-    &WORDS
-}
-
-/// The words of a list file: one a line, lowercased, `#` comments and blank lines skipped.
-pub fn parse_word_list(text: &str) -> HashSet<String> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim().to_lowercase())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
 
 /// The calibration: a logistic model over [`ALIGN_FEATURES`], and the decision threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,7 +163,7 @@ impl Aligned {
 }
 
 /// Prepare `text` from its token vectors: content words are the words with a letter or digit that
-/// are not [`function_words`]; a text with none keeps all its words with a letter or digit.
+/// are not function words (`crates/lexicon/data/function_words.txt`); a text with none keeps all its words with a letter or digit.
 pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
     let dim = tv.sentence.len();
     // words of the text: (lowercase text, piece indices, capitalised)
@@ -202,11 +185,12 @@ pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
         }
     }
     let has_alnum = |w: &str| w.chars().any(char::is_alphanumeric);
-    let stop = function_words();
     let content = |keep_all: bool| {
         all.iter()
             .enumerate()
-            .filter(|(_, (w, _, _))| has_alnum(w) && (keep_all || !stop.contains(w.as_str())))
+            .filter(|(_, (w, _, _))| {
+                has_alnum(w) && (keep_all || !claimbench_lexicon::is_function_word(w))
+            })
             .map(|(k, _)| k)
             .collect::<Vec<usize>>()
     };
@@ -383,12 +367,11 @@ pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
 /// Lexical agreement: the smaller share of each side's content words (first five letters) found in
 /// the other, and the SQuAD token F1.
 fn lexical(a: &str, b: &str) -> (f32, f32) {
-    let stop = function_words();
     let words = |t: &str| -> BTreeSet<String> {
         t.split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
-            .filter(|w| !stop.contains(w))
+            .filter(|w| !claimbench_lexicon::is_function_word(w))
             .map(|w| w.chars().take(5).collect())
             .collect()
     };
@@ -480,7 +463,7 @@ pub struct AlignMatcher<E: TokenEncoder> {
     encoder: E,
     params: AlignParams,
     params_sha256: String,
-    guards: fn(&str, &str) -> Vec<claimbench_score::guards::GuardHit>,
+    guards: fn(&str, &str) -> Vec<claimbench_score::GuardHit>,
 }
 
 impl<E: TokenEncoder> AlignMatcher<E> {
@@ -499,7 +482,7 @@ impl<E: TokenEncoder> AlignMatcher<E> {
             encoder,
             params,
             params_sha256,
-            guards: claimbench_score::guards::check,
+            guards: crate::guards::check,
         }
     }
 
@@ -579,7 +562,7 @@ fn lookup<'a>(m: &'a HashMap<String, Arc<Aligned>>, t: &str) -> Result<&'a Align
 /// Score one pair: (decision, calibrated probability before any veto, whether a guard fired).
 pub fn decide_aligned(
     params: &AlignParams,
-    guards: fn(&str, &str) -> Vec<claimbench_score::guards::GuardHit>,
+    guards: fn(&str, &str) -> Vec<claimbench_score::GuardHit>,
     a: &str,
     b: &str,
     pa: &Aligned,
@@ -682,11 +665,11 @@ mod tests {
     }
 
     #[test]
-    fn function_words_parse_and_skip_negations() {
-        let w = function_words();
-        assert!(w.contains("the") && w.contains("said"));
+    fn function_words_skip_negations_hedges_and_the_us() {
+        use claimbench_lexicon::is_function_word;
+        assert!(is_function_word("the") && is_function_word("said"));
         for must_stay in ["not", "no", "never", "may", "could", "us", "after"] {
-            assert!(!w.contains(must_stay), "{must_stay} carries meaning");
+            assert!(!is_function_word(must_stay), "{must_stay} carries meaning");
         }
     }
 

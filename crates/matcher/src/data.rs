@@ -5,6 +5,7 @@
 //! split by article, never by pair.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use claimbench_gold::{Claim, GoldSet};
 use rand::rngs::StdRng;
@@ -241,29 +242,10 @@ fn replace_range(text: &str, start: usize, end: usize, with: &str) -> String {
     s
 }
 
-const NUMBER_WORDS: [&str; 21] = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-];
+/// The number words a "number" edit swaps: the cardinals from "zero" to "twenty" of
+/// `claimbench_lexicon`, in increasing value (an edit picks one from "two" up).
+static NUMBER_WORDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| claimbench_lexicon::cardinals_up_to(20.0));
 
 /// Change one number of the claim to another value ("87" to "89", "two" to "three").
 fn change_number(text: &str, rng: &mut StdRng) -> Option<String> {
@@ -325,32 +307,6 @@ const AUXILIARIES: [&str; 14] = [
     "must", "did",
 ];
 
-/// Antonym edits used to flip a claim's polarity.
-const FLIPS: [(&str, &str); 22] = [
-    ("agreed", "refused"),
-    ("accepted", "rejected"),
-    ("supported", "opposed"),
-    ("supports", "opposes"),
-    ("confirmed", "denied"),
-    ("admitted", "denied"),
-    ("increased", "decreased"),
-    ("won", "lost"),
-    ("acceptable", "unacceptable"),
-    ("likely", "unlikely"),
-    ("possible", "impossible"),
-    ("legal", "illegal"),
-    ("approved", "rejected"),
-    ("improved", "worsened"),
-    ("praised", "criticised"),
-    ("succeeded", "failed"),
-    ("allowed", "banned"),
-    ("before", "after"),
-    ("for", "against"),
-    ("true", "false"),
-    ("strengthen", "weaken"),
-    ("known", "unknown"),
-];
-
 /// Insert or remove a negation, or replace a word by its antonym.
 fn flip_polarity(text: &str, rng: &mut StdRng) -> Option<String> {
     let ws = words(text);
@@ -383,15 +339,17 @@ fn flip_polarity(text: &str, rng: &mut StdRng) -> Option<String> {
         .enumerate()
         .filter_map(|(i, w)| {
             let l = w.text.to_lowercase();
-            FLIPS.iter().find_map(|(x, y)| {
-                if l == *x {
-                    Some((i, y.to_string()))
-                } else if l == *y {
-                    Some((i, x.to_string()))
-                } else {
-                    None
-                }
-            })
+            claimbench_lexicon::antonym_edits()
+                .iter()
+                .find_map(|(x, y)| {
+                    if l == *x {
+                        Some((i, y.to_string()))
+                    } else if l == *y {
+                        Some((i, x.to_string()))
+                    } else {
+                        None
+                    }
+                })
         })
         .collect();
     if !flips.is_empty() && rng.gen_bool(0.5) {
@@ -423,7 +381,9 @@ fn flip_polarity(text: &str, rng: &mut StdRng) -> Option<String> {
     None
 }
 
-/// Capitalised words that start a sentence but are no names.
+/// Capitalised words that start a sentence but are no names: a frozen subset of
+/// `claimbench_lexicon::not_names()`, part of the recipe of the committed pair head (the full list
+/// would change the rule-made pairs of claims starting "Many" or "Last week", and so the head).
 const NOT_NAMES: [&str; 24] = [
     "The",
     "A",
@@ -773,6 +733,16 @@ mod tests {
             mentions("The US and Russia's envoy met Rex Tillerson."),
             vec![(4, 6), (11, 17), (30, 43)]
         );
+    }
+
+    #[test]
+    fn number_words_and_names_come_from_the_lexicon() {
+        assert_eq!(NUMBER_WORDS.len(), 21);
+        assert_eq!(NUMBER_WORDS[..3], ["zero", "one", "two"]);
+        assert_eq!(NUMBER_WORDS[20], "twenty");
+        for w in NOT_NAMES {
+            assert!(claimbench_lexicon::is_not_name(&w.to_lowercase()), "{w}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use claimbench_score::guards::{self, GuardHit, GuardKind};
+use crate::guards::{self, GuardHit, GuardKind};
 use serde::{Deserialize, Serialize};
 
 /// Which features the pair head sees.

@@ -2,7 +2,7 @@
 //!
 //! - [`EmbeddingEncoder`]: a MiniLM [`claimbench_model::Embedder`] as a [`claimbench_score::TextEncoder`]
 //!   (for the plain cosine matcher, with [`PLAIN_COSINE_THRESHOLD`]).
-//! - [`PairMatcher`]: the default matcher. The guards of [`claimbench_score::guards`] veto pairs
+//! - [`PairMatcher`]: the default matcher. The [`guards`] veto pairs
 //!   that disagree in a number, a date, a negation, polarity or roles; a small head trained with
 //!   candle on MiniLM features of both claims, the guard signals and lexical overlaps gives the
 //!   probability that two claims state the same fact. Its weights are committed in
@@ -16,6 +16,7 @@ pub mod encoder;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod guards;
 pub mod head;
 pub mod pair;
 

@@ -7,12 +7,12 @@
 
 pub mod assign;
 pub mod error;
-pub mod guards;
 pub mod manifest;
 pub mod matchers;
 pub mod matrix;
 pub mod metrics;
 pub mod stats;
+pub mod suspect;
 pub mod text;
 pub mod threshold;
 
@@ -26,15 +26,15 @@ pub use matchers::{
 };
 pub use matrix::SimMatrix;
 pub use metrics::{
-    aggregate, evaluate, score_document, score_document_with, Counts, DocInput, DocResult,
-    Duplicate, ErrorSummary, EvalResult, GoldItem, Groundedness, MatchedPair, Merge, MicroScore,
-    PredItem, Rates, ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore,
-    DEFAULT_GROUNDING_THRESHOLD,
+    aggregate, evaluate, score_document, Counts, DocInput, DocResult, Duplicate, ErrorSummary,
+    EvalResult, GoldItem, Groundedness, MatchedPair, Merge, MicroScore, PredItem, Rates,
+    ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
 };
 pub use stats::{
     bootstrap, compare, compare_counts, paired_claim_units, paired_counts, BootstrapConfig,
     CompareConfig, Comparison, Interval, Intervals, Resample,
 };
+pub use suspect::{no_suspects, GuardHit, GuardKind, SuspectCheck};
 pub use text::normalize_exact;
 pub use threshold::{
     choose_threshold, cohen_kappa, grid, roc_auc, sweep, SweepPoint, ThresholdChoice,

@@ -12,8 +12,9 @@
 //! - splits: a matched gold claim that also has similarity >= threshold to unmatched, non-duplicate predictions;
 //!   those extra predictions are false alarms explained by splitting. merges: a matched prediction that also has
 //!   similarity >= threshold to unmatched gold claims; those gold claims are misses explained by merging.
-//! - suspect: a matched pair on which a guard ([`crate::guards::check`]) found a disagreement (numbers, negation,
-//!   dates, roles). It still counts as a match; it is flagged for people to check.
+//! - suspect: a matched pair on which the caller's [`SuspectCheck`] (the guards of `claimbench_matcher::guards`:
+//!   numbers, negation, dates, roles) found a disagreement. It still counts as a match; it is flagged for people to
+//!   check.
 //! - ties: the assignment sees predictions in normalised-text order and gold claims in id order, so which of two
 //!   equally good pairs is kept does not depend on the order of the input lists.
 //! - groundedness: for each predicted claim the caller gives its best cosine to any sentence of its article; the
@@ -25,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::assign::{assign, soft_sums, Assignment};
 use crate::error::{Error, Result};
-use crate::guards::{self, GuardHit};
 use crate::matrix::SimMatrix;
 use crate::stats::{bootstrap, BootstrapConfig, Intervals};
+use crate::suspect::{GuardHit, SuspectCheck};
 use crate::text::normalize_exact;
 
 /// Default threshold below which a prediction counts as not grounded in its article.
@@ -330,11 +331,6 @@ impl DocResult {
     }
 }
 
-/// Scores one document, flagging suspect matches with [`guards::check`].
-pub fn score_document(input: &DocInput, config: &ScoreConfig) -> Result<DocResult> {
-    score_document_with(input, config, &guards::check)
-}
-
 /// Checks that a document's parts fit together.
 fn check_input(input: &DocInput) -> Result<()> {
     let (p, g) = (input.pred.len(), input.gold.len());
@@ -503,11 +499,11 @@ pub fn evidence_overlap(pred: &[(usize, usize)], gold: &[(usize, usize)]) -> Opt
     )
 }
 
-/// Scores one document, with `guard` deciding which matched pairs are suspect (`guard(pred_text, gold_text)`).
-pub fn score_document_with(
+/// Scores one document, with `check` deciding which matched pairs are suspect (`check(pred_text, gold_text)`).
+pub fn score_document(
     input: &DocInput,
     config: &ScoreConfig,
-    guard: &dyn Fn(&str, &str) -> Vec<GuardHit>,
+    check: &SuspectCheck,
 ) -> Result<DocResult> {
     config.validate()?;
     let Matching {
@@ -529,7 +525,7 @@ pub fn score_document_with(
             pred: p.row,
             gold: input.gold[p.col].id.clone(),
             similarity: p.sim,
-            suspect: guard(&input.pred[p.row].text, &input.gold[p.col].text),
+            suspect: check(&input.pred[p.row].text, &input.gold[p.col].text),
             evidence_overlap: evidence_overlap(
                 &input.pred[p.row].evidence,
                 &input.gold[p.col].evidence,
@@ -748,23 +744,14 @@ impl Scorer {
         })
     }
 
-    /// Scores one document and keeps its result.
-    pub fn add(&mut self, input: &DocInput) -> Result<&DocResult> {
-        self.add_with(input, &guards::check)
-    }
-
-    /// Scores one document with a custom guard and keeps its result.
-    pub fn add_with(
-        &mut self,
-        input: &DocInput,
-        guard: &dyn Fn(&str, &str) -> Vec<GuardHit>,
-    ) -> Result<&DocResult> {
+    /// Scores one document, flagging suspect matches with `check`, and keeps its result.
+    pub fn add(&mut self, input: &DocInput, check: &SuspectCheck) -> Result<&DocResult> {
         if self.seen.contains(&input.doc) {
             return Err(Error::DuplicateDocument {
                 doc: input.doc.clone(),
             });
         }
-        let r = score_document_with(input, &self.config, guard)?;
+        let r = score_document(input, &self.config, check)?;
         self.seen.insert(input.doc.clone());
         self.docs.push(r);
         Ok(&self.docs[self.docs.len() - 1])
@@ -785,11 +772,15 @@ impl Scorer {
     }
 }
 
-/// Scores every document and aggregates (document ids must be distinct).
-pub fn evaluate(docs: &[DocInput], config: &ScoreConfig) -> Result<EvalResult> {
+/// Scores every document, flagging suspect matches with `check`, and aggregates (document ids must be distinct).
+pub fn evaluate(
+    docs: &[DocInput],
+    config: &ScoreConfig,
+    check: &SuspectCheck,
+) -> Result<EvalResult> {
     let mut s = Scorer::new(*config)?;
     for d in docs {
-        s.add(d)?;
+        s.add(d, check)?;
     }
     Ok(s.finish())
 }

@@ -143,6 +143,7 @@ fn self_score(matcher: &dyn Matcher, texts: &[String]) -> EvalResult {
     evaluate(
         &[doc],
         &ScoreConfig::with_threshold(matcher.default_threshold()),
+        &no_suspects,
     )
     .unwrap()
 }
@@ -156,7 +157,7 @@ proptest! {
         let mut c = ScoreConfig::with_threshold(t);
         c.assignment = if greedy { Assignment::Greedy } else { Assignment::Optimal };
         c.bootstrap.samples = 50;
-        let r = evaluate(&[doc_from(m, "d")], &c).unwrap();
+        let r = evaluate(&[doc_from(m, "d")], &c, &no_suspects).unwrap();
         let k = r.micro.counts;
         prop_assert!(k.tp <= rows.min(cols));
         prop_assert_eq!(k.tp + k.fp, rows);
@@ -201,7 +202,7 @@ proptest! {
         other.pred = rp.iter().map(|&i| base.pred[i].clone()).collect();
         let mut c = ScoreConfig::with_threshold(t);
         c.assignment = if greedy { Assignment::Greedy } else { Assignment::Optimal };
-        let (a, b) = (evaluate(&[base], &c).unwrap(), evaluate(&[other], &c).unwrap());
+        let (a, b) = (evaluate(&[base], &c, &no_suspects).unwrap(), evaluate(&[other], &c, &no_suspects).unwrap());
         prop_assert_eq!(a.micro.counts, b.micro.counts);
         prop_assert_eq!(a.micro.rates, b.micro.rates);
         prop_assert_eq!(a.micro.intervals, b.micro.intervals);
@@ -238,7 +239,7 @@ proptest! {
                 prop_assert!(sim.data.iter().all(|x| (0.0..=1.0).contains(x)));
                 let doc = DocInput { doc: "d".into(), gold: gold_items(gold.len()), pred: pred_items(p.len()), sim,
                                      grounding: None };
-                Ok(evaluate(&[doc], &ScoreConfig::with_threshold(0.4)).unwrap())
+                Ok(evaluate(&[doc], &ScoreConfig::with_threshold(0.4), &no_suspects).unwrap())
             };
             let (a, b) = (score(&other)?, score(&shuffled)?);
             prop_assert_eq!(a.micro.counts, b.micro.counts);
@@ -262,7 +263,7 @@ proptest! {
     #[test]
     fn empty_prediction_gives_zero(n in 0usize..10) {
         let doc = doc_from(SimMatrix::zeros(0, n), "d");
-        let r = evaluate(&[doc], &ScoreConfig::with_threshold(0.5)).unwrap();
+        let r = evaluate(&[doc], &ScoreConfig::with_threshold(0.5), &no_suspects).unwrap();
         prop_assert_eq!(r.micro.rates, Rates { precision: 0.0, recall: 0.0, f1: 0.0 });
         prop_assert_eq!(r.micro.counts.fn_, n);
     }

@@ -101,7 +101,7 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
                 if same { ">=" } else { "<" },
                 setup.threshold
             )];
-            for hit in claimbench_score::guards::check(a, b) {
+            for hit in claimbench_matcher::guards::check(a, b) {
                 reasons.push(
                     format!(
                         "note: {:?} guard: {} ({} does not veto)",

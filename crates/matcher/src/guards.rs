@@ -1,73 +1,21 @@
-//! Guards: cheap text checks that veto a match when two claims disagree (owned by the matcher work, issue 10).
+//! Guards: cheap text checks that veto a match when two claims disagree (issue 10).
 //!
 //! Each guard looks for one kind of disagreement between two claims and reports it with a short,
 //! human-readable detail. Guards favour precision over recall: a guard that fires on a true
 //! paraphrase does more harm than one that misses a near miss, so every rule only fires when both
 //! claims speak about the same thing (both carry a number, both name a weekday, both use the same
 //! predicate, both name the same two entities) and disagree about it.
+//!
+//! The word lists they read (number words, months, weekdays, antonyms, negation cues, irregular
+//! verbs, words that are not names) are data files of `claimbench-lexicon` (`crates/lexicon/data/`).
 
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-/// Which kind of disagreement a guard found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GuardKind {
-    /// The claims state different numbers.
-    Number,
-    /// The claims state different dates or days.
-    Date,
-    /// One claim is negated and the other is not.
-    Negation,
-    /// The claims carry opposite polarity (agreed against refused).
-    Polarity,
-    /// The claims swap who did what to whom.
-    Roles,
-}
+use claimbench_lexicon as lexicon;
 
-impl GuardKind {
-    /// Every guard kind, in a fixed order (used for feature vectors).
-    pub const ALL: [GuardKind; 5] = [
-        GuardKind::Number,
-        GuardKind::Date,
-        GuardKind::Negation,
-        GuardKind::Polarity,
-        GuardKind::Roles,
-    ];
-
-    /// The lowercase name of the guard ("number", "date", ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            GuardKind::Number => "number",
-            GuardKind::Date => "date",
-            GuardKind::Negation => "negation",
-            GuardKind::Polarity => "polarity",
-            GuardKind::Roles => "roles",
-        }
-    }
-}
-
-impl std::fmt::Display for GuardKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// One disagreement found between two claims.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GuardHit {
-    /// The guard that fired.
-    pub kind: GuardKind,
-    /// What differs, for people ("87 vs 89").
-    pub detail: String,
-}
-
-impl std::fmt::Display for GuardHit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind, self.detail)
-    }
-}
+/// The guard types live in `claimbench_score` (the scorer reports them on suspect matches).
+pub use claimbench_score::{GuardHit, GuardKind};
 
 /// Every disagreement between claims `a` and `b`; empty when none is found.
 pub fn check(a: &str, b: &str) -> Vec<GuardHit> {
@@ -233,8 +181,8 @@ fn tokenize(text: &str) -> Vec<Tok> {
 /// stripped. Only ever compared with other stems made by the same function.
 fn stem(word: &str) -> String {
     let w = word.to_lowercase();
-    if let Some(base) = IRREGULAR.get(w.as_str()) {
-        return (*base).to_string();
+    if let Some(base) = lexicon::irregular_base(&w) {
+        return base.to_string();
     }
     let mut s = w.clone();
     let n = s.chars().count();
@@ -264,94 +212,6 @@ fn undouble(s: &mut String) {
         s.truncate(n - 1);
     }
 }
-
-static IRREGULAR: LazyLock<BTreeMap<&'static str, &'static str>> = LazyLock::new(|| {
-    [
-        ("met", "meet"),
-        ("meets", "meet"),
-        ("meeting", "meet"),
-        ("said", "say"),
-        ("says", "say"),
-        ("saying", "say"),
-        ("told", "tell"),
-        ("was", "be"),
-        ("were", "be"),
-        ("is", "be"),
-        ("are", "be"),
-        ("been", "be"),
-        ("being", "be"),
-        ("am", "be"),
-        ("won", "win"),
-        ("winning", "win"),
-        ("lost", "lose"),
-        ("losing", "lose"),
-        ("took", "take"),
-        ("taken", "take"),
-        ("gave", "give"),
-        ("given", "give"),
-        ("made", "make"),
-        ("knew", "know"),
-        ("known", "know"),
-        ("held", "hold"),
-        ("began", "begin"),
-        ("begun", "begin"),
-        ("led", "lead"),
-        ("left", "leave"),
-        ("sent", "send"),
-        ("spoke", "speak"),
-        ("spoken", "speak"),
-        ("went", "go"),
-        ("gone", "go"),
-        ("came", "come"),
-        ("saw", "see"),
-        ("seen", "see"),
-        ("found", "find"),
-        ("thought", "think"),
-        ("brought", "bring"),
-        ("bought", "buy"),
-        ("struck", "strike"),
-        ("fought", "fight"),
-        ("rose", "rise"),
-        ("risen", "rise"),
-        ("fell", "fall"),
-        ("fallen", "fall"),
-        ("had", "have"),
-        ("has", "have"),
-        ("did", "do"),
-        ("does", "do"),
-        ("done", "do"),
-        ("shot", "shoot"),
-        ("killed", "kill"),
-        ("died", "die"),
-        ("dies", "die"),
-        ("dying", "die"),
-        ("wrote", "write"),
-        ("written", "write"),
-        ("chose", "choose"),
-        ("chosen", "choose"),
-        ("broke", "break"),
-        ("broken", "break"),
-        ("flew", "fly"),
-        ("flown", "fly"),
-        ("paid", "pay"),
-        ("ran", "run"),
-        ("sought", "seek"),
-        ("taught", "teach"),
-        ("caught", "catch"),
-        ("understood", "understand"),
-        ("stood", "stand"),
-        ("hit", "hit"),
-        ("put", "put"),
-        ("set", "set"),
-        ("cut", "cut"),
-        ("beat", "beat"),
-        ("beaten", "beat"),
-        ("forbade", "forbid"),
-        ("forbidden", "forbid"),
-    ]
-    .into_iter()
-    .collect()
-});
 
 fn is_num_token(t: &Tok) -> bool {
     t.text.chars().next().is_some_and(|c| c.is_ascii_digit())
@@ -384,93 +244,21 @@ struct Analysis {
     dates: Dates,
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 fn small_number_word(w: &str) -> Option<f64> {
-    let v = match w {
-        "zero" => 0.0,
-        "one" => 1.0,
-        "two" => 2.0,
-        "three" => 3.0,
-        "four" => 4.0,
-        "five" => 5.0,
-        "six" => 6.0,
-        "seven" => 7.0,
-        "eight" => 8.0,
-        "nine" => 9.0,
-        "ten" => 10.0,
-        "eleven" => 11.0,
-        "twelve" => 12.0,
-        "thirteen" => 13.0,
-        "fourteen" => 14.0,
-        "fifteen" => 15.0,
-        "sixteen" => 16.0,
-        "seventeen" => 17.0,
-        "eighteen" => 18.0,
-        "nineteen" => 19.0,
-        "twenty" => 20.0,
-        "thirty" => 30.0,
-        "forty" => 40.0,
-        "fifty" => 50.0,
-        "sixty" => 60.0,
-        "seventy" => 70.0,
-        "eighty" => 80.0,
-        "ninety" => 90.0,
-        _ => return None,
-    };
-    Some(v)
+    lexicon::cardinal(w)
 }
 
 fn scale_word(w: &str) -> Option<f64> {
-    match w {
-        "hundred" => Some(100.0),
-        "thousand" => Some(1e3),
-        "million" | "mn" => Some(1e6),
-        "billion" | "bn" => Some(1e9),
-        "trillion" => Some(1e12),
-        _ => None,
-    }
+    lexicon::scale(w)
 }
 
 /// Value of a number word, possibly hyphenated ("eighty-seven"); `None` when it is not one.
 fn number_word_value(w: &str) -> Option<(f64, bool)> {
     // returns (value, is_scale)
-    if let Some(v) = small_number_word(w) {
+    if let Some(v) = lexicon::cardinal_compound(w) {
         return Some((v, false));
     }
-    if let Some(v) = scale_word(w) {
-        return Some((v, true));
-    }
-    if w.contains('-') {
-        let mut total = 0.0;
-        for part in w.split('-') {
-            total += small_number_word(part)?;
-        }
-        return Some((total, false));
-    }
-    None
+    scale_word(w).map(|v| (v, true))
 }
 
 /// A leading number word of a hyphenated compound ("six-year" gives 6).
@@ -558,7 +346,7 @@ fn extract_dates(toks: &[Tok], consumed: &mut [bool]) -> Dates {
         if t.punct {
             continue;
         }
-        if t.cap && WEEKDAYS.contains(&t.lower.as_str()) {
+        if t.cap && lexicon::is_weekday(&t.lower) {
             d.weekdays.insert(t.lower.clone());
             consumed[i] = true;
             continue;
@@ -567,7 +355,7 @@ fn extract_dates(toks: &[Tok], consumed: &mut [bool]) -> Dates {
             d.relative.insert(t.lower.clone());
             continue;
         }
-        if t.cap && MONTHS.contains(&t.lower.as_str()) {
+        if t.cap && lexicon::is_month(&t.lower) {
             let next_day = toks.get(i + 1).and_then(day_of_month);
             let prev_day = if i > 0 {
                 day_of_month(&toks[i - 1])
@@ -675,7 +463,7 @@ fn extract_numbers(toks: &[Tok], consumed: &[bool]) -> (Vec<NumberMention>, BTre
                 .any(|s| t.lower.ends_with(s));
             if let Some((mut v, _pct)) = parse_digits(&t.text) {
                 if is_ordinal {
-                    ordinals.insert(fmt_value(v));
+                    ordinals.insert(lexicon::format_number(v));
                     i += 1;
                     continue;
                 }
@@ -795,19 +583,10 @@ fn extract_numbers(toks: &[Tok], consumed: &[bool]) -> (Vec<NumberMention>, BTre
 
 fn word_ordinal(w: &str) -> Option<u32> {
     // "second" is left out: it is also a unit of time and a verb.
-    let v = match w {
-        "first" => 1,
-        "third" => 3,
-        "fourth" => 4,
-        "fifth" => 5,
-        "sixth" => 6,
-        "seventh" => 7,
-        "eighth" => 8,
-        "ninth" => 9,
-        "tenth" => 10,
-        _ => return None,
-    };
-    Some(v)
+    if w == "second" {
+        return None;
+    }
+    lexicon::ordinal(w)
 }
 
 fn one_is_pronoun(toks: &[Tok], i: usize) -> bool {
@@ -824,14 +603,6 @@ fn one_is_pronoun(toks: &[Tok], i: usize) -> bool {
         next,
         "of" | "another" | "who" | "that" | "which" | "," | "."
     )
-}
-
-fn fmt_value(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -871,19 +642,7 @@ fn time_unit(toks: &[Tok], j: usize) -> String {
 
 /// Value of a fraction word as a percentage ("fifth" gives 20, "half" 50).
 fn fraction_percent(w: &str) -> Option<f64> {
-    let d = match w {
-        "half" | "halves" => 2.0,
-        "third" | "thirds" => 3.0,
-        "quarter" | "quarters" => 4.0,
-        "fifth" | "fifths" => 5.0,
-        "sixth" | "sixths" => 6.0,
-        "seventh" | "sevenths" => 7.0,
-        "eighth" | "eighths" => 8.0,
-        "ninth" | "ninths" => 9.0,
-        "tenth" | "tenths" => 10.0,
-        _ => return None,
-    };
-    Some(100.0 / d)
+    lexicon::fraction_denominator(w).map(|d| 100.0 / d)
 }
 
 fn number_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
@@ -918,7 +677,7 @@ fn join_nums(v: &[&NumberMention]) -> String {
     let mut seen = BTreeSet::new();
     let mut parts = Vec::new();
     for n in v {
-        let s = fmt_value(n.value);
+        let s = lexicon::format_number(n.value);
         if seen.insert(s.clone()) {
             parts.push(if s == n.text {
                 s
@@ -966,25 +725,9 @@ fn date_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 // ---------------------------------------------------------------------------------------------
 // Negation guard
 
-const PLAIN_CUES: [&str; 7] = ["not", "n't", "never", "no", "without", "nor", "cannot"];
-const VERB_CUES: [&str; 16] = [
-    "refuse",
-    "refused",
-    "refuses",
-    "refusing",
-    "deny",
-    "denied",
-    "denies",
-    "denying",
-    "decline",
-    "declined",
-    "declines",
-    "declining",
-    "fail",
-    "failed",
-    "fails",
-    "failing",
-];
+fn is_plain_cue(w: &str) -> bool {
+    lexicon::negation_cue(w) == Some(lexicon::CueKind::Plain)
+}
 
 /// Words skipped when looking for the predicate a negation applies to.
 const PRED_SKIP: [&str; 52] = [
@@ -997,7 +740,8 @@ const PRED_SKIP: [&str; 52] = [
 
 fn is_cue(toks: &[Tok], i: usize) -> bool {
     let w = toks[i].lower.as_str();
-    if PLAIN_CUES.contains(&w) {
+    let cue = lexicon::negation_cue(w);
+    if cue == Some(lexicon::CueKind::Plain) {
         let next = toks.get(i + 1).map(|t| t.lower.as_str()).unwrap_or("");
         // "not only ... but also", "no doubt" idioms are not negations of a predicate.
         if w == "not" && matches!(next, "only" | "just") {
@@ -1005,7 +749,7 @@ fn is_cue(toks: &[Tok], i: usize) -> bool {
         }
         return true;
     }
-    if VERB_CUES.contains(&w) {
+    if cue == Some(lexicon::CueKind::Verb) {
         // "refused to sign", "denied covering up", "denied that ...": negators only with a complement.
         let next = toks.get(i + 1);
         return next.is_some_and(|n| {
@@ -1097,7 +841,7 @@ fn negated_predicate_from(toks: &[Tok], i: usize, start: usize) -> Option<usize>
             || t.cap
             || is_num_token(t)
             || is_adverb(&t.lower)
-            || PLAIN_CUES.contains(&t.lower.as_str())
+            || is_plain_cue(&t.lower)
             || matches!(t.lower.as_str(), "longer" | "more" | "proper" | "such");
         if !skip {
             return Some(j);
@@ -1169,199 +913,11 @@ fn one_way_negation(neg: &Analysis, plain: &Analysis, flipped: bool) -> Option<G
 // ---------------------------------------------------------------------------------------------
 // Polarity guard
 
-/// Antonym pairs: (label, positive forms, negative forms).
-const ANTONYMS: &[(&str, &[&str], &[&str])] = &[
-    (
-        "agreed/refused",
-        &["agree", "agrees", "agreed", "agreeing"],
-        &[
-            "refuse", "refuses", "refused", "refusing", "declined", "declines",
-        ],
-    ),
-    (
-        "accepted/rejected",
-        &["accept", "accepts", "accepted", "accepting"],
-        &[
-            "reject",
-            "rejects",
-            "rejected",
-            "rejecting",
-            "disputed",
-            "disputes",
-        ],
-    ),
-    (
-        "supports/opposes",
-        &[
-            "support",
-            "supports",
-            "supported",
-            "supporting",
-            "backs",
-            "backed",
-        ],
-        &["oppose", "opposes", "opposed", "opposing"],
-    ),
-    (
-        "increased/decreased",
-        &["increase", "increases", "increased", "increasing"],
-        &[
-            "decrease",
-            "decreases",
-            "decreased",
-            "decreasing",
-            "reduced",
-            "reduces",
-            "cut",
-            "cuts",
-        ],
-    ),
-    (
-        "rose/fell",
-        &["rise", "rises", "rose", "risen", "rising"],
-        &[
-            "fall", "falls", "fell", "fallen", "falling", "dropped", "drops", "declined",
-        ],
-    ),
-    (
-        "confirmed/denied",
-        &[
-            "confirm",
-            "confirms",
-            "confirmed",
-            "confirming",
-            "admitted",
-            "admits",
-            "acknowledged",
-        ],
-        &["deny", "denies", "denied", "denying"],
-    ),
-    (
-        "won/lost",
-        &["win", "wins", "won", "winning"],
-        &["lose", "loses", "lost", "losing"],
-    ),
-    (
-        "victory/defeat",
-        &["victory", "victories"],
-        &["defeat", "defeats"],
-    ),
-    (
-        "approved/vetoed",
-        &[
-            "approve",
-            "approves",
-            "approved",
-            "approving",
-            "passed",
-            "adopted",
-        ],
-        &["veto", "vetoes", "vetoed", "vetoing", "blocked", "blocks"],
-    ),
-    ("passed/failed", &["passed", "succeeded"], &["failed"]),
-    (
-        "allowed/banned",
-        &[
-            "allow",
-            "allows",
-            "allowed",
-            "allowing",
-            "permitted",
-            "permits",
-        ],
-        &[
-            "ban",
-            "bans",
-            "banned",
-            "banning",
-            "forbade",
-            "forbids",
-            "prohibited",
-            "prohibits",
-        ],
-    ),
-    (
-        "praised/criticised",
-        &["praise", "praises", "praised", "praising"],
-        &[
-            "criticise",
-            "criticises",
-            "criticised",
-            "criticize",
-            "criticizes",
-            "criticized",
-            "condemned",
-            "condemns",
-        ],
-    ),
-    (
-        "improved/worsened",
-        &["improve", "improves", "improved", "improving", "better"],
-        &[
-            "worsen",
-            "worsens",
-            "worsened",
-            "worsening",
-            "deteriorated",
-            "deteriorating",
-            "worse",
-        ],
-    ),
-    (
-        "strengthened/weakened",
-        &["strengthen", "strengthens", "strengthened", "strengthening"],
-        &["weaken", "weakens", "weakened", "weakening"],
-    ),
-    (
-        "lifted/imposed",
-        &["lift", "lifts", "lifted", "lifting"],
-        &["impose", "imposes", "imposed", "imposing"],
-    ),
-    ("guilty/innocent", &["guilty"], &["innocent"]),
-    ("true/false", &["true"], &["false", "untrue"]),
-    (
-        "legal/illegal",
-        &["legal", "lawful"],
-        &["illegal", "unlawful"],
-    ),
-    ("higher/lower", &["higher"], &["lower"]),
-    (
-        "joined/left",
-        &["join", "joins", "joined", "joining"],
-        &["quit", "quits", "withdrew", "withdraws", "exited"],
-    ),
-    (
-        "resumed/suspended",
-        &[
-            "resume",
-            "resumes",
-            "resumed",
-            "resuming",
-            "restored",
-            "restores",
-            "reinstated",
-        ],
-        &[
-            "suspend",
-            "suspends",
-            "suspended",
-            "suspending",
-            "halted",
-            "halts",
-        ],
-    ),
-    ("before/after", &["before"], &["after"]),
-    (
-        "responsible/innocent",
-        &["responsible", "culpable"],
-        &["blameless"],
-    ),
-];
-
 fn polarity_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
     let cues_a = cue_positions(&a.toks);
     let cues_b = cue_positions(&b.toks);
-    for (label, pos, neg) in ANTONYMS {
+    for pair in lexicon::antonyms() {
+        let (label, pos, neg) = (pair.label, &pair.positive, &pair.negative);
         let sa = polarity_signs(&a.toks, &cues_a, pos, neg);
         let sb = polarity_signs(&b.toks, &cues_b, pos, neg);
         // Each side must use exactly one member of the pair, different members, with opposite
@@ -1473,70 +1029,6 @@ struct Relation {
     verbs: BTreeSet<String>,
 }
 
-/// Sentence-initial capitalised words that are not names.
-const NOT_NAMES: [&str; 60] = [
-    "the",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "it",
-    "he",
-    "she",
-    "they",
-    "we",
-    "i",
-    "you",
-    "this",
-    "that",
-    "these",
-    "those",
-    "but",
-    "and",
-    "or",
-    "after",
-    "before",
-    "according",
-    "while",
-    "when",
-    "as",
-    "if",
-    "his",
-    "her",
-    "their",
-    "its",
-    "our",
-    "there",
-    "then",
-    "so",
-    "yet",
-    "for",
-    "with",
-    "without",
-    "by",
-    "from",
-    "to",
-    "of",
-    "all",
-    "some",
-    "many",
-    "most",
-    "no",
-    "not",
-    "both",
-    "also",
-    "however",
-    "meanwhile",
-    "earlier",
-    "later",
-    "last",
-    "since",
-    "until",
-    "during",
-    "despite",
-];
-
 /// Words that belong to a name's title and never end a mention on their own.
 const NAME_LINKS: [&str; 2] = ["of", "al"];
 
@@ -1611,13 +1103,13 @@ fn mentions(toks: &[Tok]) -> Vec<(usize, usize, String)> {
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
-        let function_word_at_start = t.sent_start && NOT_NAMES.contains(&t.lower.as_str());
+        let function_word_at_start = t.sent_start && lexicon::is_not_name(&t.lower);
         let name_like = t.cap
             && !t.punct
             && !is_num_token(t)
             && !function_word_at_start
-            && !WEEKDAYS.contains(&t.lower.as_str())
-            && !MONTHS.contains(&t.lower.as_str())
+            && !lexicon::is_weekday(&t.lower)
+            && !lexicon::is_month(&t.lower)
             && t.lower != "i";
         if !name_like {
             i += 1;
@@ -2188,23 +1680,12 @@ mod tests {
         assert_eq!(stem("stopped"), "stop");
         assert_eq!(stem("met"), stem("meeting"));
     }
-
-    #[test]
-    fn guard_hit_serialises_lowercase() {
-        let hit = GuardHit {
-            kind: GuardKind::Roles,
-            detail: "x".into(),
-        };
-        assert_eq!(
-            serde_json::to_string(&hit).ok().as_deref(),
-            Some(r#"{"kind":"roles","detail":"x"}"#)
-        );
-    }
 }
 
 #[cfg(test)]
 mod pairs_tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[derive(serde::Deserialize)]
     struct Pair {
