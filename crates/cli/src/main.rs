@@ -1,6 +1,7 @@
 //! The `claimbench` command: wires gold, models, extractors and scoring into eval, score, compare and gate.
 //!
-//! Exit codes: 0 ok, 1 a gate failed, 2 bad input or usage (every error is one line on stderr).
+//! Exit codes: 0 ok, 1 a gate failed, 2 bad input or usage, 3 `merge` refused parts that are not one complete,
+//! consistent run (every error is one line on stderr).
 
 mod args;
 mod board;
@@ -11,6 +12,7 @@ mod output;
 mod pipeline;
 mod report;
 mod run;
+mod shard;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -44,6 +46,10 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::GateFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.chain().any(|c| c.is::<shard::MergeRefused>()) => {
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
+            ExitCode::from(shard::MERGE_REFUSED_EXIT)
+        }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
             ExitCode::from(2)
@@ -62,6 +68,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Models(a) => cmd::models::run(a),
         Command::Embed(a) => cmd::embed::run(a),
         Command::Similarity(a) => cmd::similarity::run(a),
+        Command::Merge(a) => cmd::merge::run(a),
     }
 }
 

@@ -156,6 +156,8 @@ pub struct Scored {
     pub sweep: Vec<SweepPoint>,
     /// Distinct predicted texts longer than the model's limit, truncated while embedding.
     pub truncated: usize,
+    /// Digests (see [`digest`]) of those truncated texts, for merging shards without counting one twice.
+    pub truncated_texts: std::collections::BTreeSet<[u8; 16]>,
     /// Seconds from the start of scoring to the first document's scores.
     pub first_result_s: Option<f64>,
 }
@@ -217,6 +219,7 @@ pub fn score_system(
     let mut sweep_counts = vec![Counts::default(); if with_sweep { thresholds.len() } else { 0 }];
     let mut scorer = Scorer::new(*config)?;
     let mut truncated = 0;
+    let mut truncated_texts = std::collections::BTreeSet::new();
     let mut seen: HashSet<[u8; 16]> = HashSet::new();
     let mut first_result_s = None;
     let pb = progress(gold.documents.len() as u64, label);
@@ -264,8 +267,10 @@ pub fn score_system(
         if let Some((embedder, memo)) = embedding {
             for (_, _, preds, _) in &chunk {
                 for p in preds {
-                    if seen.insert(digest(&p.text)) && embedder.token_count(&p.text)?.1 {
+                    let key = digest(&p.text);
+                    if seen.insert(key) && embedder.token_count(&p.text)?.1 {
                         truncated += 1;
+                        truncated_texts.insert(key);
                     }
                 }
             }
@@ -334,6 +339,7 @@ pub fn score_system(
         results: scorer.finish(),
         sweep,
         truncated,
+        truncated_texts,
         first_result_s,
     })
 }

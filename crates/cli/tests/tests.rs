@@ -31,3 +31,5 @@ mod model;
 mod run_dir;
 #[path = "cases/score.rs"]
 mod score;
+#[path = "cases/shard.rs"]
+mod shard;

@@ -757,6 +757,15 @@ impl Scorer {
         Ok(&self.docs[self.docs.len() - 1])
     }
 
+    /// Keeps a document's stored result (e.g. from a shard's partial run) as if it had been scored here.
+    pub fn add_result(&mut self, result: DocResult) -> Result<()> {
+        if !self.seen.insert(result.doc.clone()) {
+            return Err(Error::DuplicateDocument { doc: result.doc });
+        }
+        self.docs.push(result);
+        Ok(())
+    }
+
     /// Aggregates everything added into an [`EvalResult`].
     pub fn finish(self) -> EvalResult {
         aggregate(self.docs, &self.config)

@@ -30,12 +30,74 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     let kinds = eval_extractors(&args.extractors)?;
     let gold = load_gold(args.scoring.gold.as_deref())?;
     let kind = scoring.kind;
+    let shard = crate::shard::plan(&args.shard)?;
+    if shard.is_some() && args.name.is_none() {
+        bail!("--shard: give --name NAME (every shard writes its part into RUNS_DIR/NAME, then: claimbench merge RUNS_DIR/NAME --out RUN)");
+    }
+    // A shard extracts and scores its documents only, without intervals (the merge computes them once).
+    let shard_gold = shard.map(|s| s.subset(&gold));
+    let scoring_gold = shard_gold.as_ref().unwrap_or(&gold);
 
     let t = Instant::now();
     let embedder = Arc::new(load_embedder(&args.model)?);
     let model_load_s = t.elapsed().as_secs_f64();
     let setup = build_matcher(kind, scoring.threshold, Some(embedder.clone()))?;
     let config = score_config(&args.scoring, setup.threshold, true);
+    let scoring_config = match shard {
+        Some(_) => claimbench_score::ScoreConfig {
+            bootstrap: claimbench_score::BootstrapConfig {
+                samples: 0,
+                ..config.bootstrap
+            },
+            ..config
+        },
+        None => config,
+    };
+    let gold_label = args
+        .scoring
+        .gold
+        .as_ref()
+        .map_or_else(|| "builtin".to_string(), |d| d.display().to_string());
+    let dir = args
+        .runs_dir
+        .join(args.name.clone().unwrap_or_else(run::default_name));
+    if let Some(s) = shard {
+        let key = crate::shard::PartKey {
+            shard: s,
+            manifest: manifest(&gold, Some(&embedder), &setup, &config),
+            config,
+            gold: gold_label.clone(),
+            documents: scoring_gold
+                .documents
+                .iter()
+                .map(|d| d.id.clone())
+                .collect(),
+            systems: kinds
+                .iter()
+                .map(|k| {
+                    (
+                        k.to_string(),
+                        crate::shard::SystemKey {
+                            source: source_of(*k, args.worthy_threshold),
+                            predictions_sha256: None,
+                            predictions_total: None,
+                            skipped: Vec::new(),
+                        },
+                    )
+                })
+                .collect(),
+        };
+        if let Some(path) = crate::shard::already_done(&dir, &key) {
+            return crate::cmd::merge::report_part(
+                &path,
+                s,
+                key.documents.len(),
+                true,
+                args.output.json,
+            );
+        }
+    }
+    let mut extras = BTreeMap::new();
     let grounding = Grounding::new(embedder.clone(), &setup);
     let mut timings = Timings {
         model_load_s,
@@ -47,10 +109,11 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         let name = k.to_string();
         let t = Instant::now();
         let pb = spinner(&format!("{name}: extracting"));
-        let (preds, source) = match k {
+        let source = source_of(*k, args.worthy_threshold);
+        let preds = match k {
             ExtractorKind::Sentences => {
                 let x = claimbench_extract::sentences::SentencesExtractor::new();
-                (x.extract_all(&gold.documents)?, "sentences".to_string())
+                x.extract_all(&scoring_gold.documents)?
             }
             _ => {
                 let opts = claimbench_extract::worthy::WorthyOptions {
@@ -64,22 +127,19 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
                     opts,
                 )
                 .context("training minilm-worthy")?;
-                (
-                    x.extract_all(&gold.documents)?,
-                    format!("minilm-worthy@{}", args.worthy_threshold),
-                )
+                x.extract_all(&scoring_gold.documents)?
             }
         };
         pb.finish_and_clear();
         let extract_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let mut by_doc = crate::pipeline::group_by_doc(&gold, &preds)?;
+        let mut by_doc = crate::pipeline::group_by_doc(scoring_gold, &preds)?;
         let scored = score_system(
-            &gold,
+            scoring_gold,
             &mut |doc| Ok(by_doc.remove(doc).unwrap_or_default()),
             &setup,
             Some(&grounding),
-            &config,
+            &scoring_config,
             &SystemRun {
                 label: &format!("{name}: scoring"),
                 with_sweep: true,
@@ -98,6 +158,34 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             eprintln!(
                 "warning: {name}: no predictions for {}; their gold claims count as misses",
                 coverage.describe_missing()
+            );
+        }
+        if let Some(s) = shard {
+            // Sort keys that put the claims in the single run's order: by document in gold order, then as extracted.
+            let position: BTreeMap<&str, u64> = gold
+                .documents
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.id.as_str(), i as u64))
+                .collect();
+            let mut lines = crate::shard::ShardLines::new(s);
+            let mut within: BTreeMap<&str, u64> = BTreeMap::new();
+            for p in &preds {
+                let n = within.entry(p.doc.as_str()).or_default();
+                let doc = position
+                    .get(p.doc.as_str())
+                    .copied()
+                    .unwrap_or(u64::MAX >> 32);
+                lines.push_keyed((doc << 32) | *n, p)?;
+                *n += 1;
+            }
+            extras.insert(
+                name.clone(),
+                crate::shard::SystemExtras {
+                    lines,
+                    truncated_texts: scored.truncated_texts.clone(),
+                    whole_file_sha: false,
+                },
             );
         }
         let file = run::predictions_path(&name);
@@ -135,10 +223,23 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         systems,
         sha256: None,
     };
-    let dir = args
-        .runs_dir
-        .join(args.name.clone().unwrap_or_else(run::default_name));
     timings.total_s = start.elapsed().as_secs_f64();
+    if let Some(s) = shard {
+        let documents: Vec<String> = scoring_gold
+            .documents
+            .iter()
+            .map(|d| d.id.clone())
+            .collect();
+        let n = documents.len();
+        // a part records the gold set as typed (the merge checks every part has the same, and copies it)
+        let file = RunFile {
+            gold: gold_label,
+            ..file
+        };
+        let part = crate::shard::build_part(s, file, &config, documents, extras)?;
+        let path = crate::shard::write_part(&dir, &part)?;
+        return crate::cmd::merge::report_part(&path, s, n, false, args.output.json);
+    }
     run::save(
         &dir,
         &file,
@@ -219,4 +320,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// How a built-in extractor's predictions are described in the run.
+fn source_of(kind: ExtractorKind, worthy_threshold: f32) -> String {
+    match kind {
+        ExtractorKind::Sentences => "sentences".to_string(),
+        _ => format!("minilm-worthy@{worthy_threshold}"),
+    }
 }

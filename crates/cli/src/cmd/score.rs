@@ -24,6 +24,7 @@ struct Input {
     written: Option<AtomicFile>,
     skipped: Vec<String>,
     stdin: bool,
+    lines: Option<crate::shard::ShardLines>,
 }
 
 /// Whether a `--pred` argument means standard input.
@@ -89,6 +90,18 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let kind = scoring.kind;
     let names = system_names(&args)?;
     let gold = load_gold(args.scoring.gold.as_deref())?;
+    let shard = crate::shard::plan(&args.shard)?;
+    if shard.is_some() && args.out.is_none() {
+        anyhow::bail!(
+            "--shard writes a part: give --out DIR (the directory that collects the parts)"
+        );
+    }
+    // A shard copies no predictions file: its part carries its own lines, the merge reassembles the file.
+    let copy_to = if shard.is_some() {
+        None
+    } else {
+        args.out.as_deref()
+    };
     let options = ReadOptions {
         leniency: if args.lenient {
             Leniency::Lenient
@@ -113,9 +126,16 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         } else {
             path.clone()
         };
-        let mut sink = PredictionsSink::new(args.out.as_deref(), &name)?;
+        let mut sink = PredictionsSink::new(copy_to, &name)?;
+        let mut lines = shard.map(crate::shard::ShardLines::new);
         let pb = spinner(&format!("{name}: reading {}", label.display()));
         let mut push = |c: &claimbench_extract::PredictedClaim| {
+            if let Some(l) = &mut lines {
+                l.push(c).map_err(|e| claimbench_extract::Error::Io {
+                    path: label.clone(),
+                    source: std::io::Error::other(format!("{e:#}")),
+                })?;
+            }
             sink.push(c).map_err(|e| claimbench_extract::Error::Io {
                 path: label.clone(),
                 source: std::io::Error::other(format!("{e:#}")),
@@ -187,6 +207,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             written,
             skipped,
             stdin,
+            lines,
         });
     }
 
@@ -203,6 +224,65 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let setup = build_matcher(kind, scoring.threshold, embedder.clone())?;
     let config = score_config(&args.scoring, setup.threshold, !args.no_intervals);
     let grounding = embedder.as_ref().map(|e| Grounding::new(e.clone(), &setup));
+    let gold_label = args
+        .scoring
+        .gold
+        .as_ref()
+        .map_or_else(|| "builtin".to_string(), |d| d.display().to_string());
+    // A shard scores its documents only, without intervals (the merge computes them once over all documents).
+    let shard_gold = shard.map(|s| s.subset(&gold));
+    let scoring_gold = shard_gold.as_ref().unwrap_or(&gold);
+    let scoring_config = match shard {
+        Some(_) => claimbench_score::ScoreConfig {
+            bootstrap: claimbench_score::BootstrapConfig {
+                samples: 0,
+                ..config.bootstrap
+            },
+            ..config
+        },
+        None => config,
+    };
+    if let (Some(s), Some(dir)) = (shard, &args.out) {
+        let key = crate::shard::PartKey {
+            shard: s,
+            manifest: manifest(&gold, embedder.as_deref(), &setup, &config),
+            config,
+            gold: gold_label.clone(),
+            documents: scoring_gold
+                .documents
+                .iter()
+                .map(|d| d.id.clone())
+                .collect(),
+            systems: inputs
+                .iter()
+                .map(|i| {
+                    (
+                        i.name.clone(),
+                        crate::shard::SystemKey {
+                            source: if i.stdin {
+                                "stdin".to_string()
+                            } else {
+                                source_of(i.index.path())
+                            },
+                            predictions_sha256: Some(i.sha.clone()),
+                            predictions_total: i.lines.as_ref().map(|l| l.total()),
+                            skipped: i.skipped.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        };
+        if let Some(path) = crate::shard::already_done(dir, &key) {
+            return crate::cmd::merge::report_part(
+                &path,
+                s,
+                key.documents.len(),
+                true,
+                args.output.json,
+            );
+        }
+    }
+    let mut extras = BTreeMap::new();
     let mut systems = BTreeMap::new();
     let mut written = Vec::new();
     for mut input in inputs {
@@ -212,11 +292,11 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         let with_sweep = args.out.is_some();
         let index = &mut input.index;
         let scored = score_system(
-            &gold,
+            scoring_gold,
             &mut |doc| Ok(index.read_doc(doc)?),
             &setup,
             grounding.as_ref(),
-            &config,
+            &scoring_config,
             &SystemRun {
                 label: &name,
                 with_sweep,
@@ -252,12 +332,7 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
                 source: if input.stdin {
                     "stdin".to_string()
                 } else {
-                    format!(
-                        "file:{}",
-                        path.file_name()
-                            .map(|n| n.to_string_lossy())
-                            .unwrap_or_default()
-                    )
+                    source_of(&path)
                 },
                 predictions: run::predictions_path(&name),
                 predictions_sha256: input.sha,
@@ -269,6 +344,16 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
             },
         );
         written.extend(input.written);
+        if let Some(lines) = input.lines {
+            extras.insert(
+                name.clone(),
+                crate::shard::SystemExtras {
+                    lines,
+                    truncated_texts: scored.truncated_texts,
+                    whole_file_sha: true,
+                },
+            );
+        }
     }
     let file = RunFile {
         format: run::FORMAT,
@@ -278,6 +363,22 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         sha256: None,
     };
     timings.total_s = start.elapsed().as_secs_f64();
+    if let (Some(s), Some(dir)) = (shard, &args.out) {
+        let documents: Vec<String> = scoring_gold
+            .documents
+            .iter()
+            .map(|d| d.id.clone())
+            .collect();
+        let n = documents.len();
+        // a part records the gold set as typed (the merge checks every part has the same, and copies it)
+        let file = RunFile {
+            gold: gold_label,
+            ..file
+        };
+        let part = crate::shard::build_part(s, file, &config, documents, extras)?;
+        let path = crate::shard::write_part(dir, &part)?;
+        return crate::cmd::merge::report_part(&path, s, n, false, args.output.json);
+    }
     if let Some(dir) = &args.out {
         run::save(
             dir,
@@ -346,4 +447,14 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         emit(&out)?;
     }
     Ok(Outcome::Ok)
+}
+
+/// How a predictions file is named in the run: `file:<its file name>`.
+fn source_of(path: &std::path::Path) -> String {
+    format!(
+        "file:{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    )
 }
