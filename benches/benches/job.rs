@@ -107,4 +107,25 @@ pub fn benches(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // Work per claim is bounded by what the model reads: one 5 MB claim against 50 gold claims, beside a normal
+    // one (issue 16: it must cost under a second more).
+    let huge = "Tillerson met Putin in Moscow and they talked about Syria. ".repeat(90_000);
+    let normal = "Rex Tillerson met Vladimir Putin in the Kremlin.";
+    let mut group = c.benchmark_group("job/long-claim");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    for (name, text) in [("normal", normal), ("5MB", huge.as_str())] {
+        group.bench_function(format!("align/{name}x50"), |b| {
+            b.iter(|| {
+                std::hint::black_box(
+                    align
+                        .matrix(&[text], &gold[..50])
+                        .expect("matrix")
+                        .get(0, 0),
+                )
+            })
+        });
+    }
+    group.finish();
 }

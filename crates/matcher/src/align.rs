@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use claimbench_model::TokenVectors;
-use claimbench_score::{same_text, Matcher, SimMatrix};
+use claimbench_score::{Matcher, SimMatrix};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +135,8 @@ pub struct Aligned {
     words: Vec<Word>,
     sentence: Vec<f32>,
     read: String,
+    /// The whole text's [`claimbench_score::identity_key`], computed once.
+    key: String,
 }
 
 impl Aligned {
@@ -232,6 +234,7 @@ pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
         words,
         sentence: unit(&tv.sentence),
         read: text[..read_len].to_string(),
+        key: claimbench_score::identity_key(text),
     }
 }
 
@@ -568,7 +571,7 @@ pub fn decide_aligned(
     pa: &Aligned,
     pb: &Aligned,
 ) -> (Decision, f32, bool) {
-    if same_text(a, b) {
+    if a == b || pa.key == pb.key {
         let d = Decision {
             score: 1.0,
             same: true,

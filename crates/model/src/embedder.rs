@@ -83,6 +83,10 @@ pub struct EmbedderOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
+/// Bytes of text tokenised per position the model reads: texts are cut to `max_seq_length` times this
+/// before tokenising (a WordPiece token is rarely longer than 20 bytes, so the model reads the same tokens).
+pub const BYTES_PER_POSITION: usize = 64;
+
 /// The default batch size.
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
@@ -413,13 +417,32 @@ impl Embedder {
         let enc = self.encode(&[text])?;
         Ok(enc
             .first()
-            .map(|e| (e.get_ids().len(), !e.get_overflowing().is_empty()))
+            .map(|e| (e.get_ids().len(), self.was_truncated(text, e)))
             .unwrap_or((0, false)))
     }
 
+    /// The prefix of `text` that is tokenised: at most [`BYTES_PER_POSITION`] bytes per position the
+    /// model reads (cut at a character boundary), so a huge claim costs no more than the model reads.
+    fn cut<'a>(&self, text: &'a str) -> &'a str {
+        let mut end = self.spec.max_seq_length.saturating_mul(BYTES_PER_POSITION);
+        if text.len() <= end {
+            return text;
+        }
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    }
+
+    /// Whether the model read less than all of `text` (its tokens overflowed, or it was cut).
+    fn was_truncated(&self, text: &str, enc: &tokenizers::Encoding) -> bool {
+        !enc.get_overflowing().is_empty() || self.cut(text).len() < text.len()
+    }
+
     fn encode(&self, texts: &[&str]) -> Result<Vec<tokenizers::Encoding>> {
+        let cut: Vec<&str> = texts.iter().map(|t| self.cut(t)).collect();
         self.tokenizer
-            .encode_batch(texts.to_vec(), true)
+            .encode_batch(cut, true)
             .map_err(|e| Error::Tokenizer {
                 path: self.spec.tokenizer_path.clone(),
                 message: format!("encoding failed: {e}"),
@@ -457,7 +480,8 @@ impl Embedder {
         let encodings = self.encode(&unique)?;
         let was_truncated: Vec<bool> = encodings
             .iter()
-            .map(|e| !e.get_overflowing().is_empty())
+            .zip(&unique)
+            .map(|(e, t)| self.was_truncated(t, e))
             .collect();
         let truncated = slot.iter().filter(|&&u| was_truncated[u]).count();
 
@@ -564,7 +588,7 @@ impl Embedder {
                         vectors.extend_from_slice(row);
                         crate::fast::kernels::l2_normalize(&mut vectors[start..]);
                     }
-                    let truncated = !enc.get_overflowing().is_empty();
+                    let truncated = self.was_truncated(texts[u], enc);
                     let read_len = if truncated {
                         tokens.last().map_or(0, |t| t.span.1)
                     } else {

@@ -166,3 +166,31 @@ fn a_sandwich_is_not_a_meeting_and_a_paraphrase_is() {
     r.ok();
     assert_eq!(r.json()["same"], json!(true), "{r}");
 }
+
+#[test]
+fn a_huge_claim_is_read_up_to_the_model_limit_and_counted_as_truncated() {
+    // Issue 16: a 5 MB one-line claim used to stall the default matcher (its features and guards ran on the whole
+    // text). Now the tokenizer sees at most 64 bytes per model position and `align` reads what the model read.
+    // Its cost is a benchmark (`cargo bench -p claimbench-benches -- job/long-claim`), not asserted here.
+    ensure_model();
+    let t = tmp();
+    let huge = "Tillerson met Putin in Moscow and they talked about Syria. ".repeat(90_000);
+    assert!(huge.len() > 5_000_000);
+    let pred = t.path().join("huge.jsonl");
+    write(
+        &pred,
+        jsonl([
+            json!({"doc": "000", "text": huge}),
+            json!({"doc": "000", "text": "Rex Tillerson met Vladimir Putin in the Kremlin."}),
+        ]),
+    );
+    let r = cb(["score", "--json", "--no-intervals", "--pred"])
+        .arg_path(&pred)
+        .run();
+    r.ok()
+        .stderr_has("1 predicted claim(s) longer than the model's 256 tokens were truncated");
+    let v = r.json();
+    let sys = &v["systems"]["huge"];
+    // the normal claim still matches its gold claim
+    assert!(counts(sys).0 >= 1, "{r}");
+}
