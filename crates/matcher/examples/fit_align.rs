@@ -89,14 +89,7 @@ fn align_items(
     pairs
         .iter()
         .map(|p| {
-            let (d, _, _) = decide_aligned(
-                params,
-                claimbench_matcher::guards::check,
-                &p.a,
-                &p.b,
-                &prep[&p.a],
-                &prep[&p.b],
-            );
+            let (d, _, _) = decide_aligned(params, &p.a, &p.b, &prep[&p.a], &prep[&p.b]);
             (p.kind.clone(), p.same, d.score)
         })
         .collect()

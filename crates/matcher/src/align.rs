@@ -128,7 +128,7 @@ struct Word {
 
 /// A text ready for alignment: the unit vectors of the word pieces of its content words, and the
 /// prefix of the text that the model read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Aligned {
     rows: Vec<f32>,
     dim: usize,
@@ -137,6 +137,12 @@ pub struct Aligned {
     read: String,
     /// The whole text's [`claimbench_score::identity_key`], computed once.
     key: String,
+    /// What the guards read of the prefix the model read.
+    analysis: crate::guards::Analysis,
+    /// The prefix's content words (first five letters), for `lexical_coverage_min`.
+    lex: BTreeSet<String>,
+    /// The prefix's SQuAD tokens, for `token_f1`.
+    squad: Vec<String>,
 }
 
 impl Aligned {
@@ -233,6 +239,9 @@ pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
         dim,
         words,
         sentence: unit(&tv.sentence),
+        analysis: crate::guards::Analysis::new(&text[..read_len]),
+        lex: content_stems(&text[..read_len]),
+        squad: claimbench_score::text::squad_tokens(&text[..read_len]),
         read: text[..read_len].to_string(),
         key: claimbench_score::identity_key(text),
     }
@@ -272,12 +281,13 @@ pub const NAME_COSINE: f32 = 0.8;
 /// Per content word of `a`: its best counterpart's cosine (mean over its pieces), and the index of
 /// the word of `b` whose piece matched its best piece.
 fn best_words(a: &Aligned, best_piece: &[(f32, usize)], b: &Aligned) -> Vec<(f32, usize)> {
-    let word_of = |p: usize| {
-        b.words
-            .iter()
-            .position(|w| w.pieces.contains(&p))
-            .unwrap_or(0)
-    };
+    let mut piece_word = vec![0usize; b.pieces()];
+    for (k, w) in b.words.iter().enumerate() {
+        for p in w.pieces.clone() {
+            piece_word[p] = k;
+        }
+    }
+    let word_of = |p: usize| piece_word.get(p).copied().unwrap_or(0);
     a.words
         .iter()
         .map(|w| {
@@ -335,7 +345,7 @@ fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, b
 ///   other, else 1.
 pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
     let cos = dot(&a.sentence, &b.sentence).clamp(-1.0, 1.0);
-    let (lex, tf1) = lexical(a.read(), b.read());
+    let (lex, tf1) = lexical(a, b);
     if a.words.is_empty() || b.words.is_empty() {
         return [0.0, 0.0, cos, 1.0, lex, tf1];
     }
@@ -367,19 +377,20 @@ pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
     ]
 }
 
+/// The content words (first five letters) of a text: its words that are not function words.
+fn content_stems(t: &str) -> BTreeSet<String> {
+    t.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !claimbench_lexicon::is_function_word(w))
+        .map(|w| w.chars().take(5).collect())
+        .collect()
+}
+
 /// Lexical agreement: the smaller share of each side's content words (first five letters) found in
 /// the other, and the SQuAD token F1.
-fn lexical(a: &str, b: &str) -> (f32, f32) {
-    let words = |t: &str| -> BTreeSet<String> {
-        t.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .filter(|w| !claimbench_lexicon::is_function_word(w))
-            .map(|w| w.chars().take(5).collect())
-            .collect()
-    };
-    let (wa, wb) = (words(a), words(b));
-    let inter = wa.intersection(&wb).count() as f32;
+fn lexical(a: &Aligned, b: &Aligned) -> (f32, f32) {
+    let inter = a.lex.intersection(&b.lex).count() as f32;
     let cov = |w: &BTreeSet<String>| {
         if w.is_empty() {
             1.0
@@ -388,8 +399,8 @@ fn lexical(a: &str, b: &str) -> (f32, f32) {
         }
     };
     (
-        cov(&wa).min(cov(&wb)),
-        claimbench_score::token_f1(a, b) as f32,
+        cov(&a.lex).min(cov(&b.lex)),
+        claimbench_score::token_f1_of(&a.squad, &b.squad) as f32,
     )
 }
 
@@ -466,7 +477,6 @@ pub struct AlignMatcher<E: TokenEncoder> {
     encoder: E,
     params: AlignParams,
     params_sha256: String,
-    guards: fn(&str, &str) -> Vec<claimbench_score::GuardHit>,
 }
 
 impl<E: TokenEncoder> AlignMatcher<E> {
@@ -485,7 +495,6 @@ impl<E: TokenEncoder> AlignMatcher<E> {
             encoder,
             params,
             params_sha256,
-            guards: crate::guards::check,
         }
     }
 
@@ -535,7 +544,7 @@ impl<E: TokenEncoder> AlignMatcher<E> {
 
     /// Decide one pair from prepared texts.
     pub fn decide_prepared(&self, a: &str, b: &str, pa: &Aligned, pb: &Aligned) -> Decision {
-        decide_aligned(&self.params, self.guards, a, b, pa, pb).0
+        decide_aligned(&self.params, a, b, pa, pb).0
     }
 
     /// Decide whether `a` and `b` state the same fact.
@@ -565,7 +574,6 @@ fn lookup<'a>(m: &'a HashMap<String, Arc<Aligned>>, t: &str) -> Result<&'a Align
 /// Score one pair: (decision, calibrated probability before any veto, whether a guard fired).
 pub fn decide_aligned(
     params: &AlignParams,
-    guards: fn(&str, &str) -> Vec<claimbench_score::GuardHit>,
     a: &str,
     b: &str,
     pa: &Aligned,
@@ -582,9 +590,9 @@ pub fn decide_aligned(
     let f = features(pa, pb, params.match_cosine);
     let p = params.probability(&f);
     // both ways round, each reason once, in a fixed order
-    let hits: BTreeSet<String> = guards(pa.read(), pb.read())
+    let hits: BTreeSet<String> = crate::guards::check_analysed(&pa.analysis, &pb.analysis)
         .iter()
-        .chain(guards(pb.read(), pa.read()).iter())
+        .chain(crate::guards::check_analysed(&pb.analysis, &pa.analysis).iter())
         .map(|h| h.to_string())
         .collect();
     let vetoed = !hits.is_empty();

@@ -19,14 +19,17 @@ pub use claimbench_score::{GuardHit, GuardKind};
 
 /// Every disagreement between claims `a` and `b`; empty when none is found.
 pub fn check(a: &str, b: &str) -> Vec<GuardHit> {
-    let ta = Analysis::new(a);
-    let tb = Analysis::new(b);
+    check_analysed(&Analysis::new(a), &Analysis::new(b))
+}
+
+/// [`check`] on texts analysed once ([`Analysis::new`]): for a text compared with many others.
+pub fn check_analysed(ta: &Analysis, tb: &Analysis) -> Vec<GuardHit> {
     [
-        number_guard(&ta, &tb),
-        date_guard(&ta, &tb),
-        negation_guard(&ta, &tb),
-        polarity_guard(&ta, &tb),
-        roles_guard(&ta, &tb),
+        number_guard(ta, tb),
+        date_guard(ta, tb),
+        negation_guard(ta, tb),
+        polarity_guard(ta, tb),
+        roles_guard(ta, tb),
     ]
     .into_iter()
     .flatten()
@@ -237,7 +240,9 @@ struct Dates {
     relative: BTreeSet<String>,
 }
 
-struct Analysis {
+/// What the guards read of one text (tokens, numbers, ordinals, dates), computed once per text.
+#[derive(Debug, Clone)]
+pub struct Analysis {
     toks: Vec<Tok>,
     numbers: Vec<NumberMention>,
     ordinals: BTreeSet<String>,
@@ -311,7 +316,8 @@ fn parse_digits(s: &str) -> Option<(f64, bool)> {
 }
 
 impl Analysis {
-    fn new(text: &str) -> Analysis {
+    /// Analyse `text`.
+    pub fn new(text: &str) -> Analysis {
         let toks = tokenize(text);
         let mut consumed = vec![false; toks.len()];
         let dates = extract_dates(&toks, &mut consumed);

@@ -159,6 +159,25 @@ fn common_tokens(pred: &[u32], counts: &mut [u32], used: &mut Vec<u32>) -> usize
 }
 
 /// The SQuAD F1 from the overlap and the two lengths, computed in the script's order.
+/// [`token_f1`] of texts already split into SQuAD tokens ([`crate::text::squad_tokens`]): for a text compared
+/// with many others.
+pub fn token_f1_of(pred: &[String], gold: &[String]) -> f64 {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for t in gold {
+        *counts.entry(t.as_str()).or_default() += 1;
+    }
+    let mut common = 0;
+    for t in pred {
+        if let Some(n) = counts.get_mut(t.as_str()) {
+            if *n > 0 {
+                *n -= 1;
+                common += 1;
+            }
+        }
+    }
+    f1_from_common(common, pred.len(), gold.len())
+}
+
 fn f1_from_common(common: usize, pred_len: usize, gold_len: usize) -> f64 {
     if common == 0 {
         return 0.0;
