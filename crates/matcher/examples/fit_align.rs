@@ -21,7 +21,7 @@ use claimbench_matcher::align::{
     decide_aligned, features, fit_monotone_logistic, prepare, Aligned, Features, NF,
 };
 use claimbench_matcher::data::{frozen_pairs, hand_pairs, LabelledPair, BUILTIN_PAIRS};
-use claimbench_matcher::eval::{folds, markdown, table, Row};
+use claimbench_matcher::eval::{folds, markdown, summary, table};
 use claimbench_matcher::pair::sha256_hex;
 use claimbench_matcher::{AlignParams, EmbeddingEncoder, PairMatcher, DEFAULT_MODEL};
 use claimbench_model::EmbedderOptions;
@@ -128,18 +128,6 @@ fn log_loss(items: &[(String, bool, f32)]) -> f64 {
         })
         .sum::<f64>()
         / items.len().max(1) as f64
-}
-
-fn summary(rows: &[Row]) -> String {
-    let worst = rows
-        .iter()
-        .skip(1)
-        .map(|r| (r.accuracy, r.group.as_str()))
-        .fold((f64::INFINITY, ""), |a, b| if b.0 < a.0 { b } else { a });
-    format!(
-        "acc {:.3} kappa {:.3} auc {:.3} | worst kind {} {:.3}",
-        rows[0].accuracy, rows[0].kappa, rows[0].auc, worst.1, worst.0
-    )
 }
 
 /// The accuracy-maximising cut of scores on labelled pairs (ties: the lower cut).

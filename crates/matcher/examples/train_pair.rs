@@ -21,7 +21,8 @@ use claimbench_matcher::data::{
     cluster_pairs, hand_pairs, rule_pairs, training_pairs, Origin, BUILTIN_PAIRS,
 };
 use claimbench_matcher::eval::{
-    cosine_threshold, cross_validate, markdown, table, train_head, EmbeddingMap, HeldOut, Row,
+    cosine_threshold, cross_validate, markdown, summary, table, train_head, EmbeddingMap, HeldOut,
+    Row,
 };
 use claimbench_matcher::features::cosine;
 use claimbench_matcher::pair::sha256_hex;
@@ -92,18 +93,6 @@ fn held_rows(preds: &[HeldOut], threshold: f32) -> Res<Vec<Row>> {
         .map(|p| (p.kind.clone(), p.same, p.score))
         .collect();
     Ok(table(&items, threshold)?)
-}
-
-fn summary(rows: &[Row]) -> String {
-    let min = rows
-        .iter()
-        .skip(1)
-        .map(|r| (r.accuracy, r.group.as_str()))
-        .fold((f64::INFINITY, ""), |a, b| if b.0 < a.0 { b } else { a });
-    format!(
-        "acc {:.3} kappa {:.3} auc {:.3} | worst kind {} {:.3}",
-        rows[0].accuracy, rows[0].kappa, rows[0].auc, min.1, min.0
-    )
 }
 
 fn main() -> Res<()> {

@@ -225,6 +225,24 @@ pub fn cosine_threshold(pairs: &[(f32, bool)]) -> Result<claimbench_score::Thres
     Ok(choose_threshold(pairs)?)
 }
 
+/// One line of rows: overall accuracy, kappa and AUC, and the kind with the lowest accuracy.
+pub fn summary(rows: &[Row]) -> String {
+    let worst = rows
+        .iter()
+        .skip(1)
+        .map(|r| (r.accuracy, r.group.as_str()))
+        .fold((f64::INFINITY, ""), |a, b| if b.0 < a.0 { b } else { a });
+    let all = rows.first();
+    format!(
+        "acc {:.3} kappa {:.3} auc {:.3} | worst kind {} {:.3}",
+        all.map_or(0.0, |r| r.accuracy),
+        all.map_or(0.0, |r| r.kappa),
+        all.map_or(0.0, |r| r.auc),
+        worst.1,
+        worst.0
+    )
+}
+
 /// Render rows as a Markdown table.
 pub fn markdown(rows: &[Row]) -> String {
     let mut s = String::from("| pairs | n | accuracy | kappa | AUC |\n|---|---:|---:|---:|---:|\n");
