@@ -385,6 +385,30 @@ pub struct SystemExtras {
     pub whole_file_sha: bool,
 }
 
+/// Build and write the part of `shard` into `dir`, and report it: what `score` and `eval` do last when sharded.
+/// The part records the gold set as typed (`gold_label`): the merge checks every part has the same, and copies it.
+#[allow(clippy::too_many_arguments)]
+pub fn save_part(
+    dir: &std::path::Path,
+    shard: Shard,
+    file: RunFile,
+    gold_label: String,
+    config: &ScoreConfig,
+    gold: &GoldSet,
+    extras: BTreeMap<String, SystemExtras>,
+    json: bool,
+) -> Result<crate::Outcome> {
+    let documents: Vec<String> = gold.documents.iter().map(|d| d.id.clone()).collect();
+    let n = documents.len();
+    let file = RunFile {
+        gold: gold_label,
+        ..file
+    };
+    let part = build_part(shard, file, config, documents, extras)?;
+    let path = write_part(dir, &part)?;
+    crate::cmd::merge::report_part(&path, shard, n, false, json)
+}
+
 /// Build the part of `shard` from the run restricted to its documents (`file`'s results cover only them).
 pub fn build_part(
     shard: Shard,

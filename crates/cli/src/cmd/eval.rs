@@ -225,20 +225,16 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     };
     timings.total_s = start.elapsed().as_secs_f64();
     if let Some(s) = shard {
-        let documents: Vec<String> = scoring_gold
-            .documents
-            .iter()
-            .map(|d| d.id.clone())
-            .collect();
-        let n = documents.len();
-        // a part records the gold set as typed (the merge checks every part has the same, and copies it)
-        let file = RunFile {
-            gold: gold_label,
-            ..file
-        };
-        let part = crate::shard::build_part(s, file, &config, documents, extras)?;
-        let path = crate::shard::write_part(&dir, &part)?;
-        return crate::cmd::merge::report_part(&path, s, n, false, args.output.json);
+        return crate::shard::save_part(
+            &dir,
+            s,
+            file,
+            gold_label,
+            &config,
+            scoring_gold,
+            extras,
+            args.output.json,
+        );
     }
     run::save(
         &dir,
