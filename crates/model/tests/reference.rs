@@ -297,3 +297,44 @@ fn a_texts_vector_does_not_depend_on_the_thread_count() {
         "batch 64 on 1 thread vs batch 1 on 2"
     );
 }
+
+#[test]
+fn token_vectors_come_with_the_same_sentence_vector_on_both_forwards() {
+    // `embed_tokens` (the align matcher's input) gives each text's sentence vector bit for bit as `embed` does,
+    // one unit row per word piece (special tokens left out), whatever the batch, on both forward passes.
+    let r = reference();
+    let texts: Vec<&str> = r.sentences.iter().map(String::as_str).collect();
+    for forward in [Forward::Fast, Forward::Candle] {
+        let e = Embedder::load_with_forward(
+            &model_dir(),
+            &opts(7),
+            &ModelOverrides::default(),
+            forward,
+        )
+        .unwrap();
+        let sentences = e.embed(&texts).unwrap().vectors;
+        let tokens = e.embed_tokens(&texts, &mut |_, _| {}).unwrap();
+        assert_eq!(tokens.len(), texts.len());
+        for (k, (tv, v)) in tokens.iter().zip(&sentences).enumerate() {
+            assert_eq!(&tv.sentence, v, "{forward:?}: text {k}");
+            // [CLS] and [SEP] are not rows
+            let read = r.token_counts[k].min(r.max_seq_length);
+            assert_eq!(tv.tokens.len() + 2, read, "{forward:?}: text {k}");
+            assert_eq!(tv.vectors.len(), tv.tokens.len() * e.dim());
+            assert_eq!(tv.truncated, r.truncated[k], "{forward:?}: text {k}");
+            for i in 0..tv.tokens.len() {
+                let n: f32 = tv.row(i).iter().map(|x| x * x).sum::<f32>().sqrt();
+                assert!(
+                    (n - 1.0).abs() < 1e-4,
+                    "{forward:?}: text {k} token {i}: norm {n}"
+                );
+            }
+            if !tv.truncated {
+                assert_eq!(tv.read_len, texts[k].len());
+            }
+        }
+        // alone or in a batch: the same rows
+        let alone = e.embed_tokens(&texts[3..4], &mut |_, _| {}).unwrap();
+        assert_eq!(alone[0], tokens[3], "{forward:?}");
+    }
+}
