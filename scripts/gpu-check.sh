@@ -38,7 +38,7 @@ done
 "$cb" embed "${m[@]}" --device cpu --dtype f32 --file "$d/sentences.txt" > "$out/cpu_f16w.jsonl"
 
 for dt in f16 bf16; do
-  "$cb" eval "${m[@]}" --device "$gpu" --dtype "$dt" --extractors sentences,minilm-worthy --bootstrap 200 \
+  "$cb" eval "${m[@]}" --device "$gpu" --dtype "$dt" --extractor sentences --extractor minilm-worthy --bootstrap 200 \
     --runs-dir "$out" --name "gpu-$dt" > "$out/eval-$dt.txt"
 done
 

@@ -13,7 +13,7 @@ cargo build --release --locked -p claimbench-cli
 cb=target/release/claimbench
 $cb models convert all-minilm-l6-v2 --dtype f16 --out "$out/minilm-f16"
 # The seed sentences, one a line (the `sentences` extractor's output).
-$cb eval --extractors sentences,minilm-worthy --runs-dir "$out" --name cpu-run --bootstrap 200 --no-cache >/dev/null
+$cb eval --extractor sentences --extractor minilm-worthy --runs-dir "$out" --name cpu-run --bootstrap 200 --no-cache >/dev/null
 python3 -c 'import json,sys
 for l in open(sys.argv[1]): print(json.loads(l)["text"])' "$out/cpu-run/predictions/sentences.jsonl" > "$out/sentences.txt"
 $cb embed --file "$out/sentences.txt" --no-cache > "$out/cpu_f32.jsonl"

@@ -101,7 +101,7 @@ pub struct ScoringArgs {
     pub grounding_threshold: f32,
     /// Texts embedded together before their documents are scored: more fills a GPU better, fewer uses less
     /// memory; results do not depend on it.
-    #[arg(long, default_value_t = crate::pipeline::CHUNK_TEXTS, value_name = "N")]
+    #[arg(long, default_value_t = claimbench_harness::settings::CHUNK_TEXTS, value_name = "N")]
     pub chunk_texts: usize,
     /// Fail (exit 2) when a document of the gold set has no prediction, instead of warning and counting its
     /// gold claims as misses.
@@ -138,9 +138,21 @@ pub struct OutputArgs {
 /// `claimbench eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Extractors to run (comma-separated): sentences, minilm-worthy [default: both].
-    #[arg(long, value_delimiter = ',', default_value = "sentences,minilm-worthy")]
-    pub extractors: Vec<String>,
+    /// A system to evaluate, repeatable: `[NAME=]KIND[:ARG]` with KIND one of sentences, minilm-worthy,
+    /// t5:DIR (a local T5 model), file:PATH (a predictions JSONL file; `-` reads stdin) or command:CMDLINE (a
+    /// program run once per article, JSON in, JSONL out), e.g. `--extractor mine=command:'python3 x.py'`
+    /// [default: sentences and minilm-worthy].
+    #[arg(long, value_name = "SPEC", default_values_t = ["sentences".to_string(), "minilm-worthy".to_string()])]
+    pub extractor: Vec<String>,
+    /// Time limit of a `command` extractor per article, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub command_timeout: u64,
+    /// Skip bad lines of `file:` predictions (reported with their count) instead of failing.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Reject fields of `file:` predictions other than doc, text, score and evidence.
+    #[arg(long)]
+    pub strict: bool,
     /// Directory that holds runs; each run gets a subdirectory.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub runs_dir: PathBuf,

@@ -49,7 +49,7 @@ impl Row {
     /// The row of one result.
     pub fn new(system: &str, r: &EvalResult, seconds: Option<f64>) -> Row {
         let m = &r.micro;
-        let coverage = crate::run::Coverage::of(r);
+        let coverage = claimbench_harness::run::Coverage::of(r);
         // No scored prediction has no groundedness (not 100% grounded).
         let grounded = r.groundedness.filter(|g| g.scored > 0);
         Row {
@@ -138,7 +138,7 @@ pub fn render(rows: &[Row]) -> String {
 }
 
 /// One line per system: misses, false alarms, splits, merges, duplicates, suspect matches, skipped lines.
-pub fn error_lines(file: &crate::run::RunFile) -> String {
+pub fn error_lines(file: &claimbench_harness::run::RunFile) -> String {
     file.systems
         .iter()
         .map(|(name, rec)| {
@@ -156,9 +156,38 @@ pub fn error_lines(file: &crate::run::RunFile) -> String {
                 } else {
                     format!(", {} of {} matches outside the gold claim's evidence", e.off_evidence, e.evidence_checked)
                 },
-                if rec.skipped.is_empty() { String::new() } else { format!(", {} bad lines skipped", rec.skipped.len()) }
+                skipped(rec)
             )
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// What a system's skipped entries were: articles its command failed on, or bad lines `--lenient` skipped.
+fn skipped(rec: &claimbench_harness::run::SystemRecord) -> String {
+    let n = rec.skipped.len();
+    match n {
+        0 => String::new(),
+        _ if rec.source.starts_with("command:") => format!(
+            ", the command failed on {n} article{} (counted as misses)",
+            if n == 1 { "" } else { "s" }
+        ),
+        _ => format!(", {n} bad lines skipped"),
+    }
+}
+
+/// The leaderboard rows of a run, with each system's seconds when the timings are known.
+pub fn rows(
+    file: &claimbench_harness::run::RunFile,
+    timings: Option<&claimbench_harness::run::Timings>,
+) -> Vec<Row> {
+    file.systems
+        .iter()
+        .map(|(name, rec)| {
+            let secs = timings
+                .and_then(|t| t.systems.get(name))
+                .map(|t| t.values().sum::<f64>());
+            Row::new(name, &rec.results, secs)
+        })
+        .collect()
 }

@@ -3,94 +3,111 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use claimbench_model::{registry, DeviceSpec, Embedder, EmbedderOptions, Precision};
-use claimbench_score::{CompareConfig, MatcherKind};
+use claimbench_extract::file::{Leniency, ReadOptions, UnknownFields};
+use claimbench_harness::settings::{CacheChoice, Dtype, ModelOptions, Settings};
+use claimbench_harness::shard::{self, Shard};
+use claimbench_model::{DeviceSpec, Embedder};
+use claimbench_score::{Assignment, CompareConfig, MatcherKind, Resample};
 
-use crate::args::{CompareArgs, GateArgs, ModelArgs, ScoringArgs};
-use crate::output::spinner;
+use crate::args::{
+    AssignmentArg, CompareArgs, GateArgs, ModelArgs, ResampleArg, ScoringArgs, ShardArgs,
+};
 
-/// Most bootstrap resamples accepted (beyond this the intervals change in the fourth decimal at most).
-pub const MAX_BOOTSTRAP: usize = 1_000_000;
+pub use claimbench_harness::settings::{check_range, check_threshold, show};
 
-/// `value` as an error-message number (`NaN`, `inf`, `2`, `0.5`).
-fn show(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".into()
-    } else {
-        format!("{value}")
-    }
+/// Parse a matcher name, with "did you mean" from the score crate.
+pub fn matcher_kind(name: &str) -> Result<MatcherKind> {
+    name.parse::<MatcherKind>()
+        .map_err(|e| anyhow::anyhow!("--matcher: {e}"))
 }
 
-/// An error naming `option` unless `value` is finite and in `[low, high]`.
-pub fn check_range(option: &str, value: f64, low: f64, high: f64, what: &str) -> Result<()> {
-    if !value.is_finite() {
-        bail!("{option}: {} is not a finite number", show(value));
-    }
-    if value < low || value > high {
-        bail!("{option}: {} is outside [{low}, {high}]{what}", show(value));
-    }
-    Ok(())
-}
-
-/// The range a matcher's similarities (and so its threshold) lie in: [-1, 1] for cosine, [0, 1] otherwise.
-pub fn threshold_range(kind: MatcherKind) -> (f64, f64) {
-    match kind {
-        MatcherKind::Cosine => (-1.0, 1.0),
-        _ => (0.0, 1.0),
-    }
-}
-
-/// A `--threshold` for `kind`, checked against the matcher's range.
-pub fn check_threshold(kind: MatcherKind, threshold: Option<f32>) -> Result<Option<f32>> {
-    if let Some(t) = threshold {
-        let (low, high) = threshold_range(kind);
-        check_range(
-            "--threshold",
-            f64::from(t),
-            low,
-            high,
-            &format!(", the range of the {kind} matcher"),
-        )?;
-    }
-    Ok(threshold)
-}
-
-/// The scoring options, validated: every number finite and in range.
-#[derive(Debug, Clone, Copy)]
-pub struct Scoring {
-    /// The matcher.
-    pub kind: MatcherKind,
-    /// The threshold asked for (None: the matcher's default), within the matcher's range.
-    pub threshold: Option<f32>,
-    /// Whether a document without predictions is an error.
-    pub require_all_docs: bool,
-}
-
-/// Validate the scoring options (the numbers the pipeline reads from `args` are checked here, once).
-pub fn scoring(args: &ScoringArgs) -> Result<Scoring> {
-    let kind = crate::pipeline::matcher_kind(&args.matcher)?;
-    let threshold = check_threshold(kind, args.threshold)?;
-    if args.bootstrap > MAX_BOOTSTRAP {
-        bail!(
-            "--bootstrap: {} is more than {MAX_BOOTSTRAP} resamples",
-            args.bootstrap
-        );
-    }
-    check_range(
-        "--grounding-threshold",
-        f64::from(args.grounding_threshold),
-        -1.0,
-        1.0,
-        " (a cosine)",
-    )?;
-    if args.chunk_texts == 0 {
-        bail!("--chunk-texts: must be at least 1");
-    }
-    Ok(Scoring {
-        kind,
-        threshold,
-        require_all_docs: args.require_all_docs,
+/// The model options from the command line.
+pub fn model_options(args: &ModelArgs) -> Result<ModelOptions> {
+    let device: DeviceSpec = args.device.parse().with_context(|| "--device")?;
+    let dtype: Dtype = args.dtype.parse()?;
+    Ok(ModelOptions {
+        model: args.model.clone(),
+        models_dir: args.models_dir.clone(),
+        model_dir: args.model_dir.clone(),
+        device,
+        dtype,
+        batch_size: args.batch_size,
+        cache: if args.no_cache {
+            CacheChoice::Off
+        } else {
+            args.cache_dir
+                .clone()
+                .map_or(CacheChoice::Default, CacheChoice::Dir)
+        },
     })
+}
+
+/// The settings of one evaluation from the scoring and model options, validated (every number finite and in
+/// range, the threshold in its matcher's range).
+pub fn settings(scoring: &ScoringArgs, model: &ModelArgs) -> Result<Settings> {
+    let settings = Settings {
+        matcher: matcher_kind(&scoring.matcher)?,
+        threshold: scoring.threshold,
+        assignment: match scoring.assignment {
+            AssignmentArg::Optimal => Assignment::Optimal,
+            AssignmentArg::Greedy => Assignment::Greedy,
+        },
+        bootstrap: scoring.bootstrap,
+        resample: match scoring.resample {
+            ResampleArg::Documents => Resample::Documents,
+            ResampleArg::Claims => Resample::Claims,
+        },
+        seed: scoring.seed,
+        grounding_threshold: scoring.grounding_threshold,
+        chunk_texts: scoring.chunk_texts,
+        require_all_docs: scoring.require_all_docs,
+        model: model_options(model)?,
+        ..Settings::default()
+    };
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// How predictions files are read: `--lenient` skips bad lines, `--strict` rejects unknown fields.
+pub fn read_options(lenient: bool, strict: bool) -> ReadOptions {
+    ReadOptions {
+        leniency: if lenient {
+            Leniency::Lenient
+        } else {
+            Leniency::Strict
+        },
+        unknown_fields: if strict {
+            UnknownFields::Reject
+        } else {
+            UnknownFields::Keep
+        },
+    }
+}
+
+/// The shard asked for on the command line (`--shard`, or `--shard-from-env` read from the process environment).
+pub fn shard(args: &ShardArgs) -> Result<Option<Shard>> {
+    if let Some(s) = &args.shard {
+        let shard: Shard = s.parse().map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
+        return Ok(Some(shard));
+    }
+    if args.shard_from_env {
+        let shard = shard::from_env(&|k| std::env::var(k).ok(), args.num_shards)
+            .map_err(|e| anyhow::anyhow!("--shard-from-env: {e}"))?;
+        return Ok(Some(shard));
+    }
+    Ok(None)
+}
+
+/// Where models live for these arguments.
+pub fn models_dir(arg: Option<&PathBuf>) -> PathBuf {
+    claimbench_harness::settings::models_dir(arg.map(PathBuf::as_path))
+}
+
+/// Fetch the model on first use (with a spinner) and load it.
+pub fn load_embedder(args: &ModelArgs) -> Result<Embedder> {
+    Ok(claimbench_harness::settings::load_embedder(
+        &model_options(args)?,
+    )?)
 }
 
 /// The paired-test settings, validated: enough permutations that p can fall below `alpha`.
@@ -164,123 +181,4 @@ pub fn gate(args: &GateArgs) -> Result<Gate> {
         allow_new: args.allow_new,
         allow_missing: args.allow_missing,
     })
-}
-
-/// Where models live for these arguments.
-pub fn models_dir(arg: Option<&PathBuf>) -> PathBuf {
-    arg.cloned().unwrap_or_else(registry::default_models_dir)
-}
-
-/// The embedding cache directory: `--cache-dir`, `$CLAIMBENCH_CACHE_DIR`, or `~/.cache/claimbench/embeddings`.
-pub fn cache_dir(args: &ModelArgs) -> Option<PathBuf> {
-    if args.no_cache {
-        return None;
-    }
-    if let Some(d) = &args.cache_dir {
-        return Some(d.clone());
-    }
-    if let Some(d) = std::env::var_os("CLAIMBENCH_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("claimbench").join("embeddings"))
-}
-
-/// Validated embedder options.
-pub fn embedder_options(args: &ModelArgs) -> Result<EmbedderOptions> {
-    let device: DeviceSpec = args.device.parse().with_context(|| "--device")?;
-    let gpu = match device {
-        DeviceSpec::Cpu => false,
-        DeviceSpec::Auto => claimbench_model::device::resolve_device(device)
-            .map(|d| claimbench_model::device::device_label(&d) != "cpu")
-            .unwrap_or(false),
-        _ => true,
-    };
-    let precision: Precision = match args.dtype.trim() {
-        "auto" if gpu => Precision::F16,
-        "auto" => Precision::F32,
-        other => other.parse().with_context(|| "--dtype")?,
-    };
-    let batch_size = args.batch_size.unwrap_or(if gpu { 256 } else { 32 });
-    anyhow::ensure!(batch_size > 0, "--batch-size must be at least 1");
-    Ok(EmbedderOptions {
-        device,
-        precision,
-        batch_size,
-        cache_dir: cache_dir(args).and_then(writable_cache),
-    })
-}
-
-/// Whether a file can be created in `dir` (created if missing); the probe file is removed at once.
-fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    tempfile::Builder::new()
-        .prefix(".claimbench-probe-")
-        .tempfile_in(dir)
-        .map(drop)
-}
-
-/// Warn (once per process) that the embedding cache is off.
-fn warn_no_cache(dir: &std::path::Path, e: &std::io::Error) {
-    static WARNED: std::sync::Once = std::sync::Once::new();
-    WARNED.call_once(|| {
-        eprintln!(
-            "warning: the embedding cache {} cannot be written ({e}); going on without it (pass --no-cache or --cache-dir DIR to choose)",
-            dir.display()
-        );
-    });
-}
-
-/// `dir` when the embedding cache can be written there; otherwise a warning and no cache.
-fn writable_cache(dir: PathBuf) -> Option<PathBuf> {
-    match probe_writable(&dir) {
-        Ok(()) => Some(dir),
-        Err(e) => {
-            warn_no_cache(&dir, &e);
-            None
-        }
-    }
-}
-
-/// Load with `opts`; when the model's own cache directory turns out not to be writable, warn and load again
-/// without the cache.
-fn load_with(dir: &std::path::Path, opts: &EmbedderOptions) -> Result<Embedder> {
-    let embedder =
-        Embedder::load(dir, opts).with_context(|| format!("loading {}", dir.display()))?;
-    if let Some(cache) = embedder.cache_dir() {
-        if let Err(e) = probe_writable(cache) {
-            warn_no_cache(cache, &e);
-            let opts = EmbedderOptions {
-                cache_dir: None,
-                ..opts.clone()
-            };
-            return Embedder::load(dir, &opts)
-                .with_context(|| format!("loading {}", dir.display()));
-        }
-    }
-    Ok(embedder)
-}
-
-/// Fetch the model on first use (with a spinner) and load it.
-pub fn load_embedder(args: &ModelArgs) -> Result<Embedder> {
-    let opts = embedder_options(args)?;
-    if let Some(dir) = &args.model_dir {
-        let pb = spinner(&format!("loading {}", dir.display()));
-        let embedder = load_with(dir, &opts)?;
-        pb.finish_and_clear();
-        return Ok(embedder);
-    }
-    let dir = models_dir(args.models_dir.as_ref());
-    let pb = spinner(&format!("checking {}", args.model));
-    let model_dir = registry::ensure(&args.model, &dir, &mut |msg| {
-        pb.set_message(msg.to_string())
-    })
-    .with_context(|| format!("getting model {}", args.model))?;
-    pb.set_message(format!("loading {}", args.model));
-    let embedder = load_with(&model_dir, &opts)?;
-    pb.finish_and_clear();
-    Ok(embedder)
 }

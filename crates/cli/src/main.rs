@@ -7,12 +7,8 @@ mod args;
 mod board;
 mod cmd;
 mod config;
-mod integrity;
 mod output;
-mod pipeline;
 mod report;
-mod run;
-mod shard;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -46,9 +42,9 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::GateFailed) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) if e.chain().any(|c| c.is::<shard::MergeRefused>()) => {
+        Err(e) if is_merge_refused(&e) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
-            ExitCode::from(shard::MERGE_REFUSED_EXIT)
+            ExitCode::from(claimbench_harness::shard::MERGE_REFUSED_EXIT)
         }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
@@ -86,6 +82,14 @@ fn one_line(e: &anyhow::Error) -> String {
         out.push_str(&text);
     }
     out
+}
+
+/// Whether `merge` refused its parts somewhere in the error's chain (exit 3).
+fn is_merge_refused(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<claimbench_harness::Error>()
+            .is_some_and(claimbench_harness::Error::is_merge_refused)
+    })
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -13,6 +13,8 @@ mod crash;
 mod determinism;
 #[path = "cases/eval.rs"]
 mod eval;
+#[path = "cases/extractors.rs"]
+mod extractors;
 #[path = "cases/fuzz.rs"]
 mod fuzz;
 #[path = "cases/gate.rs"]

@@ -12,6 +12,8 @@
 //! [`Granularity::Sentence`] each body sentence (from [`crate::sentences`]) is one input and its claims carry
 //! the sentence's span as evidence.
 
+pub mod tiny;
+
 use crate::sentences;
 use crate::{ClaimExtractor, Document, Error, PredictedClaim, Result};
 use candle_core::{DType, Device, Tensor};

@@ -8,8 +8,8 @@ use crate::args::CompareArgs;
 use crate::board::{self, Row};
 use crate::config::{self, COMPARE_ALPHA};
 use crate::output::{emit, interval, print_json, pvalue, table};
-use crate::run::{self, LoadedRun};
 use crate::Outcome;
+use claimbench_harness::run::{self, LoadedRun};
 
 /// One system of one run.
 pub struct Entry<'a> {
@@ -79,7 +79,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         .runs
         .iter()
         .map(|p| run::load(p))
-        .collect::<Result<_>>()?;
+        .collect::<claimbench_harness::Result<_>>()?;
     let mut entries = Vec::new();
     for r in &runs {
         for name in r.file.systems.keys() {

@@ -6,8 +6,8 @@ use anyhow::{bail, Context, Result};
 
 use crate::args::EmbedArgs;
 use crate::config::load_embedder;
-use crate::output::progress;
 use crate::Outcome;
+use claimbench_harness::progress::progress;
 
 /// Run `embed`.
 pub fn run(args: EmbedArgs) -> Result<Outcome> {

@@ -10,9 +10,10 @@ use serde::Serialize;
 use crate::args::GateArgs;
 use crate::cmd::compare::{compare_pair, incompatible, Entry};
 use crate::config;
-use crate::output::{emit, f3, print_json, pvalue, table, write_atomic};
-use crate::run;
+use crate::output::{emit, f3, print_json, pvalue, table};
 use crate::Outcome;
+use claimbench_harness::files::write_atomic;
+use claimbench_harness::run;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,9 +1,7 @@
 //! `claimbench gold validate|stats|show`.
 
-use std::path::Path;
-
 use anyhow::{bail, Result};
-use claimbench_gold::{GoldSet, LoadReport};
+use claimbench_harness::gold::{label, load, read};
 
 use crate::args::GoldCommand;
 use crate::output::{emit, print_json, table};
@@ -144,34 +142,4 @@ pub fn run(cmd: GoldCommand) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
     }
-}
-
-fn label(dir: Option<&Path>) -> String {
-    dir.map_or_else(|| "built-in gold".to_string(), |d| d.display().to_string())
-}
-
-fn read(dir: Option<&Path>) -> Result<LoadReport> {
-    Ok(match dir {
-        None => GoldSet::read_builtin(),
-        Some(d) => GoldSet::read_dir(d)?,
-    })
-}
-
-/// Load a gold set (built-in when `dir` is None), failing with every problem listed.
-pub fn load(dir: Option<&Path>) -> Result<GoldSet> {
-    let report = read(dir)?;
-    for w in report.warnings() {
-        eprintln!("warning: {w}");
-    }
-    if report.has_errors() {
-        for p in report.errors() {
-            eprintln!("{p}");
-        }
-        bail!(
-            "{} is not valid: {} error(s), listed above (run `claimbench gold validate` for details)",
-            label(dir),
-            report.errors().count()
-        );
-    }
-    Ok(report.set)
 }

@@ -1,4 +1,4 @@
-//! `claimbench merge`: turn the parts of a sharded `score`/`eval` into one run directory (see `crate::shard`).
+//! `claimbench merge`: turn the parts of a sharded `score`/`eval` into one run directory (see `claimbench_harness::shard`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,10 +9,11 @@ use anyhow::{Context, Result};
 
 use crate::args::MergeArgs;
 use crate::board::{self, Row};
-use crate::output::{emit, print_json, AtomicFile};
-use crate::run::{self, Timings};
-use crate::shard::{self, Shard};
+use crate::output::{emit, print_json};
 use crate::Outcome;
+use claimbench_harness::files::AtomicFile;
+use claimbench_harness::run::{self, Timings};
+use claimbench_harness::shard::{self, Shard};
 
 /// Run `merge`.
 pub fn run(args: MergeArgs) -> Result<Outcome> {
@@ -21,7 +22,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
     let parts = paths
         .iter()
         .map(|p| shard::read_part(p))
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<claimbench_harness::Result<Vec<_>>>()?;
     let merged = shard::merge(&paths, parts)?;
     let dir = &args.out;
     let mut written = Vec::new();
@@ -54,7 +55,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
         &BTreeMap::new(),
         written,
         &timings,
-        crate::shard::user_gold(&merged.gold),
+        shard::user_gold(&merged.gold),
     )?;
     let documents = merged.file.manifest.seed_hashes.len();
     let rows: Vec<Row> = merged

@@ -6,8 +6,9 @@ use claimbench_model::Precision;
 
 use crate::args::ModelsCommand;
 use crate::config::models_dir;
-use crate::output::{emit, print_json, spinner, table};
+use crate::output::{emit, print_json, table};
 use crate::Outcome;
+use claimbench_harness::progress::spinner;
 
 /// Run a `models` subcommand.
 pub fn run(cmd: ModelsCommand) -> Result<Outcome> {

@@ -7,11 +7,12 @@ use claimbench_extract::PredictedClaim;
 
 use crate::args::ReportArgs;
 use crate::board::Row;
-use crate::cmd::gold::load as load_gold;
-use crate::output::{emit, print_json, write_atomic};
+use crate::output::{emit, print_json};
 use crate::report::{render, DocView, GoldRow, ReportData, SweepPoint};
-use crate::run::{self, GoldRef};
 use crate::Outcome;
+use claimbench_harness::files::write_atomic;
+use claimbench_harness::gold::load as load_gold;
+use claimbench_harness::run::{self, GoldRef};
 
 /// Run `report`.
 pub fn run(args: ReportArgs) -> Result<Outcome> {

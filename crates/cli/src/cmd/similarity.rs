@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use crate::args::SimilarityArgs;
 use crate::config::load_embedder;
+use crate::config::matcher_kind;
 use crate::output::{emit, print_json};
-use crate::pipeline::{build_matcher, matcher_kind};
 use crate::Outcome;
+use claimbench_harness::pipeline::build_matcher;
 
 /// One decision, as `--pairs` writes it.
 #[derive(Debug, Clone, Serialize)]

@@ -55,7 +55,7 @@ fn eval_sentences_small() {
     let t = tmp();
     let r = cb([
         "eval",
-        "--extractors",
+        "--extractor",
         "sentences",
         "--bootstrap",
         "50",
@@ -87,7 +87,7 @@ fn eval_sentences_small() {
     // The same eval again, with one rayon thread: run.json byte for byte the same.
     cb([
         "eval",
-        "--extractors",
+        "--extractor",
         "sentences",
         "--bootstrap",
         "50",
@@ -127,7 +127,7 @@ fn eval_default_runs_both_extractors() {
 #[test]
 fn eval_with_an_unknown_extractor_is_a_usage_error() {
     let t = tmp();
-    let r = cb(["eval", "--extractors", "sentencez", "--runs-dir"])
+    let r = cb(["eval", "--extractor", "sentencez", "--runs-dir"])
         .arg_path(t.path())
         .run();
     r.code(2);

@@ -1,5 +1,5 @@
 //! Issue 16: run folders a user can rely on (stale temp files reaped, a replaced run leaves nothing of the old
-//! one, a run on a user's gold set carries a copy of it), `report --json`, the `--extractors` error, and an
+//! one, a run on a user's gold set carries a copy of it), `report --json`, the `--extractor` errors, and an
 //! embedding cache that cannot be written.
 
 use std::path::Path;
@@ -122,16 +122,24 @@ fn report_json_has_the_leaderboard_and_every_documents_matches() {
 }
 
 #[test]
-fn the_extractors_error_lists_only_the_kinds_eval_accepts() {
-    for bad in ["t5", "command", "sentence"] {
-        let r = cb(["eval", "--extractors", bad]).run();
+fn an_extractor_spec_error_names_every_kind_and_what_is_missing() {
+    let r = cb(["eval", "--extractor", "sentence"]).run();
+    r.code(2);
+    let line = r.error_line();
+    assert!(line.contains("did you mean `sentences`"), "{r}");
+    assert!(
+        line.contains("sentences, minilm-worthy, t5, file, command"),
+        "{r}"
+    );
+    for (spec, want) in [
+        ("t5", "t5 needs a model directory, as in t5:models/my-t5"),
+        ("command:", "command needs a command line"),
+        ("file", "file needs a predictions file"),
+        ("sentences:x", "sentences takes no argument"),
+    ] {
+        let r = cb(["eval", "--extractor", spec]).run();
         r.code(2);
-        let line = r.error_line();
-        assert!(line.contains("sentences, minilm-worthy"), "{r}");
-        assert!(
-            !line.contains("file") && !line.contains("command, ") && !line.contains(", t5"),
-            "lists kinds it rejects: {r}"
-        );
+        assert!(r.error_line().contains(want), "{spec}: {r}");
     }
 }
 

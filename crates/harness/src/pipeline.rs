@@ -3,19 +3,18 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use crate::bail;
+use crate::error::{Context, Error, Result};
 use claimbench_extract::PredictedClaim;
 use claimbench_gold::GoldSet;
 use claimbench_matcher::{EmbeddingEncoder, Memo};
 use claimbench_model::Embedder;
 use claimbench_score::{
-    threshold, Assignment, BootstrapConfig, Counts, DocInput, EvalResult, GoldItem, Manifest,
-    Matcher, MatcherKind, MatcherRef, ModelRef, PredItem, Resample, ScoreConfig, Scorer, SimMatrix,
-    SweepPoint,
+    threshold, Counts, DocInput, EvalResult, GoldItem, Manifest, Matcher, MatcherKind, MatcherRef,
+    ModelRef, PredItem, ScoreConfig, Scorer, SimMatrix, SweepPoint,
 };
 
-use crate::args::{AssignmentArg, ResampleArg, ScoringArgs};
-use crate::output::progress;
+use crate::progress::progress;
 
 /// The matcher of a run, with what the manifest needs to know about it.
 pub struct MatcherSetup {
@@ -35,7 +34,7 @@ pub struct MatcherSetup {
 /// Parse a matcher name, with "did you mean" from the score crate.
 pub fn matcher_kind(name: &str) -> Result<MatcherKind> {
     name.parse::<MatcherKind>()
-        .map_err(|e| anyhow::anyhow!("--matcher: {e}"))
+        .map_err(|e| Error::msg(format!("--matcher: {e}")))
 }
 
 /// Build the matcher; `embedder` must be given for the matchers that need a model.
@@ -95,26 +94,6 @@ pub fn build_matcher(
     })
 }
 
-/// The scoring settings from the command line.
-pub fn score_config(args: &ScoringArgs, threshold: f32, intervals: bool) -> ScoreConfig {
-    ScoreConfig {
-        threshold,
-        assignment: match args.assignment {
-            AssignmentArg::Optimal => Assignment::Optimal,
-            AssignmentArg::Greedy => Assignment::Greedy,
-        },
-        bootstrap: BootstrapConfig {
-            samples: if intervals { args.bootstrap } else { 0 },
-            seed: args.seed,
-            unit: match args.resample {
-                ResampleArg::Documents => Resample::Documents,
-                ResampleArg::Claims => Resample::Claims,
-            },
-        },
-        grounding_threshold: args.grounding_threshold,
-    }
-}
-
 /// The manifest of a run.
 pub fn manifest(
     gold: &GoldSet,
@@ -169,13 +148,9 @@ pub struct SystemRun<'a> {
     pub label: &'a str,
     /// Whether to compute the threshold sweep.
     pub with_sweep: bool,
-    /// Predicted and gold claims per chunk of documents (see [`CHUNK_TEXTS`]).
+    /// Predicted and gold claims per chunk of documents (see [`crate::settings::CHUNK_TEXTS`]).
     pub chunk_texts: usize,
 }
-
-/// Default texts (predicted and gold claims) per chunk of documents:
-/// large enough for full batches on a GPU, small enough that memory stays bounded.
-pub const CHUNK_TEXTS: usize = 1 << 14;
 
 /// Group an extractor's predictions by document; a prediction for a document the gold set lacks is an error.
 pub fn group_by_doc(

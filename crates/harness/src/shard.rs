@@ -19,13 +19,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use claimbench_extract::PredictedClaim;
 use claimbench_gold::GoldSet;
 use claimbench_score::{Counts, DocResult, Manifest, ScoreConfig, Scorer, SweepPoint};
 use serde::{Deserialize, Serialize};
 
-use crate::args::ShardArgs;
 use crate::run::{RunFile, SystemRecord};
 
 /// Format tag of a part file.
@@ -128,20 +127,6 @@ pub fn shard_of(doc: &str, count: u32) -> u32 {
     let mut first = [0u8; 8];
     first.copy_from_slice(&h[..8]);
     (u64::from_be_bytes(first) % u64::from(count.max(1))) as u32
-}
-
-/// The shard asked for on the command line (`--shard`, or `--shard-from-env` read from the process environment).
-pub fn plan(args: &ShardArgs) -> Result<Option<Shard>> {
-    if let Some(s) = &args.shard {
-        let shard: Shard = s.parse().map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
-        return Ok(Some(shard));
-    }
-    if args.shard_from_env {
-        let shard = from_env(&|k| std::env::var(k).ok(), args.num_shards)
-            .map_err(|e| anyhow::anyhow!("--shard-from-env: {e}"))?;
-        return Ok(Some(shard));
-    }
-    Ok(None)
 }
 
 /// I and N from a scheduler's variables (`get` reads one; empty counts as unset), N from `num_shards` when the
@@ -385,28 +370,23 @@ pub struct SystemExtras {
     pub whole_file_sha: bool,
 }
 
-/// Build and write the part of `shard` into `dir`, and report it: what `score` and `eval` do last when sharded.
+/// Build and write the part of `shard` into `dir` (returns its path): what `score` and `eval` do last when sharded.
 /// The part records the gold set as typed (`gold_label`): the merge checks every part has the same, and copies it.
-#[allow(clippy::too_many_arguments)]
 pub fn save_part(
     dir: &std::path::Path,
     shard: Shard,
     file: RunFile,
     gold_label: String,
     config: &ScoreConfig,
-    gold: &GoldSet,
+    documents: Vec<String>,
     extras: BTreeMap<String, SystemExtras>,
-    json: bool,
-) -> Result<crate::Outcome> {
-    let documents: Vec<String> = gold.documents.iter().map(|d| d.id.clone()).collect();
-    let n = documents.len();
+) -> Result<PathBuf> {
     let file = RunFile {
         gold: gold_label,
         ..file
     };
     let part = build_part(shard, file, config, documents, extras)?;
-    let path = write_part(dir, &part)?;
-    crate::cmd::merge::report_part(&path, shard, n, false, json)
+    write_part(dir, &part)
 }
 
 /// Build the part of `shard` from the run restricted to its documents (`file`'s results cover only them).
@@ -458,7 +438,7 @@ pub fn part_path(dir: &Path, shard: Shard) -> PathBuf {
 
 /// The path of a valid part already in `dir` with identity `expected` (manifest, settings, documents, predictions
 /// hashes), which a rerun keeps as it is; None when there is none (or it is damaged or from other inputs).
-pub fn already_done(dir: &Path, expected: &PartKey) -> Option<PathBuf> {
+pub fn already_done(dir: &Path, expected: &PartKey, notify: &dyn Fn(&str)) -> Option<PathBuf> {
     let path = part_path(dir, expected.shard);
     if !path.is_file() {
         return None;
@@ -466,15 +446,19 @@ pub fn already_done(dir: &Path, expected: &PartKey) -> Option<PathBuf> {
     match read_part(&path) {
         Ok(existing) if existing.key() == *expected => Some(path),
         Ok(_) => {
-            eprintln!(
+            notify(&format!(
                 "note: {} is from other inputs or settings: scoring shard {} again",
                 path.display(),
                 expected.shard
-            );
+            ));
             None
         }
         Err(e) => {
-            eprintln!("note: {e:#}: scoring shard {} again", expected.shard);
+            notify(&format!(
+                "note: {}: scoring shard {} again",
+                e.one_line(),
+                expected.shard
+            ));
             None
         }
     }
@@ -484,7 +468,7 @@ pub fn already_done(dir: &Path, expected: &PartKey) -> Option<PathBuf> {
 pub fn write_part(dir: &Path, part: &Part) -> Result<PathBuf> {
     use std::io::Write;
     let path = part_path(dir, part.shard);
-    let mut f = crate::output::AtomicFile::create(&path)?;
+    let mut f = crate::files::AtomicFile::create(&path)?;
     serde_json::to_writer(&mut f, part)
         .map_err(std::io::Error::from)
         .and_then(|()| f.write_all(b"\n"))
@@ -506,7 +490,7 @@ impl fmt::Display for MergeRefused {
 impl std::error::Error for MergeRefused {}
 
 fn refuse<T>(msg: String) -> Result<T> {
-    Err(anyhow::Error::new(MergeRefused(msg)))
+    Err(MergeRefused(msg).into())
 }
 
 /// Read and parse one part file (an error names the file, and says when it was cut short).

@@ -17,12 +17,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::bail;
+use crate::error::{Context, Error, Result};
 use claimbench_extract::PredictedClaim;
 use claimbench_score::{EvalResult, Manifest, SweepPoint};
 use serde::{Deserialize, Serialize};
 
-use crate::output::{write_atomic, write_json, AtomicFile};
+use crate::files::{write_atomic, write_json, AtomicFile};
 
 /// The file that marks a complete run.
 pub const RUN_FILE: &str = "run.json";
@@ -455,12 +456,12 @@ pub fn load(path: &Path) -> Result<LoadedRun> {
     let text = std::fs::read_to_string(&file_path)
         .with_context(|| format!("reading {}", file_path.display()))?;
     let file: RunFile = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
+        Error::msg(format!(
             "{}:{}: {} (not a claimbench run file)",
             file_path.display(),
             e.line(),
             e
-        )
+        ))
     })?;
     if file.format != FORMAT {
         bail!(

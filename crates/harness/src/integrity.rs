@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use crate::bail;
+use crate::error::Result;
 use claimbench_score::{Counts, Rates};
 
 use crate::run::{Coverage, RunFile};

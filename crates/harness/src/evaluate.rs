@@ -1,0 +1,673 @@
+//! One evaluation: read or run every system, score it against the gold set, and assemble the run record.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use claimbench_extract::file::PredictionIndex;
+use claimbench_extract::{ClaimExtractor, PredictedClaim};
+use claimbench_gold::GoldSet;
+use claimbench_model::Embedder;
+use claimbench_score::{BootstrapConfig, ScoreConfig};
+
+use crate::bail;
+use crate::error::{Context, Result};
+use crate::files::AtomicFile;
+use crate::pipeline::{build_matcher, manifest, score_system, Grounding, MatcherSetup, SystemRun};
+use crate::progress::spinner;
+use crate::run::{self, Coverage, PredictionsSink, RunFile, SystemRecord, Timings};
+use crate::settings::{load_embedder, Settings};
+use crate::shard::{self, PartKey, Shard, ShardLines, SystemExtras, SystemKey};
+use crate::systems::{name_systems, Source, SystemSpec};
+
+/// What to evaluate: the gold set, the systems, the settings, and where the run goes.
+pub struct Plan<'a> {
+    /// The whole gold set.
+    pub gold: &'a GoldSet,
+    /// The user's gold directory it was read from (None: the built-in gold set).
+    pub gold_dir: Option<PathBuf>,
+    /// The systems, in order.
+    pub systems: Vec<SystemSpec>,
+    /// The settings.
+    pub settings: Settings,
+    /// The run directory the run will be saved in (a shard's: where its part goes); None: results only.
+    pub out: Option<PathBuf>,
+    /// Score only this shard's documents and save a part instead of a run.
+    pub shard: Option<Shard>,
+    /// Where notes and warnings go (default: stderr).
+    pub notify: &'a dyn Fn(&str),
+}
+
+impl<'a> Plan<'a> {
+    /// A plan over `gold` with results only (no run directory), notes on stderr.
+    pub fn new(gold: &'a GoldSet, systems: Vec<SystemSpec>, settings: Settings) -> Plan<'a> {
+        Plan {
+            gold,
+            gold_dir: None,
+            systems,
+            settings,
+            out: None,
+            shard: None,
+            notify: &crate::progress::to_stderr,
+        }
+    }
+}
+
+/// What an evaluation gives: a run to save, or (a shard rerun) a part already on disk for the same inputs.
+pub enum RunOutput {
+    /// A run (or a shard's part) ready to save.
+    Run(Box<Evaluated>),
+    /// A valid part with the same identity was already in the run directory: nothing was scored again.
+    PartKept {
+        /// The part file.
+        path: PathBuf,
+        /// Its shard.
+        shard: Shard,
+        /// Its documents.
+        documents: usize,
+    },
+}
+
+/// A finished evaluation, not yet saved.
+pub struct Evaluated {
+    /// `run.json` (its checksum is added when saved).
+    pub file: RunFile,
+    /// Wall-clock timings (never part of `run.json`).
+    pub timings: Timings,
+    /// Predictions of the systems that were run here, by system name.
+    pub predictions: BTreeMap<String, Vec<PredictedClaim>>,
+    written: Vec<AtomicFile>,
+    out: Option<PathBuf>,
+    gold_dir: Option<PathBuf>,
+    part: Option<PartPlan>,
+}
+
+/// What a shard's part needs besides the run.
+struct PartPlan {
+    shard: Shard,
+    config: ScoreConfig,
+    gold_label: String,
+    documents: Vec<String>,
+    extras: BTreeMap<String, SystemExtras>,
+}
+
+/// Where [`Evaluated::save`] put the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// A run directory.
+    Run(PathBuf),
+    /// A shard's part file.
+    Part {
+        /// The part file.
+        path: PathBuf,
+        /// Its shard.
+        shard: Shard,
+        /// Its documents.
+        documents: usize,
+    },
+}
+
+impl Evaluated {
+    /// The run directory of the plan, if it had one.
+    pub fn out(&self) -> Option<&Path> {
+        self.out.as_deref()
+    }
+
+    /// Save the run in the plan's run directory (a shard: its part); an error when the plan had none.
+    pub fn save(self) -> Result<Saved> {
+        let Some(dir) = self.out else {
+            bail!("the evaluation has no run directory to be saved in");
+        };
+        if let Some(p) = self.part {
+            let documents = p.documents.len();
+            let path = shard::save_part(
+                &dir,
+                p.shard,
+                self.file,
+                p.gold_label,
+                &p.config,
+                p.documents,
+                p.extras,
+            )?;
+            return Ok(Saved::Part {
+                path,
+                shard: p.shard,
+                documents,
+            });
+        }
+        run::save(
+            &dir,
+            &self.file,
+            &self.predictions,
+            self.written,
+            &self.timings,
+            self.gold_dir.as_deref(),
+        )?;
+        Ok(Saved::Run(dir))
+    }
+}
+
+/// A predictions file, validated and indexed.
+struct ReadSystem {
+    index: PredictionIndex,
+    sha: String,
+    written: Option<AtomicFile>,
+    skipped: Vec<String>,
+    lines: Option<ShardLines>,
+}
+
+/// A system between reading and scoring.
+enum Prepared {
+    /// Read and validated: claims come back a document at a time.
+    Read(Box<ReadSystem>),
+    /// An extractor, run after the model is loaded.
+    Extract,
+}
+
+/// Run the plan: every read system is validated first (bad input fails before any model loads), then the model is
+/// loaded if anything needs it, then each system is run (extractors) and scored in turn.
+pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
+    let start = Instant::now();
+    let settings = &plan.settings;
+    settings.validate()?;
+    if plan.systems.is_empty() {
+        bail!("no system to evaluate: give at least one --extractor or --pred");
+    }
+    let names = name_systems(&plan.systems)?;
+    let gold = plan.gold;
+    let notify = plan.notify;
+    if plan.shard.is_some() && plan.out.is_none() {
+        bail!("--shard writes a part: give the directory that collects the parts");
+    }
+    // A shard copies no predictions file: its part carries its own lines, the merge reassembles the file.
+    let copy_to = match plan.shard {
+        Some(_) => None,
+        None => plan.out.as_deref(),
+    };
+
+    let mut prepared = Vec::new();
+    for (spec, name) in plan.systems.iter().zip(&names) {
+        prepared.push(match &spec.source {
+            Source::File(_) | Source::Bytes { .. } => {
+                read_system(plan, &spec.source, name, copy_to)?
+            }
+            Source::Sentences | Source::MinilmWorthy | Source::T5(_) | Source::Command(_) => {
+                Prepared::Extract
+            }
+        });
+    }
+
+    let needs_model = settings.matcher.needs_model()
+        || settings.always_load_model
+        || plan
+            .systems
+            .iter()
+            .any(|s| matches!(s.source, Source::MinilmWorthy));
+    let t = Instant::now();
+    let embedder = if needs_model {
+        Some(Arc::new(load_embedder(&settings.model)?))
+    } else {
+        None
+    };
+    let mut timings = Timings {
+        model_load_s: t.elapsed().as_secs_f64(),
+        ..Timings::default()
+    };
+    let setup = build_matcher(settings.matcher, settings.threshold, embedder.clone())?;
+    let config = settings.score_config(setup.threshold);
+    let grounding = embedder.as_ref().map(|e| Grounding::new(e.clone(), &setup));
+    let gold_label = plan
+        .gold_dir
+        .as_ref()
+        .map_or_else(|| "builtin".to_string(), |d| d.display().to_string());
+    // A shard scores its documents only, without intervals (the merge computes them once over all documents).
+    let shard_gold = plan.shard.map(|s| s.subset(gold));
+    let scoring_gold = shard_gold.as_ref().unwrap_or(gold);
+    let scoring_config = match plan.shard {
+        Some(_) => ScoreConfig {
+            bootstrap: BootstrapConfig {
+                samples: 0,
+                ..config.bootstrap
+            },
+            ..config
+        },
+        None => config,
+    };
+    let documents: Vec<String> = scoring_gold
+        .documents
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    if let (Some(s), Some(dir)) = (plan.shard, &plan.out) {
+        let key = PartKey {
+            shard: s,
+            manifest: manifest(gold, embedder.as_deref(), &setup, &config),
+            config,
+            gold: gold_label.clone(),
+            documents: documents.clone(),
+            systems: plan
+                .systems
+                .iter()
+                .zip(&names)
+                .zip(&prepared)
+                .map(|((spec, name), p)| {
+                    let source = spec.source.describe(settings.worthy_threshold);
+                    let key = match p {
+                        Prepared::Read(r) => SystemKey {
+                            source,
+                            predictions_sha256: Some(r.sha.clone()),
+                            predictions_total: r.lines.as_ref().map(ShardLines::total),
+                            skipped: r.skipped.clone(),
+                        },
+                        Prepared::Extract => SystemKey {
+                            source,
+                            predictions_sha256: None,
+                            predictions_total: None,
+                            skipped: Vec::new(),
+                        },
+                    };
+                    (name.clone(), key)
+                })
+                .collect(),
+        };
+        if let Some(path) = shard::already_done(dir, &key, notify) {
+            return Ok(RunOutput::PartKept {
+                path,
+                shard: s,
+                documents: documents.len(),
+            });
+        }
+    }
+
+    let ctx = Scoring {
+        plan,
+        scoring_gold,
+        setup: &setup,
+        grounding: grounding.as_ref(),
+        config: &scoring_config,
+        embedder: embedder.as_deref(),
+    };
+    let mut extras = BTreeMap::new();
+    let mut systems = BTreeMap::new();
+    let mut predictions = BTreeMap::new();
+    let mut written = Vec::new();
+    for ((spec, name), prepared) in plan.systems.iter().zip(&names).zip(prepared) {
+        let t = Instant::now();
+        let source = spec.source.describe(settings.worthy_threshold);
+        let mut stages = BTreeMap::new();
+        let (record, first_result_s, extra) = match prepared {
+            Prepared::Read(r) => {
+                let ReadSystem {
+                    mut index,
+                    sha,
+                    written: file,
+                    skipped,
+                    lines,
+                } = *r;
+                let path = index.path().to_path_buf();
+                let mut scored = ctx
+                    .score(name, &mut |doc| Ok(index.read_doc(doc)?))
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                written.extend(file);
+                let extra = lines.map(|lines| SystemExtras {
+                    lines,
+                    truncated_texts: std::mem::take(&mut scored.truncated_texts),
+                    whole_file_sha: true,
+                });
+                let first = scored.first_result_s;
+                (
+                    ctx.record(name, source, sha, skipped, scored)?,
+                    first,
+                    extra,
+                )
+            }
+            Prepared::Extract => {
+                let pb = spinner(&format!("{name}: extracting"));
+                let (preds, skipped) = ctx.extract(&spec.source, name)?;
+                pb.finish_and_clear();
+                stages.insert("extract_s".to_string(), t.elapsed().as_secs_f64());
+                let mut by_doc = crate::pipeline::group_by_doc(scoring_gold, &preds)?;
+                let mut scored =
+                    ctx.score(name, &mut |doc| Ok(by_doc.remove(doc).unwrap_or_default()))?;
+                let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&preds).as_bytes());
+                let extra = match plan.shard {
+                    Some(s) => Some(SystemExtras {
+                        lines: shard_lines_in_gold_order(s, gold, &preds)?,
+                        truncated_texts: std::mem::take(&mut scored.truncated_texts),
+                        whole_file_sha: false,
+                    }),
+                    None => None,
+                };
+                predictions.insert(name.clone(), preds);
+                let first = scored.first_result_s;
+                (
+                    ctx.record(name, source, sha, skipped, scored)?,
+                    first,
+                    extra,
+                )
+            }
+        };
+        let score_s = t.elapsed().as_secs_f64() - stages.get("extract_s").copied().unwrap_or(0.0);
+        stages.insert("score_s".to_string(), score_s);
+        if let Some(first) = first_result_s {
+            let before = t.duration_since(start).as_secs_f64()
+                + stages.get("extract_s").copied().unwrap_or(0.0);
+            timings.first_result_s.insert(name.clone(), before + first);
+        }
+        timings.systems.insert(name.clone(), stages);
+        if let Some(extra) = extra {
+            extras.insert(name.clone(), extra);
+        }
+        systems.insert(name.clone(), record);
+    }
+    let file = RunFile {
+        format: run::FORMAT,
+        manifest: manifest(gold, embedder.as_deref(), &setup, &config),
+        gold: run::gold_field(plan.gold_dir.as_deref()),
+        systems,
+        sha256: None,
+    };
+    timings.total_s = start.elapsed().as_secs_f64();
+    Ok(RunOutput::Run(Box::new(Evaluated {
+        file,
+        timings,
+        predictions,
+        written,
+        out: plan.out.clone(),
+        gold_dir: plan.gold_dir.clone(),
+        part: plan.shard.map(|shard| PartPlan {
+            shard,
+            config,
+            gold_label,
+            documents,
+            extras,
+        }),
+    })))
+}
+
+/// Validate a predictions file (or stdin, or bytes) in one streaming pass: it indexes where each document's lines
+/// are, hashes the claims and, for a saved run, copies them into the run; claims are read back one document at a
+/// time while scoring, so memory stays bounded.
+fn read_system(
+    plan: &Plan<'_>,
+    source: &Source,
+    name: &str,
+    copy_to: Option<&Path>,
+) -> Result<Prepared> {
+    let gold = plan.gold;
+    let options = plan.settings.read;
+    let label = match source {
+        Source::File(_) if source.is_stdin() => PathBuf::from("stdin"),
+        Source::File(p) => p.clone(),
+        Source::Bytes { label, .. } => PathBuf::from(label),
+        _ => unreachable_source(source)?,
+    };
+    let mut sink = PredictionsSink::new(copy_to, name)?;
+    let mut lines = plan.shard.map(ShardLines::new);
+    let pb = spinner(&format!("{name}: reading {}", label.display()));
+    let mut push = |c: &PredictedClaim| {
+        let io = |e: crate::Error| claimbench_extract::Error::Io {
+            path: label.clone(),
+            source: std::io::Error::other(e.one_line()),
+        };
+        if let Some(l) = &mut lines {
+            l.push(c).map_err(io)?;
+        }
+        sink.push(c).map_err(io)
+    };
+    let index = match source {
+        Source::File(_) if source.is_stdin() => PredictionIndex::build_reader(
+            std::io::stdin().lock(),
+            &label,
+            &gold.documents,
+            options,
+            &mut push,
+        )?,
+        Source::File(path) => PredictionIndex::build(path, &gold.documents, options, &mut push)?,
+        Source::Bytes { data, .. } => PredictionIndex::build_reader(
+            std::io::Cursor::new(data),
+            &label,
+            &gold.documents,
+            options,
+            &mut push,
+        )?,
+        _ => unreachable_source(source)?,
+    };
+    pb.finish_and_clear();
+    let ignored = &index.summary().ignored_fields;
+    if !ignored.is_empty() {
+        let list: Vec<String> = ignored
+            .iter()
+            .map(|(k, n)| format!("{k} ({n} line{})", if *n == 1 { "" } else { "s" }))
+            .collect();
+        (plan.notify)(&format!(
+            "note: {}: fields kept but ignored by scoring: {} (--strict rejects them)",
+            label.display(),
+            list.join(", ")
+        ));
+    }
+    let covered: BTreeSet<&str> = index.documents().collect();
+    let missing: Vec<String> = gold
+        .documents
+        .iter()
+        .filter(|d| !covered.contains(d.id.as_str()))
+        .map(|d| d.id.clone())
+        .collect();
+    if plan.settings.require_all_docs && !missing.is_empty() {
+        let coverage = Coverage {
+            documents: gold.documents.len(),
+            with_predictions: gold.documents.len() - missing.len(),
+            without_predictions: missing,
+        };
+        bail!(
+            "{}: no predictions for {} (--require-all-docs)",
+            label.display(),
+            coverage.describe_missing()
+        );
+    }
+    let (sha, written) = sink.finish();
+    let skipped: Vec<String> = index
+        .summary()
+        .skipped
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    if !skipped.is_empty() {
+        (plan.notify)(&format!(
+            "warning: {}: skipped {} bad line{} (--lenient); first: {}",
+            label.display(),
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            skipped[0]
+        ));
+    }
+    Ok(Prepared::Read(Box::new(ReadSystem {
+        index,
+        sha,
+        written,
+        skipped,
+        lines,
+    })))
+}
+
+/// The error for a source [`read_system`] was not meant to get (a bug, reported rather than panicking).
+fn unreachable_source<T>(source: &Source) -> Result<T> {
+    bail!("internal error: {} is not read from a file", source.kind())
+}
+
+/// The lines of an extractor's predictions in one shard, keyed to put them in the single run's order: by document
+/// in gold order, then as extracted.
+fn shard_lines_in_gold_order(
+    s: Shard,
+    gold: &GoldSet,
+    preds: &[PredictedClaim],
+) -> Result<ShardLines> {
+    let position: BTreeMap<&str, u64> = gold
+        .documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i as u64))
+        .collect();
+    let mut lines = ShardLines::new(s);
+    let mut within: BTreeMap<&str, u64> = BTreeMap::new();
+    for p in preds {
+        let n = within.entry(p.doc.as_str()).or_default();
+        let doc = position
+            .get(p.doc.as_str())
+            .copied()
+            .unwrap_or(u64::MAX >> 32);
+        lines.push_keyed((doc << 32) | *n, p)?;
+        *n += 1;
+    }
+    Ok(lines)
+}
+
+/// What scoring each system shares.
+struct Scoring<'a> {
+    plan: &'a Plan<'a>,
+    scoring_gold: &'a GoldSet,
+    setup: &'a MatcherSetup,
+    grounding: Option<&'a Grounding>,
+    config: &'a ScoreConfig,
+    embedder: Option<&'a Embedder>,
+}
+
+impl Scoring<'_> {
+    /// Run an extractor over the documents being scored: its claims, and the articles it failed on (a command's
+    /// failures are per article and never abort the run).
+    fn extract(&self, source: &Source, name: &str) -> Result<(Vec<PredictedClaim>, Vec<String>)> {
+        let settings = &self.plan.settings;
+        let docs = &self.scoring_gold.documents;
+        let gold = self.plan.gold;
+        match source {
+            Source::Sentences => Ok((
+                claimbench_extract::sentences::SentencesExtractor::new().extract_all(docs)?,
+                Vec::new(),
+            )),
+            Source::MinilmWorthy => {
+                let Some(embedder) = self.embedder else {
+                    bail!("minilm-worthy needs the embedding model");
+                };
+                let opts = claimbench_extract::worthy::WorthyOptions {
+                    threshold: settings.worthy_threshold,
+                    ..Default::default()
+                };
+                let x = claimbench_extract::worthy::MinilmWorthy::train(
+                    embedder,
+                    &gold.documents,
+                    &gold.claims,
+                    opts,
+                )
+                .context("training minilm-worthy")?;
+                Ok((x.extract_all(docs)?, Vec::new()))
+            }
+            Source::T5(dir) => {
+                let device = claimbench_model::device::resolve_device(settings.model.device)?;
+                let opts = claimbench_extract::t5::T5Options {
+                    device,
+                    name: Some(name.to_string()),
+                    ..Default::default()
+                };
+                let x = claimbench_extract::t5::T5Extractor::load(dir, opts)
+                    .with_context(|| format!("{name}: loading the T5 model {}", dir.display()))?;
+                let claims = x
+                    .extract_all(docs)
+                    .with_context(|| format!("{name}: running the T5 model"))?;
+                if x.truncated_inputs() > 0 {
+                    (self.plan.notify)(&format!(
+                        "note: {name}: {} input(s) longer than the model's {} tokens were cut",
+                        x.truncated_inputs(),
+                        claimbench_extract::t5::T5Options::default().max_input_tokens
+                    ));
+                }
+                Ok((claims, Vec::new()))
+            }
+            Source::Command(cmd) => {
+                let x = claimbench_extract::command::CommandExtractor::new(
+                    claimbench_extract::command::CommandSpec::Shell(cmd.clone()),
+                    settings.command_timeout,
+                )
+                .with_name(name);
+                let run = x.run(docs);
+                let skipped: Vec<String> = run
+                    .failures
+                    .iter()
+                    .map(|f| format!("document `{}`: {}: {}", f.doc, f.kind, f.detail))
+                    .collect();
+                if let Some(first) = run.failures.first() {
+                    (self.plan.notify)(&format!(
+                        "warning: {name}: the command failed on {} of {} article{} (they count as misses); first: {first}",
+                        run.failures.len(),
+                        docs.len(),
+                        if docs.len() == 1 { "" } else { "s" },
+                    ));
+                }
+                Ok((run.claims, skipped))
+            }
+            Source::File(_) | Source::Bytes { .. } => unreachable_source(source),
+        }
+    }
+
+    /// Score one system document by document.
+    fn score(
+        &self,
+        name: &str,
+        preds_for: &mut dyn FnMut(&str) -> Result<Vec<PredictedClaim>>,
+    ) -> Result<crate::pipeline::Scored> {
+        score_system(
+            self.scoring_gold,
+            preds_for,
+            self.setup,
+            self.grounding,
+            self.config,
+            &SystemRun {
+                label: name,
+                with_sweep: self.plan.settings.sweep,
+                chunk_texts: self.plan.settings.chunk_texts,
+            },
+        )
+    }
+
+    /// The system's record, after the checks on what it covered and what was truncated.
+    fn record(
+        &self,
+        name: &str,
+        source: String,
+        predictions_sha256: String,
+        skipped: Vec<String>,
+        scored: crate::pipeline::Scored,
+    ) -> Result<SystemRecord> {
+        let notify = self.plan.notify;
+        let coverage = Coverage::of(&scored.results);
+        if !coverage.is_complete() {
+            if self.plan.settings.require_all_docs {
+                bail!(
+                    "{name}: no predictions for {} (--require-all-docs)",
+                    coverage.describe_missing()
+                );
+            }
+            notify(&format!(
+                "warning: {name}: no predictions for {}; their gold claims count as misses (--require-all-docs makes this an error)",
+                coverage.describe_missing()
+            ));
+        }
+        if scored.truncated > 0 {
+            notify(&format!(
+                "note: {name}: {} predicted claim(s) longer than the model's {} tokens were truncated",
+                scored.truncated,
+                self.embedder.map_or(0, Embedder::max_seq_length)
+            ));
+        }
+        Ok(SystemRecord {
+            source,
+            predictions: run::predictions_path(name),
+            predictions_sha256,
+            truncated: scored.truncated,
+            skipped,
+            coverage,
+            results: scored.results,
+            sweep: scored.sweep,
+        })
+    }
+}

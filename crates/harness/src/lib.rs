@@ -1,0 +1,35 @@
+//! One claimbench evaluation as a library: a gold set, the systems to score and the settings in; the run record
+//! (results, manifest, and timings kept apart) out.
+//!
+//! The command (`claimbench eval`, `claimbench score`), the benches and the Python package all go through
+//! [`evaluate`]: it reads or runs each system ([`SystemSpec`]), loads the embedding model when something needs it,
+//! scores document by document in bounded chunks ([`pipeline::score_system`]), and returns a [`RunOutput`] that
+//! [`RunOutput::save`] writes as a run directory (or, for a shard, as a part that `merge` assembles).
+//!
+//! ```no_run
+//! use claimbench_harness::{evaluate, Plan, Settings, SystemSpec};
+//!
+//! let gold = claimbench_harness::gold::load(None)?;
+//! let systems = vec![SystemSpec::parse("sentences")?];
+//! let plan = Plan::new(&gold, systems, Settings::default());
+//! let out = evaluate(&plan)?;
+//! println!("{}", out.file.systems["sentences"].results.micro.rates.f1);
+//! # Ok::<(), claimbench_harness::Error>(())
+//! ```
+
+pub mod error;
+pub mod evaluate;
+pub mod files;
+pub mod gold;
+pub mod integrity;
+pub mod pipeline;
+pub mod progress;
+pub mod run;
+pub mod settings;
+pub mod shard;
+pub mod systems;
+
+pub use error::{Context, Error, Result};
+pub use evaluate::{evaluate, Plan, RunOutput, Saved};
+pub use settings::{ModelOptions, Settings};
+pub use systems::{Source, SystemSpec};
