@@ -1,8 +1,7 @@
-//! The end-to-end scoring job: 500 predicted against 500 gold claims with all-MiniLM-L6-v2
-//! through `Embedder` (the default forward, f32 on the CPU, batch 32, no cache), the cosine
-//! matrix, then optimal one-to-one assignment at the cosine matcher's default threshold. The
-//! model is loaded once, outside the timing; skipped with a message when its weights are not in
-//! `models/` (`claimbench models fetch all-minilm-l6-v2`).
+//! The end-to-end scoring job with all-MiniLM-L6-v2 (f32 on the CPU, batch 32, no cache): `job/harness` runs
+//! what `claimbench score` runs, through `claimbench_harness::evaluate`; `job/matcher` times the matchers alone on
+//! 500 predicted against 500 gold claims. The model is loaded once, outside the timing; skipped with a message
+//! when its weights are not in `models/` (`claimbench models fetch all-minilm-l6-v2`).
 //!
 //! Predicted: the seed sentences; gold: the gold claim texts; each made 500 distinct texts
 //! (`distinct_n`), since the embedder embeds a repeated text once. Throughput in texts embedded.
@@ -12,10 +11,11 @@
 use criterion::{Criterion, SamplingMode, Throughput};
 
 use claimbench_benches::{distinct_n, gold_claims, models_dir, seed_sentences};
+use claimbench_extract::ClaimExtractor;
+use claimbench_harness::{evaluate, Plan, RunOutput, Settings, Source, SystemSpec};
 use claimbench_model::{registry, Embedder, EmbedderOptions};
 use claimbench_score::{
-    assign, cosine_matrix_cpu, Assignment, Matcher, SimMatrix, ALIGN_DEFAULT_THRESHOLD,
-    COSINE_DEFAULT_THRESHOLD,
+    assign, Assignment, Matcher, MatcherKind, ALIGN_DEFAULT_THRESHOLD, COSINE_DEFAULT_THRESHOLD,
 };
 
 const N: usize = 500;
@@ -51,32 +51,51 @@ pub fn benches(c: &mut Criterion) {
     };
     let pred: Vec<&str> = pred.iter().map(String::as_str).collect();
     let gold: Vec<&str> = gold.iter().map(String::as_str).collect();
-    let mut group = c.benchmark_group(format!(
-        "job/minilm-{}-{}-{}",
-        embedder.forward(),
-        embedder.precision(),
-        embedder.device_label()
-    ));
+    // What `claimbench score --pred PREDS --bootstrap 0 --no-cache` runs, through the harness: the sentences
+    // extractor's predictions on the seed articles (152 claims) read and validated, embedded, matched against the
+    // 258 gold claims with the guards, assigned and scored; the model is loaded once, outside the timing.
+    let docs = claimbench_gold::GoldSet::builtin().expect("the built-in gold set");
+    let preds = claimbench_extract::sentences::SentencesExtractor::new()
+        .extract_all(&docs.documents)
+        .expect("sentences");
+    let jsonl = claimbench_extract::predictions_jsonl(&preds).into_bytes();
+    let shared = std::sync::Arc::new(embedder);
+    let mut group = c.benchmark_group("job/harness");
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
-    group.throughput(Throughput::Elements((pred.len() + gold.len()) as u64));
-    group.bench_function("embed-match-assign/500x500", |b| {
-        b.iter(|| {
-            let p = embedder.embed(&pred).expect("embed predicted").vectors;
-            let g = embedder.embed(&gold).expect("embed gold").vectors;
-            let pr: Vec<&[f32]> = p.iter().map(Vec::as_slice).collect();
-            let gr: Vec<&[f32]> = g.iter().map(Vec::as_slice).collect();
-            let m = SimMatrix::new(p.len(), g.len(), cosine_matrix_cpu(&pr, &gr)).expect("matrix");
-            let pairs =
-                assign(&m, COSINE_DEFAULT_THRESHOLD, Assignment::Optimal, None).expect("assign");
-            std::hint::black_box(pairs.len())
-        })
-    });
+    group.throughput(Throughput::Elements(preds.len() as u64));
+    for matcher in [MatcherKind::Cosine, MatcherKind::Align] {
+        let settings = Settings {
+            matcher,
+            bootstrap: 0,
+            sweep: false,
+            ..Settings::default()
+        };
+        group.bench_function(format!("score-seed-sentences/{matcher}"), |b| {
+            b.iter(|| {
+                let plan = Plan::new(
+                    &docs,
+                    vec![SystemSpec::new(Source::Bytes {
+                        label: "sentences".into(),
+                        data: jsonl.clone(),
+                    })],
+                    settings.clone(),
+                );
+                let plan = Plan {
+                    embedder: Some(shared.clone()),
+                    ..plan
+                };
+                match evaluate(&plan).expect("evaluate") {
+                    RunOutput::Run(e) => std::hint::black_box(e.file.systems.len()),
+                    RunOutput::PartKept { .. } => unreachable!("no shard"),
+                }
+            })
+        });
+    }
     group.finish();
 
     // The same job through the matchers as `claimbench score` builds them: cosine against align (the default),
     // each embedding its texts (align: token vectors) inside the timing.
-    let shared = std::sync::Arc::new(embedder);
     let cosine =
         claimbench_score::IdentityFloor::new(Box::new(claimbench_score::CosineMatcher::new(
             claimbench_matcher::EmbeddingEncoder::new(shared.clone()),

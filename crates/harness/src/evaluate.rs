@@ -37,6 +37,9 @@ pub struct Plan<'a> {
     pub shard: Option<Shard>,
     /// Where notes and warnings go (default: stderr).
     pub notify: &'a dyn Fn(&str),
+    /// An embedding model already loaded, used instead of loading `settings.model` (a caller that evaluates
+    /// many times loads it once).
+    pub embedder: Option<Arc<Embedder>>,
 }
 
 impl<'a> Plan<'a> {
@@ -50,6 +53,7 @@ impl<'a> Plan<'a> {
             out: None,
             shard: None,
             notify: &crate::progress::to_stderr,
+            embedder: None,
         }
     }
 }
@@ -205,10 +209,10 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
             .iter()
             .any(|s| matches!(s.source, Source::MinilmWorthy));
     let t = Instant::now();
-    let embedder = if needs_model {
-        Some(Arc::new(load_embedder(&settings.model)?))
-    } else {
-        None
+    let embedder = match (&plan.embedder, needs_model) {
+        (_, false) => None,
+        (Some(e), true) => Some(e.clone()),
+        (None, true) => Some(Arc::new(load_embedder(&settings.model)?)),
     };
     let mut timings = Timings {
         model_load_s: t.elapsed().as_secs_f64(),

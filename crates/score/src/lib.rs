@@ -6,6 +6,8 @@
 //! can be streamed through a [`Scorer`].
 
 pub mod assign;
+pub mod bootstrap;
+pub mod counts;
 pub mod error;
 pub mod manifest;
 pub mod matchers;
@@ -17,6 +19,8 @@ pub mod text;
 pub mod threshold;
 
 pub use assign::{assign, linear_sum_assignment, soft_sums, Assignment, Pair, SoftSums};
+pub use bootstrap::{bootstrap, BootstrapConfig, Interval, Intervals, Resample};
+pub use counts::{Counts, Rates};
 pub use error::{Error, Result};
 pub use manifest::{Manifest, MatcherRef, ModelRef, RunRecord};
 pub use matchers::{
@@ -26,13 +30,12 @@ pub use matchers::{
 };
 pub use matrix::SimMatrix;
 pub use metrics::{
-    aggregate, evaluate, score_document, Counts, DocInput, DocResult, Duplicate, ErrorSummary,
-    EvalResult, GoldItem, Groundedness, MatchedPair, Merge, MicroScore, PredItem, Rates,
-    ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
+    aggregate, evaluate, score_document, DocInput, DocResult, Duplicate, ErrorSummary, EvalResult,
+    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, PredItem, ScoreConfig, Scorer,
+    SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
 };
 pub use stats::{
-    bootstrap, compare, compare_counts, paired_claim_units, paired_counts, BootstrapConfig,
-    CompareConfig, Comparison, Interval, Intervals, Resample,
+    compare, compare_counts, paired_claim_units, paired_counts, CompareConfig, Comparison,
 };
 pub use suspect::{no_suspects, GuardHit, GuardKind, SuspectCheck};
 pub use text::normalize_exact;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::assign::Assignment;
+use crate::bootstrap::Resample;
 use crate::metrics::EvalResult;
-use crate::stats::Resample;
 
 /// A model by name and weights hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::assign::Assignment;
+use crate::counts::{Counts, Rates};
 use crate::error::{Error, Result};
-use crate::metrics::{Counts, DocInput, Prepared, Rates};
+use crate::metrics::{DocInput, Prepared};
 
 /// Figures at one threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
