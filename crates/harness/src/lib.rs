@@ -6,14 +6,17 @@
 //! scores document by document in bounded chunks ([`pipeline::score_system`]), and returns a [`RunOutput`] that
 //! [`RunOutput::save`] writes as a run directory (or, for a shard, as a part that `merge` assembles).
 //!
-//! ```no_run
-//! use claimbench_harness::{evaluate, Plan, Settings, SystemSpec};
+//! ```
+//! use claimbench_harness::{evaluate, Plan, RunOutput, Settings, SystemSpec};
+//! use claimbench_score::MatcherKind;
 //!
 //! let gold = claimbench_harness::gold::load(None)?;
 //! let systems = vec![SystemSpec::parse("sentences")?];
-//! let plan = Plan::new(&gold, systems, Settings::default());
-//! let out = evaluate(&plan)?;
-//! println!("{}", out.file.systems["sentences"].results.micro.rates.f1);
+//! let settings = Settings { matcher: MatcherKind::TokenF1, bootstrap: 0, ..Settings::default() };
+//! let RunOutput::Run(run) = evaluate(&Plan::new(&gold, systems, settings))? else { unreachable!("no shard") };
+//! let sentences = &run.file.systems["sentences"];
+//! assert_eq!(sentences.results.micro.gold, 258);
+//! assert!(sentences.results.micro.rates.f1 > 0.0);
 //! # Ok::<(), claimbench_harness::Error>(())
 //! ```
 
