@@ -155,56 +155,30 @@ impl EmbeddingEncoder {
         let Some(memo) = &self.memo else {
             return Ok(self.embedder.embed(texts)?.vectors);
         };
-        let held: Vec<Option<Arc<[f32]>>> = texts.iter().map(|t| memo.get(t)).collect();
-        let missing: Vec<&str> = texts
-            .iter()
-            .zip(&held)
-            .filter(|(_, h)| h.is_none())
-            .map(|(t, _)| *t)
-            .collect();
-        let mut fresh = if missing.is_empty() {
-            Vec::new()
-        } else {
-            self.embedder.embed(&missing)?.vectors
-        }
-        .into_iter();
-        held.into_iter()
-            .map(|h| match h {
-                Some(v) => Ok(v.to_vec()),
-                None => fresh.next().ok_or_else(|| {
-                    crate::Error::Encoder("the model returned fewer vectors than texts".into())
-                }),
-            })
-            .collect()
+        held_or_computed(
+            texts,
+            |t| memo.get(t).map(|v| v.to_vec()),
+            |missing| Ok(self.embedder.embed(missing)?.vectors),
+            "vectors",
+        )
     }
 
     /// Contextual token vectors of each text: from the memo where held (when it holds tokens), the rest
     /// computed in one call.
     pub fn token_vectors(&self, texts: &[&str]) -> Result<Vec<Arc<TokenVectors>>> {
-        let held: Vec<Option<Arc<TokenVectors>>> = texts
-            .iter()
-            .map(|t| self.memo.as_ref().and_then(|m| m.tokens(t)))
-            .collect();
-        let missing: Vec<&str> = texts
-            .iter()
-            .zip(&held)
-            .filter(|(_, h)| h.is_none())
-            .map(|(t, _)| *t)
-            .collect();
-        let mut fresh = if missing.is_empty() {
-            Vec::new()
-        } else {
-            self.embedder.embed_tokens(&missing, &mut |_, _| {})?
-        }
-        .into_iter();
-        held.into_iter()
-            .map(|h| match h {
-                Some(v) => Ok(v),
-                None => fresh.next().map(Arc::new).ok_or_else(|| {
-                    crate::Error::Encoder("the model returned fewer token sets than texts".into())
-                }),
-            })
-            .collect()
+        held_or_computed(
+            texts,
+            |t| self.memo.as_ref().and_then(|m| m.tokens(t)),
+            |missing| {
+                Ok(self
+                    .embedder
+                    .embed_tokens(missing, &mut |_, _| {})?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect())
+            },
+            "token sets",
+        )
     }
 
     /// Make sure the registered model `name` is in `models_dir` (fetching it on first use) and load it.
@@ -270,6 +244,37 @@ pub fn device_cosine_matrix(
         .clamp(-1f32, 1f32)?
         .flatten_all()?
         .to_vec1::<f32>()
+}
+
+/// One value per text, in order: `held` where it has one, the others from one call of `compute` on the texts it
+/// lacks (in order); `what` names the values when `compute` returns too few.
+fn held_or_computed<T>(
+    texts: &[&str],
+    held: impl Fn(&str) -> Option<T>,
+    compute: impl FnOnce(&[&str]) -> Result<Vec<T>>,
+    what: &str,
+) -> Result<Vec<T>> {
+    let held: Vec<Option<T>> = texts.iter().map(|t| held(t)).collect();
+    let missing: Vec<&str> = texts
+        .iter()
+        .zip(&held)
+        .filter(|(_, h)| h.is_none())
+        .map(|(t, _)| *t)
+        .collect();
+    let mut fresh = if missing.is_empty() {
+        Vec::new()
+    } else {
+        compute(&missing)?
+    }
+    .into_iter();
+    held.into_iter()
+        .map(|h| match h {
+            Some(v) => Ok(v),
+            None => fresh.next().ok_or_else(|| {
+                crate::Error::Encoder(format!("the model returned fewer {what} than texts"))
+            }),
+        })
+        .collect()
 }
 
 #[cfg(test)]
