@@ -2,7 +2,7 @@
 //! them, save the run, print the leaderboard.
 
 use anyhow::{bail, Result};
-use claimbench_harness::{evaluate, Plan, RunOutput, Saved, SystemSpec};
+use claimbench_harness::{Plan, SystemSpec};
 
 use crate::args::EvalArgs;
 use crate::board;
@@ -39,27 +39,13 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         shard,
         ..Plan::new(&gold, systems, settings)
     };
-    let evaluated = match evaluate(&plan)? {
-        RunOutput::PartKept {
-            path,
-            shard,
-            documents,
-        } => {
-            return crate::cmd::merge::report_part(&path, shard, documents, true, args.output.json)
-        }
-        RunOutput::Run(e) => e,
-    };
-    let rows = board::rows(&evaluated.file, Some(&evaluated.timings));
-    let file = evaluated.file.clone();
-    let dir = match evaluated.save()? {
-        Saved::Part {
-            path,
-            shard,
-            documents,
-        } => {
-            return crate::cmd::merge::report_part(&path, shard, documents, false, args.output.json)
-        }
-        Saved::Run(dir) => dir,
+    let Some(crate::cmd::Finished {
+        file,
+        rows,
+        dir: Some(dir),
+    }) = crate::cmd::evaluate_and_save(&plan, args.output.json)?
+    else {
+        return Ok(Outcome::Ok);
     };
     if args.output.json {
         print_json(&serde_json::json!({

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use claimbench_harness::{evaluate, Plan, RunOutput, Saved, Source, SystemSpec};
+use claimbench_harness::{Plan, Source, SystemSpec};
 
 use crate::args::ScoreArgs;
 use crate::board::{self, Row};
@@ -47,34 +47,11 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         shard,
         ..Plan::new(&gold, systems, settings)
     };
-    let evaluated = match evaluate(&plan)? {
-        RunOutput::PartKept {
-            path,
-            shard,
-            documents,
-        } => {
-            return crate::cmd::merge::report_part(&path, shard, documents, true, args.output.json)
-        }
-        RunOutput::Run(e) => e,
+    let Some(crate::cmd::Finished { file, rows, .. }) =
+        crate::cmd::evaluate_and_save(&plan, args.output.json)?
+    else {
+        return Ok(Outcome::Ok);
     };
-    let rows = board::rows(&evaluated.file, Some(&evaluated.timings));
-    let file = evaluated.file.clone();
-    if evaluated.out().is_some() {
-        if let Saved::Part {
-            path,
-            shard,
-            documents,
-        } = evaluated.save()?
-        {
-            return crate::cmd::merge::report_part(
-                &path,
-                shard,
-                documents,
-                false,
-                args.output.json,
-            );
-        }
-    }
     if args.output.json {
         print_summary(&rows, &file)?;
     } else {
