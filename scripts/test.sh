@@ -30,6 +30,18 @@ scripts/slurm-up.sh || slurm_rc=$?
 scripts/slurm-down.sh
 [ "$slurm_rc" = 0 ] || exit "$slurm_rc"
 
+step "Python: the claimbench wheel (maturin) in a fresh venv: the command, then pytest on crates/python/tests"
+# Same target dir and release profile as above: only pyo3 and the bindings are compiled here.
+venv=target/ci-venv
+rm -rf "$venv" target/ci-wheels
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet "maturin>=1.5,<2" pytest
+"$venv/bin/maturin" build --release --locked --manifest-path crates/python/Cargo.toml --out target/ci-wheels
+"$venv/bin/pip" install --quiet target/ci-wheels/claimbench-*.whl
+export CLAIMBENCH_MODELS_DIR="${CLAIMBENCH_MODELS_DIR:-$PWD/models}"
+"$venv/bin/claimbench" eval --extractor sentences --bootstrap 100 --runs-dir target/ci-python-runs --name run
+(cd target && "../$venv/bin/python" -m pytest -q ../crates/python/tests)
+
 step "cargo test"
 set -o pipefail
 cargo test --workspace --release --locked 2>&1 | tee target/test-output.txt

@@ -20,6 +20,7 @@
 //! # Ok::<(), claimbench_harness::Error>(())
 //! ```
 
+pub mod compare;
 pub mod error;
 pub mod evaluate;
 pub mod files;
@@ -30,6 +31,7 @@ pub mod progress;
 pub mod run;
 pub mod settings;
 pub mod shard;
+pub mod similarity;
 pub mod systems;
 
 pub use error::{Context, Error, Result};

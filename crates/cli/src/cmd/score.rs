@@ -3,19 +3,25 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use claimbench_harness::{Plan, Source, SystemSpec};
+use claimbench_harness::{Plan, Settings, Source, SystemSpec};
 
 use crate::args::ScoreArgs;
 use crate::board::{self, Row};
 use crate::output::{emit, print_json};
 use crate::Outcome;
 
-/// Run `score`.
-pub fn run(args: ScoreArgs) -> Result<Outcome> {
+/// The settings `score` scores with (a saved run, `--out`, has each system's threshold sweep).
+pub fn settings(args: &ScoreArgs) -> Result<Settings> {
     let mut settings = crate::config::settings(&args.scoring, &args.model)?;
     settings.read = crate::config::read_options(args.lenient, args.strict);
     settings.intervals = !args.no_intervals;
     settings.sweep = args.out.is_some();
+    Ok(settings)
+}
+
+/// Run `score`.
+pub fn run(args: ScoreArgs) -> Result<Outcome> {
+    let settings = settings(&args)?;
     if !args.name.is_empty() && args.name.len() != args.pred.len() {
         bail!(
             "--name: {} name(s) for {} --pred file(s); give one --name per --pred, in the same order",

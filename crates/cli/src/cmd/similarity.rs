@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use claimbench_score::MatcherKind;
+use claimbench_harness::similarity::{Decider, Decision};
 use serde::Serialize;
 
 use crate::args::SimilarityArgs;
@@ -13,18 +13,6 @@ use crate::config::load_embedder;
 use crate::config::matcher_kind;
 use crate::output::{emit, print_json};
 use crate::Outcome;
-use claimbench_harness::pipeline::build_matcher;
-
-/// One decision, as `--pairs` writes it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Decision {
-    /// The matcher's score.
-    pub score: f32,
-    /// Whether the two claims count as the same.
-    pub same: bool,
-    /// Why: guards that fired, or the score against the threshold.
-    pub reasons: Vec<String>,
-}
 
 /// One pair of a `--pairs` file.
 #[derive(Debug)]
@@ -140,14 +128,22 @@ fn read_pairs(mut reader: impl BufRead, label: &Path) -> Result<PairsRead> {
     Ok(out)
 }
 
-/// A decision function over two claims.
-type DecideFn = dyn Fn(&str, &str) -> Result<Decision>;
+/// The matcher of `similarity`'s options, its model fetched on first use and loaded when it needs one.
+pub fn decider(args: &SimilarityArgs) -> Result<Decider> {
+    let kind = matcher_kind(&args.matcher)?;
+    crate::config::check_threshold(kind, args.threshold)?;
+    let embedder = if kind.needs_model() {
+        Some(Arc::new(load_embedder(&args.model)?))
+    } else {
+        None
+    };
+    Ok(Decider::new(kind, args.threshold, embedder)?)
+}
 
 /// Run `similarity`.
 pub fn run(args: SimilarityArgs) -> Result<Outcome> {
-    let kind = matcher_kind(&args.matcher)?;
-    crate::config::check_threshold(kind, args.threshold)?;
-    // Bad input fails before any model is loaded.
+    // Bad input fails before any model is loaded: the options first, then the pairs.
+    crate::config::check_threshold(matcher_kind(&args.matcher)?, args.threshold)?;
     let pairs = match &args.pairs {
         None => None,
         Some(path) => {
@@ -184,83 +180,8 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
         }
     };
 
-    let embedder = if kind.needs_model() {
-        Some(Arc::new(load_embedder(&args.model)?))
-    } else {
-        None
-    };
-    let decide: Box<DecideFn> = if kind == MatcherKind::Align {
-        let Some(embedder) = embedder else {
-            bail!("the align matcher needs the embedding model")
-        };
-        let mut align = claimbench_matcher::AlignMatcher::new(
-            claimbench_matcher::EmbeddingEncoder::new(embedder),
-        )?;
-        if let Some(t) = args.threshold {
-            align = align.with_threshold(t);
-        }
-        Box::new(move |a, b| {
-            let d = align.decide(a, b)?;
-            Ok(Decision {
-                score: d.score,
-                same: d.same,
-                reasons: d.reasons,
-            })
-        })
-    } else if kind == MatcherKind::Pair {
-        let Some(embedder) = embedder else {
-            bail!("the pair matcher needs the embedding model")
-        };
-        let mut pair = claimbench_matcher::PairMatcher::new(
-            claimbench_matcher::EmbeddingEncoder::new(embedder),
-        )?;
-        if let Some(t) = args.threshold {
-            pair = pair.with_threshold(t);
-        }
-        Box::new(move |a, b| {
-            // as in scoring (IdentityFloor): the same claim scores 1.0
-            if claimbench_score::same_text(a, b) {
-                return Ok(Decision {
-                    score: 1.0,
-                    same: true,
-                    reasons: vec![claimbench_matcher::align::SAME_TEXT_REASON.to_string()],
-                });
-            }
-            let d = pair.decide(a, b)?;
-            Ok(Decision {
-                score: d.score,
-                same: d.same,
-                reasons: d.reasons,
-            })
-        })
-    } else {
-        let setup = build_matcher(kind, args.threshold, embedder)?;
-        Box::new(move |a, b| {
-            let m = setup.matcher.matrix(&[a], &[b])?;
-            let score = m.get(0, 0);
-            let same = score >= setup.threshold;
-            let mut reasons = vec![format!(
-                "{} {score:.4} {} threshold {}",
-                setup.kind,
-                if same { ">=" } else { "<" },
-                setup.threshold
-            )];
-            for hit in claimbench_matcher::guards::check(a, b) {
-                reasons.push(
-                    format!(
-                        "note: {:?} guard: {} ({} does not veto)",
-                        hit.kind, hit.detail, setup.kind
-                    )
-                    .to_lowercase(),
-                );
-            }
-            Ok(Decision {
-                score,
-                same,
-                reasons,
-            })
-        })
-    };
+    let decider = decider(&args)?;
+    let decide = |a: &str, b: &str| decider.decide(a, b);
     if let Some((read, label)) = &pairs {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for p in &read.pairs {

@@ -1,0 +1,123 @@
+//! Runs side by side: which systems are compared, whether their runs can be, and the paired significance of each
+//! pair. The one copy behind `claimbench compare`, `claimbench gate` and the Python package's `compare`.
+
+use claimbench_score::{CompareConfig, Comparison};
+use serde::Serialize;
+
+use crate::bail;
+use crate::error::Result;
+use crate::run::LoadedRun;
+
+/// One system of one run.
+pub struct Entry<'a> {
+    /// `run/system`, or `system` when one run is compared.
+    pub label: String,
+    /// The run.
+    pub run: &'a LoadedRun,
+    /// The system's name in it.
+    pub system: String,
+}
+
+impl Entry<'_> {
+    /// Seconds the system took (extraction and scoring), when the run kept its timings.
+    pub fn seconds(&self) -> Option<f64> {
+        self.run
+            .timings
+            .as_ref()
+            .and_then(|t| t.systems.get(&self.system))
+            .map(|t| t.values().sum())
+    }
+}
+
+/// The paired comparison of two systems.
+#[derive(Debug, Serialize)]
+pub struct PairRow {
+    /// System A.
+    pub a: String,
+    /// System B.
+    pub b: String,
+    /// The comparison, or why there is none.
+    pub comparison: Result<Comparison, String>,
+}
+
+/// Every system of every run, in order: labelled `system` when one run is given, `run/system` otherwise; an error
+/// when there are fewer than two.
+pub fn entries(runs: &[LoadedRun]) -> Result<Vec<Entry<'_>>> {
+    let mut entries = Vec::new();
+    for r in runs {
+        for name in r.file.systems.keys() {
+            let label = if runs.len() == 1 {
+                name.clone()
+            } else {
+                format!("{}/{}", r.label(), name)
+            };
+            entries.push(Entry {
+                label,
+                run: r,
+                system: name.clone(),
+            });
+        }
+    }
+    if entries.len() < 2 {
+        bail!(
+            "nothing to compare: the runs hold {} system(s); give at least two",
+            entries.len()
+        );
+    }
+    Ok(entries)
+}
+
+/// Each pair of entries (A before B in entry order), compared.
+pub fn pairs(entries: &[Entry<'_>], config: &CompareConfig) -> Vec<PairRow> {
+    let mut pairs = Vec::new();
+    for i in 0..entries.len() {
+        for j in i + 1..entries.len() {
+            pairs.push(PairRow {
+                a: entries[i].label.clone(),
+                b: entries[j].label.clone(),
+                comparison: compare_pair(&entries[i], &entries[j], config),
+            });
+        }
+    }
+    pairs
+}
+
+/// Why two runs can't be compared on the same footing, if they can't.
+pub fn incompatible(a: &LoadedRun, b: &LoadedRun) -> Option<String> {
+    let (ma, mb) = (&a.file.manifest, &b.file.manifest);
+    if ma.gold_hash != mb.gold_hash {
+        return Some(format!(
+            "different gold sets ({} vs {})",
+            &ma.gold_hash[..8.min(ma.gold_hash.len())],
+            &mb.gold_hash[..8.min(mb.gold_hash.len())]
+        ));
+    }
+    if ma.matcher != mb.matcher || ma.threshold != mb.threshold || ma.assignment != mb.assignment {
+        return Some(format!(
+            "different matchers ({}@{} vs {}@{})",
+            ma.matcher.name, ma.threshold, mb.matcher.name, mb.threshold
+        ));
+    }
+    None
+}
+
+/// Compare two systems (an error string when their runs are not comparable).
+pub fn compare_pair(a: &Entry, b: &Entry, config: &CompareConfig) -> Result<Comparison, String> {
+    if let Some(why) = incompatible(a.run, b.run) {
+        return Err(why);
+    }
+    let ra = &a.run.file.systems[&a.system].results;
+    let rb = &b.run.file.systems[&b.system].results;
+    claimbench_score::compare(ra, rb, config).map_err(|e| e.to_string())
+}
+
+/// A one-word verdict at level `alpha`.
+pub fn verdict(c: &Comparison, alpha: f64) -> &'static str {
+    if c.p_randomization >= alpha {
+        "no significant difference"
+    } else if c.delta > 0.0 {
+        "A better"
+    } else {
+        "B better"
+    }
+}

@@ -1,0 +1,126 @@
+//! `claimbench._native`: the Python bindings, wrapped by the `claimbench` package (`python/claimbench`).
+//!
+//! Every function is a thin call of the library crates (`claimbench_cli` for the command and its option parsing,
+//! `claimbench_harness` for scoring); results cross as the JSON text the command writes, errors as
+//! `claimbench.Error` with the command's message. The GIL is released while anything runs.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use claimbench_cli::Failure;
+use claimbench_harness::{evaluate, Plan, RunOutput, Source, SystemSpec};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+pyo3::create_exception!(
+    _native,
+    Error,
+    PyValueError,
+    "What the claimbench command prints after `error: `: bad input (with its file, line and field), bad options, a model that cannot be fetched."
+);
+
+fn to_py(f: Failure) -> PyErr {
+    Error::new_err(f.0)
+}
+
+/// Run the claimbench command on `argv` (the program name first) and give its exit code.
+#[pyfunction]
+fn main(py: Python<'_>, argv: Vec<OsString>) -> u8 {
+    py.detach(|| claimbench_cli::run_from_args(argv))
+}
+
+/// The record `claimbench score --pred FILE --name NAME --out DIR ARGS` writes in run.json, as JSON text:
+/// predictions from `path`, or JSONL `data` called `label` in errors and in the record's `source`.
+#[pyfunction]
+#[pyo3(signature = (name, args, path=None, data=None, label=String::from("predictions")))]
+fn score_json(
+    py: Python<'_>,
+    name: String,
+    args: Vec<OsString>,
+    path: Option<PathBuf>,
+    data: Option<&[u8]>,
+    label: String,
+) -> PyResult<String> {
+    let source = match (path, data) {
+        (Some(p), None) => Source::File(p),
+        (None, Some(d)) => Source::Bytes {
+            label,
+            data: d.to_vec(),
+        },
+        _ => {
+            return Err(Error::new_err(
+                "give the predictions as a path or as JSONL bytes, not both",
+            ))
+        }
+    };
+    py.detach(|| score(name, args, source)).map_err(to_py)
+}
+
+fn score(name: String, args: Vec<OsString>, source: Source) -> Result<String, Failure> {
+    let (settings, gold_dir) = claimbench_cli::score_settings(args)?;
+    claimbench_harness::systems::check_name(&name)?;
+    let gold = claimbench_harness::gold::load(gold_dir.as_deref())?;
+    let systems = vec![SystemSpec {
+        name: Some(name.clone()),
+        source,
+    }];
+    let plan = Plan {
+        gold_dir,
+        ..Plan::new(&gold, systems, settings)
+    };
+    let RunOutput::Run(evaluated) = evaluate(&plan)? else {
+        return Err(Failure(
+            "a shard's part was kept, but no shard was asked for".into(),
+        ));
+    };
+    let record = evaluated
+        .file
+        .systems
+        .get(&name)
+        .ok_or_else(|| Failure(format!("the run has no system {name:?}")))?;
+    serde_json::to_string(record).map_err(|e| Failure(e.to_string()))
+}
+
+/// The decision of `claimbench similarity ARGS -- A B --json`, as JSON text.
+#[pyfunction]
+fn similarity_json(py: Python<'_>, a: String, b: String, args: Vec<OsString>) -> PyResult<String> {
+    py.detach(|| {
+        let d = claimbench_cli::similarity(&a, &b, args)?;
+        serde_json::to_string(&d).map_err(|e| Failure(e.to_string()))
+    })
+    .map_err(to_py)
+}
+
+/// The claims of a gold set (the built-in one when `path` is None), as a JSON array.
+#[pyfunction]
+#[pyo3(signature = (path=None))]
+fn gold_json(py: Python<'_>, path: Option<PathBuf>) -> PyResult<String> {
+    py.detach(|| {
+        let set = claimbench_harness::gold::load(path.as_deref())?;
+        serde_json::to_string(&set.claims).map_err(|e| Failure(e.to_string()))
+    })
+    .map_err(to_py)
+}
+
+/// What `claimbench compare ARGS --json` prints, as JSON text.
+#[pyfunction]
+fn compare_json(py: Python<'_>, args: Vec<OsString>) -> PyResult<String> {
+    py.detach(|| {
+        let v = claimbench_cli::compare_json(args)?;
+        serde_json::to_string(&v).map_err(|e| Failure(e.to_string()))
+    })
+    .map_err(to_py)
+}
+
+/// The module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("Error", m.py().get_type::<Error>())?;
+    m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add_function(wrap_pyfunction!(score_json, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity_json, m)?)?;
+    m.add_function(wrap_pyfunction!(gold_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_json, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+"""The Python API against the command of the same wheel: equal JSON on the same inputs, the same errors.
+
+Run on an installed wheel (scripts/test.sh): ``claimbench`` is the venv's console command. The embedding model is
+fetched on first use into $CLAIMBENCH_MODELS_DIR (CI points it at the repository's models/).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import claimbench
+
+CLI = shutil.which("claimbench", path=os.path.dirname(sys.executable)) or shutil.which("claimbench")
+FAST = ["--bootstrap", "100"]
+
+
+def canonical(value):
+    """Compact JSON with sorted keys: equal text means equal JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def cli(*args, check=True):
+    """Run the wheel's command; its completed process."""
+    assert CLI, "the claimbench command is not installed next to this Python"
+    p = subprocess.run([CLI, *map(str, args)], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"claimbench {' '.join(map(str, args))}: exit {p.returncode}\n{p.stderr}")
+    return p
+
+
+def predictions():
+    """A few predictions: gold claims of two documents (some reworded), one made-up claim, one unknown field."""
+    g = claimbench.gold()
+    out = []
+    for c in g:
+        if c["doc"] == "000":
+            out.append({"doc": "000", "text": c["text"], "score": 0.9})
+        elif c["doc"] == "001" and len(out) % 2 == 0:
+            out.append({"doc": "001", "text": c["text"].replace("the ", "a "), "note": "mine"})
+    out.append({"doc": "002", "text": "Rex Tillerson met Vladimir Putin in the Kremlin."})
+    return out
+
+
+def score_cli(tmp_path, jsonl_name, preds, *options, name="model"):
+    path = tmp_path / jsonl_name
+    path.write_bytes(claimbench.predictions_jsonl(preds))
+    out = tmp_path / f"run-{name}"
+    cli("score", "--pred", path, "--name", name, "--out", out, *options)
+    run = json.loads((out / "run.json").read_text())
+    return path, out, run["systems"][name]
+
+
+@pytest.mark.parametrize("matcher", ["token-f1", "align"])
+def test_score_equals_the_commands_run_json(tmp_path, matcher):
+    preds = predictions()
+    path, _, record = score_cli(tmp_path, "model.jsonl", preds, "--matcher", matcher, *FAST)
+    from_path = claimbench.score(str(path), matcher=matcher, bootstrap=100)
+    assert canonical(from_path) == canonical(record)
+    from_list = claimbench.score(preds, matcher=matcher, bootstrap=100)
+    # the only difference: where the predictions came from
+    assert record["source"] == "file:model.jsonl"
+    assert from_list["source"] == "predictions"
+    assert canonical({**from_list, "source": record["source"]}) == canonical(record)
+    assert from_list["results"]["micro"]["pred"] == len(preds)
+    assert 0 < from_list["results"]["micro"]["counts"]["tp"] <= len(preds)
+
+
+def test_score_options_reach_the_scorer(tmp_path):
+    preds = predictions()
+    _, _, record = score_cli(
+        tmp_path, "model.jsonl", preds, "--matcher", "exact", "--no-intervals", "--assignment", "greedy"
+    )
+    got = claimbench.score(preds, matcher="exact", no_intervals=True, assignment="greedy")
+    assert canonical({**got, "source": record["source"]}) == canonical(record)
+    assert got["results"]["micro"]["intervals"] is None
+    assert got != claimbench.score(preds, matcher="token-f1", no_intervals=True, threshold=0.2)
+
+
+def test_the_issues_example_prints_the_commands_figures(tmp_path):
+    preds = [{"doc": "000", "text": "Rex Tillerson met Vladimir Putin in the Kremlin."}]
+    _, _, record = score_cli(tmp_path, "model.jsonl", preds)
+    assert canonical(claimbench.score(preds)["results"]["micro"]) == canonical(record["results"]["micro"])
+
+
+@pytest.mark.parametrize(
+    "matcher,a,b",
+    [
+        ("token-f1", "Putin met Tillerson in Moscow.", "Tillerson met Putin."),
+        ("align", "Putin met Tillerson in Moscow.", "Tillerson met Putin in 2017."),
+        ("pair", "-5 percent growth", "Growth fell 5 percent."),
+    ],
+)
+def test_similarity_equals_the_command(matcher, a, b):
+    want = json.loads(cli("similarity", "--json", "--matcher", matcher, "--", a, b).stdout)
+    got = claimbench.similarity(a, b, matcher=matcher)
+    assert canonical(got) == canonical(want)
+    assert set(got) == {"score", "same", "reasons"} and got["reasons"]
+
+
+def test_gold_equals_the_command():
+    claims = claimbench.gold()
+    docs = sorted({c["doc"] for c in claims})
+    assert len(docs) >= 2
+    for doc in docs:
+        want = json.loads(cli("gold", "show", doc, "--json").stdout)["claims"]
+        assert canonical([c for c in claims if c["doc"] == doc]) == canonical(want)
+
+
+def test_compare_equals_the_command(tmp_path):
+    preds = predictions()
+    _, run_a, _ = score_cli(tmp_path, "a.jsonl", preds, "--matcher", "token-f1", *FAST, name="a")
+    _, run_b, _ = score_cli(tmp_path, "b.jsonl", preds[: len(preds) // 2], "--matcher", "token-f1", *FAST, name="b")
+    want = json.loads(cli("compare", run_a, run_b, "--json", "--permutations", "200").stdout)
+    got = claimbench.compare(run_a, run_b, permutations=200)
+    assert canonical(got) == canonical(want)
+    assert [p["a"] for p in got["pairs"]] == ["run-a/a"]
+
+
+def test_a_bad_line_names_file_line_and_field(tmp_path):
+    preds = [{"doc": "000", "text": "Putin met Tillerson."}, {"doc": "000", "txt": "no text"}]
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(claimbench.predictions_jsonl(preds))
+    p = cli("score", "--pred", path, "--matcher", "exact", check=False)
+    assert p.returncode == 2
+    message = p.stderr.split("error: ", 1)[1].rstrip("\n")
+    with pytest.raises(claimbench.Error) as e:
+        claimbench.score(str(path), matcher="exact")
+    assert str(e.value) == message
+    assert f"{path}:2: text: missing" in str(e.value)
+    with pytest.raises(ValueError, match="predictions:2: text: missing"):
+        claimbench.score(preds, matcher="exact")
+
+
+def test_bad_options_raise_the_commands_message():
+    with pytest.raises(claimbench.Error, match="unexpected argument '--bogus'"):
+        claimbench.score([], bogus=1)
+    with pytest.raises(claimbench.Error, match="--matcher"):
+        claimbench.similarity("a", "b", matcher="cosin")
+    with pytest.raises(claimbench.Error, match="--threshold"):
+        claimbench.score([{"doc": "000", "text": "x"}], matcher="token-f1", threshold=2)
+    with pytest.raises(claimbench.Error, match="predictions:1: not JSON"):
+        claimbench.score([{"doc": "000", "text": {1, 2}}])
+    with pytest.raises(claimbench.Error, match="gold"):
+        claimbench.gold("/nonexistent/gold/dir")
+
+
+def test_a_list_of_100000_predictions():
+    g = claimbench.gold()
+    docs = sorted({c["doc"] for c in g})
+    preds = [{"doc": docs[i % len(docs)], "text": f"claim number {i} of the article"} for i in range(100_000)]
+    preds[7] = {"doc": g[0]["doc"], "text": g[0]["text"]}
+    start = time.monotonic()
+    got = claimbench.score(preds, matcher="token-f1", bootstrap=100)
+    seconds = time.monotonic() - start
+    micro = got["results"]["micro"]
+    assert micro["pred"] == 100_000
+    assert micro["counts"]["tp"] >= 1
+    assert got["coverage"]["with_predictions"] == len(docs)
+    print(f"100,000 predictions scored in {seconds:.1f} s")
+
+
+def test_the_command_keeps_its_exit_codes(tmp_path):
+    assert cli("score", "--bogus", check=False).returncode == 2
+    assert cli("--version").stdout.startswith("claimbench ")
+    _, run, _ = score_cli(tmp_path, "model.jsonl", predictions(), "--matcher", "token-f1", *FAST)
+    assert cli("gate", "--run", run, "--min-f1", "0.0").returncode == 0
+    assert cli("gate", "--run", run, "--min-f1", "1.0", check=False).returncode == 1
+
+
+def test_the_gil_is_released_while_scoring():
+    import threading
+
+    from claimbench import _native
+
+    data = claimbench.predictions_jsonl({"doc": "000", "text": f"claim {i}"} for i in range(100_000))
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.005)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    try:
+        start = time.monotonic()
+        _native.score_json("model", ["--matcher", "token-f1", "--no-intervals"], data=data)
+        end = time.monotonic()
+    finally:
+        done.set()
+        t.join()
+    # Only the native call runs between start and end: with the GIL held the ticker could not tick there.
+    inside = [x for x in ticks if start + 0.1 < x < end - 0.1]
+    assert end - start > 0.5, "too quick to tell"
+    assert len(inside) > 10, f"{len(inside)} ticks in {end - start:.2f} s of scoring"
