@@ -571,6 +571,17 @@ fn lookup<'a>(m: &'a HashMap<String, Arc<Aligned>>, t: &str) -> Result<&'a Align
         .ok_or_else(|| Error::Encoder(format!("no token vectors for {t:?}")))
 }
 
+/// The score [`decide_aligned`] gives a pair, without its reasons (what the similarity matrix needs).
+pub fn score_aligned(params: &AlignParams, a: &str, b: &str, pa: &Aligned, pb: &Aligned) -> f32 {
+    if a == b || pa.key == pb.key {
+        return 1.0;
+    }
+    let p = params.probability(&features(pa, pb, params.match_cosine));
+    let vetoed = crate::guards::fires(&pa.analysis, &pb.analysis)
+        || crate::guards::fires(&pb.analysis, &pa.analysis);
+    round4(if vetoed { p * GUARD_FACTOR } else { p })
+}
+
 /// Score one pair: (decision, calibrated probability before any veto, whether a guard fired).
 pub fn decide_aligned(
     params: &AlignParams,
@@ -651,7 +662,7 @@ impl<E: TokenEncoder> Matcher for AlignMatcher<E> {
                 Ok(gold
                     .iter()
                     .zip(&g)
-                    .map(|(gt, ga)| self.decide_prepared(p, gt, pa, ga).score)
+                    .map(|(gt, ga)| score_aligned(&self.params, p, gt, pa, ga))
                     .collect())
             })
             .collect::<Result<_>>()

@@ -36,6 +36,16 @@ pub fn check_analysed(ta: &Analysis, tb: &Analysis) -> Vec<GuardHit> {
     .collect()
 }
 
+/// Whether any guard fires on `ta` against `tb` (as [`check_analysed`] is non-empty, without building the hits'
+/// details past the first).
+pub fn fires(ta: &Analysis, tb: &Analysis) -> bool {
+    number_guard(ta, tb).is_some()
+        || date_guard(ta, tb).is_some()
+        || negation_guard(ta, tb).is_some()
+        || polarity_guard(ta, tb).is_some()
+        || roles_guard(ta, tb).is_some()
+}
+
 /// The number guard alone: fires when each claim states a number the other lacks ("87" vs "89").
 pub fn number(a: &str, b: &str) -> Option<GuardHit> {
     number_guard(&Analysis::new(a), &Analysis::new(b))
@@ -247,6 +257,21 @@ pub struct Analysis {
     numbers: Vec<NumberMention>,
     ordinals: BTreeSet<String>,
     dates: Dates,
+    /// Positions of negation cues.
+    cues: Vec<usize>,
+    /// Each token's stem.
+    stems: Vec<String>,
+    /// Per antonym pair (by its index in `lexicon::antonyms()`) that the text uses: each use's
+    /// member, effective sign and word ([`polarity_signs`]).
+    polarity: Vec<(usize, Vec<(bool, bool, String)>)>,
+    /// The lowercased tokens.
+    words: BTreeSet<String>,
+    /// The directions of "vote for" / "vote against".
+    votes: BTreeSet<String>,
+    /// [`plain_words`].
+    plain: Vec<String>,
+    /// Who did what to whom ([`relations`]).
+    relations: Vec<Relation>,
 }
 
 fn small_number_word(w: &str) -> Option<f64> {
@@ -322,7 +347,32 @@ impl Analysis {
         let mut consumed = vec![false; toks.len()];
         let dates = extract_dates(&toks, &mut consumed);
         let (numbers, ordinals) = extract_numbers(&toks, &consumed);
+        let cues = cue_positions(&toks);
+        let polarity = lexicon::antonyms()
+            .iter()
+            .enumerate()
+            .map(|(i, pair)| {
+                (
+                    i,
+                    polarity_signs(&toks, &cues, &pair.positive, &pair.negative),
+                )
+            })
+            .filter(|(_, signs)| !signs.is_empty())
+            .collect();
+        let votes = toks
+            .windows(2)
+            .filter(|w| w[0].lower.starts_with("vot"))
+            .filter(|w| matches!(w[1].lower.as_str(), "for" | "against"))
+            .map(|w| w[1].lower.clone())
+            .collect();
         Analysis {
+            stems: toks.iter().map(|t| stem(&t.lower)).collect(),
+            words: toks.iter().map(|t| t.lower.clone()).collect(),
+            plain: plain_words(&toks),
+            relations: relations(&toks),
+            polarity,
+            votes,
+            cues,
             toks,
             numbers,
             ordinals,
@@ -874,29 +924,29 @@ fn negation_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 }
 
 fn one_way_negation(neg: &Analysis, plain: &Analysis, flipped: bool) -> Option<GuardHit> {
-    let cues_n = cue_positions(&neg.toks);
+    let cues_n = &neg.cues;
     if cues_n.is_empty() {
         return None;
     }
-    let cues_p = cue_positions(&plain.toks);
+    let cues_p = &plain.cues;
     for (c, p) in cues_n.iter().flat_map(|&c| {
         negated_predicates(&neg.toks, c)
             .into_iter()
             .map(move |p| (c, p))
     }) {
-        let ps = stem(&neg.toks[p].lower);
+        let ps = &neg.stems[p];
         if ps.chars().count() < 3 {
             continue;
         }
         let occurrences: Vec<usize> = (0..plain.toks.len())
-            .filter(|&k| !plain.toks[k].punct && stem_eq(&stem(&plain.toks[k].lower), &ps))
+            .filter(|&k| !plain.toks[k].punct && stem_eq(&plain.stems[k], ps))
             .collect();
         if occurrences.is_empty() {
             continue;
         }
         if occurrences
             .iter()
-            .any(|&k| is_negated_at(&plain.toks, &cues_p, k))
+            .any(|&k| is_negated_at(&plain.toks, cues_p, k))
         {
             continue;
         }
@@ -920,15 +970,15 @@ fn one_way_negation(neg: &Analysis, plain: &Analysis, flipped: bool) -> Option<G
 // Polarity guard
 
 fn polarity_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
-    let cues_a = cue_positions(&a.toks);
-    let cues_b = cue_positions(&b.toks);
-    for pair in lexicon::antonyms() {
-        let (label, pos, neg) = (pair.label, &pair.positive, &pair.negative);
-        let sa = polarity_signs(&a.toks, &cues_a, pos, neg);
-        let sb = polarity_signs(&b.toks, &cues_b, pos, neg);
+    // in antonym-pair order, the pairs both texts use (a pair one of them lacks cannot fire)
+    for (i, sa) in &a.polarity {
+        let Some((_, sb)) = b.polarity.iter().find(|(j, _)| j == i) else {
+            continue;
+        };
+        let label = lexicon::antonyms()[*i].label;
         // Each side must use exactly one member of the pair, different members, with opposite
         // effective signs (a negated antonym agrees: "refused" ~ "did not agree").
-        let (Some((ma, xa)), Some((mb, xb))) = (single(&sa), single(&sb)) else {
+        let (Some((ma, xa)), Some((mb, xb))) = (single(sa), single(sb)) else {
             continue;
         };
         if ma != mb && xa != xb {
@@ -949,9 +999,8 @@ fn polarity_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 
 /// "unacceptable" against "acceptable", "unlikely" against "likely", "illegal" against "legal".
 fn prefix_antonym(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
-    let words_a: BTreeSet<&str> = a.toks.iter().map(|t| t.lower.as_str()).collect();
-    let words_b: BTreeSet<&str> = b.toks.iter().map(|t| t.lower.as_str()).collect();
-    for w in &words_a {
+    let (words_a, words_b) = (&a.words, &b.words);
+    for w in words_a {
         for pre in ["un", "in", "im", "il", "ir"] {
             let Some(base) = w.strip_prefix(pre) else {
                 continue;
@@ -959,7 +1008,7 @@ fn prefix_antonym(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
             if base.chars().count() < 5 {
                 continue;
             }
-            if words_b.contains(base) && !words_a.contains(base) && !words_b.contains(w) {
+            if words_b.contains(base) && !words_a.contains(base) && !words_b.contains(w.as_str()) {
                 return Some(GuardHit {
                     kind: GuardKind::Polarity,
                     detail: format!("\"{w}\" vs \"{base}\""),
@@ -972,15 +1021,7 @@ fn prefix_antonym(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 
 /// "vote for" against "vote against".
 fn vote_direction(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
-    let dirs = |x: &Analysis| -> BTreeSet<String> {
-        x.toks
-            .windows(2)
-            .filter(|w| w[0].lower.starts_with("vot"))
-            .filter(|w| matches!(w[1].lower.as_str(), "for" | "against"))
-            .map(|w| w[1].lower.clone())
-            .collect()
-    };
-    let (da, db) = (dirs(a), dirs(b));
+    let (da, db) = (&a.votes, &b.votes);
     if da.len() == 1 && db.len() == 1 && da != db {
         let fa = da.iter().next().cloned().unwrap_or_default();
         let fb = db.iter().next().cloned().unwrap_or_default();
@@ -1259,9 +1300,8 @@ fn roles_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 }
 
 /// Lowercased words of a claim with punctuation and "the"/"a"/"an" left out.
-fn plain_words(x: &Analysis) -> Vec<String> {
-    x.toks
-        .iter()
+fn plain_words(toks: &[Tok]) -> Vec<String> {
+    toks.iter()
         .filter(|t| !t.punct && !matches!(t.lower.as_str(), "the" | "a" | "an"))
         .map(|t| t.lower.replace('.', ""))
         .collect()
@@ -1269,8 +1309,7 @@ fn plain_words(x: &Analysis) -> Vec<String> {
 
 /// Two spans exchanged in otherwise identical claims: "X ... Y" against "Y ... X".
 fn span_swap(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
-    let wa = plain_words(a);
-    let wb = plain_words(b);
+    let (wa, wb) = (&a.plain, &b.plain);
     if wa.len() != wb.len() || wa == wb {
         return None;
     }
@@ -1317,20 +1356,19 @@ fn span_swap(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 
 /// Agent and patient of the same verb swapped between the claims (active or passive voice).
 fn svo_swap(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
-    let ra = relations(&a.toks);
-    let rb = relations(&b.toks);
+    let (ra, rb) = (&a.relations, &b.relations);
     let holds = |rs: &[Relation], ag: &str, pa: &str, verb: &str| {
         rs.iter()
             .any(|r| r.agent == ag && r.patient == pa && r.verbs.contains(verb))
     };
-    for x in &ra {
-        for y in &rb {
+    for x in ra {
+        for y in rb {
             if x.agent != y.patient || x.patient != y.agent {
                 continue;
             }
             for v in x.verbs.intersection(&y.verbs) {
                 // the swap must not also be stated the right way round on either side
-                if holds(&ra, &y.agent, &y.patient, v) || holds(&rb, &x.agent, &x.patient, v) {
+                if holds(ra, &y.agent, &y.patient, v) || holds(rb, &x.agent, &x.patient, v) {
                     continue;
                 }
                 return Some(GuardHit {

@@ -90,6 +90,39 @@ fn scores_are_symmetric_bit_for_bit_on_gold_claims() {
 }
 
 #[test]
+fn the_matrix_gives_each_pair_the_score_its_decision_has() {
+    // the matrix skips the reasons; its scores must be the decisions' to the bit (gold claims of two articles,
+    // and the tuning pairs, which exercise every guard)
+    let gold = GoldSet::builtin().expect("gold");
+    let m = matcher();
+    let of = |doc: &str| -> Vec<&str> { gold.claims_for(doc).map(|c| c.text.as_str()).collect() };
+    let (a, b) = (of("000"), of("001"));
+    let matrix = m.matrix(&a, &b).expect("matrix");
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            let d = m.decide(x, y).expect("decide");
+            assert_eq!(
+                matrix.get(i, j).to_bits(),
+                d.score.to_bits(),
+                "{x:?} / {y:?}"
+            );
+        }
+    }
+    let pairs = claimbench_matcher::data::hand_pairs().expect("tuning pairs");
+    let mut vetoed = 0;
+    for p in &pairs {
+        let d = m.decide(&p.a, &p.b).expect("decide");
+        let s = m
+            .matrix(&[p.a.as_str()], &[p.b.as_str()])
+            .expect("matrix")
+            .get(0, 0);
+        assert_eq!(s.to_bits(), d.score.to_bits(), "{:?} / {:?}", p.a, p.b);
+        vetoed += usize::from(d.reasons.len() > 1);
+    }
+    assert!(vetoed >= 20, "only {vetoed} tuning pairs vetoed by a guard");
+}
+
+#[test]
 fn paraphrase_matches_and_near_misses_do_not() {
     let m = matcher();
     let same = m
