@@ -263,7 +263,7 @@ pub struct Analysis {
     stems: Vec<String>,
     /// Per antonym pair (by its index in `lexicon::antonyms()`) that the text uses: each use's
     /// member, effective sign and word ([`polarity_signs`]).
-    polarity: Vec<(usize, Vec<(bool, bool, String)>)>,
+    polarity: Vec<(usize, Vec<Sign>)>,
     /// The lowercased tokens.
     words: BTreeSet<String>,
     /// The directions of "vote for" / "vote against".
@@ -1033,13 +1033,16 @@ fn vote_direction(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
     None
 }
 
-/// (member: true for the positive word, effective sign after negation, word)
+/// One use of an antonym pair's word: (member: true for the positive word, effective sign after negation, word).
+type Sign = (bool, bool, String);
+
+/// Each use in `toks` of a word of the antonym pair `pos`/`neg`.
 fn polarity_signs(
     toks: &[Tok],
     cues: &[usize],
     pos: &[&str],
     neg: &[&str],
-) -> Vec<(bool, bool, String)> {
+) -> Vec<Sign> {
     let mut out = Vec::new();
     for (k, t) in toks.iter().enumerate() {
         let w = t.lower.as_str();
@@ -1059,7 +1062,7 @@ fn polarity_signs(
     out
 }
 
-fn single(v: &[(bool, bool, String)]) -> Option<(bool, bool)> {
+fn single(v: &[Sign]) -> Option<(bool, bool)> {
     let first = v.first()?;
     v.iter()
         .all(|x| x.0 == first.0 && x.1 == first.1)
