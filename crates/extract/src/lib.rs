@@ -21,7 +21,6 @@ pub use error::{Error, LineProblem, Result};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -80,33 +79,10 @@ pub fn predictions_jsonl(claims: &[PredictedClaim]) -> String {
 
 /// Write claims to `path` as a predictions file, atomically (temp file in the same dir, then rename).
 pub fn write_predictions(path: &Path, claims: &[PredictedClaim]) -> Result<()> {
-    write_atomic(path, predictions_jsonl(claims).as_bytes())
-}
-
-/// Write `bytes` to `path` through a temp file in the same directory and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "predictions".to_string());
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{file_name}.tmp.{}.{n}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-        f.write_all(bytes).map_err(Error::io(&tmp))?;
-        f.sync_all().map_err(Error::io(&tmp))?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(Error::io(path))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    Ok(claimbench_io::atomic_write(
+        path,
+        predictions_jsonl(claims).as_bytes(),
+    )?)
 }
 
 /// The closed registry of extractor names.
