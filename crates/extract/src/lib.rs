@@ -156,7 +156,7 @@ impl FromStr for ExtractorKind {
         }
         let suggestion = ExtractorKind::ALL
             .iter()
-            .map(|k| (edit_distance(&wanted, k.name()), k.name()))
+            .map(|k| (strsim::levenshtein(&wanted, k.name()), k.name()))
             .filter(|(d, name)| *d <= 2.max(name.len() / 3))
             .min()
             .map(|(_, n)| n.to_string());
@@ -166,21 +166,6 @@ impl FromStr for ExtractorKind {
             known: ExtractorKind::ALL.map(|k| k.name()).join(", "),
         })
     }
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -229,13 +214,6 @@ mod tests {
         check::<file::FileExtractor>();
         check::<command::CommandExtractor>();
         check::<Error>();
-    }
-
-    #[test]
-    fn edit_distance_values() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("t5", "t5"), 0);
     }
 
     #[test]
