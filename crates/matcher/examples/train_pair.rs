@@ -24,12 +24,12 @@ use claimbench_matcher::eval::{
     cosine_threshold, cross_validate, markdown, summary, table, train_head, EmbeddingMap, HeldOut,
     Row,
 };
-use claimbench_matcher::features::cosine;
 use claimbench_matcher::pair::sha256_hex;
 use claimbench_matcher::{
     EmbeddingEncoder, FeatureSet, Setup, TrainConfig, DEFAULT_MODEL, DEFAULT_SETUP,
 };
 use claimbench_model::EmbedderOptions;
+use claimbench_score::cosine;
 use serde::Serialize;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use claimbench_score::{Matcher, SimMatrix, TextEncoder};
+use claimbench_score::{cosine, Matcher, SimMatrix, TextEncoder};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::features::{cosine, feature_vector, scalar_features};
+use crate::features::{feature_vector, scalar_features};
 use crate::head::{sigmoid, PairHead};
 
 /// The committed pair-head weights (trained by `examples/train_pair.rs`).

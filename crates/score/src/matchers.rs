@@ -45,6 +45,21 @@ pub trait TextEncoder: Send + Sync {
     }
 }
 
+/// Cosine of two vectors, accumulated in f64 and clamped to [-1, 1] (0 when either is zero).
+pub fn cosine(u: &[f32], v: &[f32]) -> f32 {
+    let (mut dot, mut nu, mut nv) = (0f64, 0f64, 0f64);
+    for (x, y) in u.iter().zip(v) {
+        dot += *x as f64 * *y as f64;
+        nu += *x as f64 * *x as f64;
+        nv += *y as f64 * *y as f64;
+    }
+    if nu <= 0.0 || nv <= 0.0 {
+        0.0
+    } else {
+        (dot / (nu.sqrt() * nv.sqrt())).clamp(-1.0, 1.0) as f32
+    }
+}
+
 /// The dot products of unit vectors `pred` by `gold`, row-major, accumulated in f64 and clamped to [-1, 1].
 pub fn cosine_matrix_cpu(pred: &[&[f32]], gold: &[&[f32]]) -> Vec<f32> {
     let mut out = Vec::with_capacity(pred.len() * gold.len());
@@ -799,6 +814,16 @@ mod tests {
             self.0.lock().map_err(|e| e.to_string())?.push(texts.len());
             Ok(texts.iter().map(|t| vec![1.0, t.len() as f32]).collect())
         }
+    }
+
+    #[test]
+    fn cosine_of_two_vectors() {
+        let u = [1.0f32, 2.0];
+        assert!((cosine(&u, &u) - 1.0).abs() < 1e-6);
+        assert_eq!(cosine(&[0.0, 0.0], &u), 0.0);
+        assert_eq!(cosine(&u, &[0.0, 0.0]), 0.0);
+        assert_eq!(cosine(&[1.0, 0.0], &[-2.0, 0.0]), -1.0);
+        assert_eq!(cosine(&[1.0, 0.0], &[0.0, 3.0]), 0.0);
     }
 
     #[test]
