@@ -667,22 +667,6 @@ impl fmt::Display for MatcherKind {
     }
 }
 
-/// Levenshtein distance over chars.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// The closest of `names` to `input`, when it is close enough to be a likely typo.
 pub(crate) fn suggest<'a>(input: &str, names: &[&'a str]) -> Option<&'a str> {
     let lowered = input.to_lowercase();
@@ -694,7 +678,7 @@ pub(crate) fn suggest<'a>(input: &str, names: &[&'a str]) -> Option<&'a str> {
         .iter()
         .map(|n| {
             let n_squashed: String = n.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-            let d = edit_distance(&squashed, &n_squashed);
+            let d = strsim::levenshtein(&squashed, &n_squashed);
             let prefix = !squashed.is_empty() && n_squashed.starts_with(&squashed);
             (if prefix { 0 } else { d }, *n)
         })
