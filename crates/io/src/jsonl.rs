@@ -357,7 +357,10 @@ mod tests {
         let got = all(b"\xEF\xBB\xBFa\r\n\nb");
         let texts: Vec<_> = got.iter().map(|(_, t)| t.clone().unwrap()).collect();
         assert_eq!(texts, ["a", "", "b"]);
-        let places: Vec<_> = got.iter().map(|(at, _)| (at.line, at.offset, at.len)).collect();
+        let places: Vec<_> = got
+            .iter()
+            .map(|(at, _)| (at.line, at.offset, at.len))
+            .collect();
         assert_eq!(places, [(1, 0, 6), (2, 6, 1), (3, 7, 1)]);
     }
 
