@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use claimbench_io::sha256_hex;
 use claimbench_score::{cosine, Matcher, SimMatrix, TextEncoder};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::features::{feature_vector, scalar_features};
@@ -42,11 +42,6 @@ pub struct PairMatcher<E: TextEncoder> {
     weights_sha256: String,
     threshold: f32,
     name: String,
-}
-
-/// sha256 of bytes, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Rounds a score to 4 decimals.
