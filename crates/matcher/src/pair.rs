@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use claimbench_io::sha256_hex;
-use claimbench_score::{cosine, Matcher, SimMatrix, TextEncoder};
+use claimbench_score::{cosine, encode_each, Matcher, SimMatrix, TextEncoder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -102,14 +102,7 @@ impl<E: TextEncoder> PairMatcher<E> {
         if unique.is_empty() {
             return Ok(out);
         }
-        let vectors = self.encoder.encode(&unique).map_err(Error::Encoder)?;
-        if vectors.len() != unique.len() {
-            return Err(Error::Encoder(format!(
-                "{} vectors for {} texts",
-                vectors.len(),
-                unique.len()
-            )));
-        }
+        let vectors = encode_each(&self.encoder, &unique).map_err(Error::Encoder)?;
         let dim = self.head.config().dim;
         for (t, v) in unique.into_iter().zip(vectors) {
             if v.len() != dim {

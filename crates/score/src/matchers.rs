@@ -45,6 +45,22 @@ pub trait TextEncoder: Send + Sync {
     }
 }
 
+/// One vector per text from `encoder`; an error message when it fails or returns another number of vectors.
+pub fn encode_each<E: TextEncoder + ?Sized>(
+    encoder: &E,
+    texts: &[&str],
+) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let vectors = encoder.encode(texts)?;
+    if vectors.len() != texts.len() {
+        return Err(format!(
+            "{} vectors for {} texts",
+            vectors.len(),
+            texts.len()
+        ));
+    }
+    Ok(vectors)
+}
+
 /// Cosine of two vectors, accumulated in f64 and clamped to [-1, 1] (0 when either is zero).
 pub fn cosine(u: &[f32], v: &[f32]) -> f32 {
     let (mut dot, mut nu, mut nv) = (0f64, 0f64, 0f64);
@@ -480,14 +496,7 @@ impl<E: TextEncoder> Matcher for CosineMatcher<E> {
         if unique.is_empty() {
             return Ok(SimMatrix::zeros(pred.len(), gold.len()));
         }
-        let vectors = self.encoder.encode(&unique).map_err(Error::Encoder)?;
-        if vectors.len() != unique.len() {
-            return Err(Error::Encoder(format!(
-                "{} vectors for {} texts",
-                vectors.len(),
-                unique.len()
-            )));
-        }
+        let vectors = encode_each(&self.encoder, &unique).map_err(Error::Encoder)?;
         let dim = vectors[0].len();
         if let Some((k, v)) = vectors.iter().enumerate().find(|(_, v)| v.len() != dim) {
             return Err(Error::Encoder(format!(
