@@ -14,8 +14,8 @@
 //! stdout and stderr are read on their own threads and stdin is written on a third, so a full pipe can't
 //! deadlock, and every wait is bounded by the time limit, so the extractor never hangs.
 
-use crate::file::{decode_line, parse_line, DocField, DocIndex, UnknownFields};
-use crate::{ClaimExtractor, Document, Error, PredictedClaim, Result};
+use crate::file::{parse_line, DocField, DocIndex, UnknownFields};
+use crate::{ClaimExtractor, Document, Error, LineProblem, PredictedClaim, Result};
 use std::fmt;
 use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -311,18 +311,15 @@ pub(crate) fn parse_output(
     let index = DocIndex::new(std::slice::from_ref(doc));
     let mut claims = Vec::new();
     let mut problems = Vec::new();
-    let mut offset = 0u64;
-    let mut line_no = 0usize;
-    for raw in bytes.split_inclusive(|b| *b == b'\n') {
-        line_no += 1;
-        let parsed = decode_line(raw, line_no, offset).and_then(|line| {
+    for (at, text) in claimbench_io::lines(bytes) {
+        let parsed = text.map_err(LineProblem::from).and_then(|line| {
             if line.trim().is_empty() {
                 Ok(None)
             } else {
                 // The command protocol stays strict: an unknown field is an error.
                 parse_line(
                     line,
-                    line_no,
+                    at.line,
                     &index,
                     DocField::Expect(&doc.id),
                     UnknownFields::Reject,
@@ -330,7 +327,6 @@ pub(crate) fn parse_output(
                 .map(Some)
             }
         });
-        offset += raw.len() as u64;
         match parsed {
             Ok(Some(c)) => claims.push(c),
             Ok(None) => {}

@@ -132,6 +132,15 @@ pub enum Error {
     },
 }
 
+impl From<claimbench_io::Error> for Error {
+    fn from(e: claimbench_io::Error) -> Self {
+        Error::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 impl From<claimbench_model::Error> for Error {
     fn from(e: claimbench_model::Error) -> Self {
         Error::Runtime(Box::new(e))

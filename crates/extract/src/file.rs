@@ -11,7 +11,7 @@
 //! - Any other field (`id`, `model`, `meta`, ...) is kept with the claim ([`PredictedClaim::extra`]) and
 //!   ignored by scoring; the read counts each such field in [`ReadSummary::ignored_fields`] so that a typo such
 //!   as `"scroe"` is reported, not dropped silently. With [`UnknownFields::Reject`] (`--strict`) any other field
-//!   is an error. A field given twice is always an error.
+//!   is an error. A field given twice (at any depth, such as a span's `start`) is always an error.
 //!
 //! Reading rules: the file is read line by line (any size). A UTF-8 BOM at the start is stripped,
 //! CRLF line ends are fine, blank lines are skipped and counted. Invalid UTF-8 is an error naming the
@@ -20,12 +20,13 @@
 //! [`ReadSummary::skipped`]. Nothing is dropped silently.
 
 use crate::{ClaimExtractor, Document, Error, LineProblem, PredictedClaim, Result, Span};
-use serde::de::{MapAccess, Visitor};
+use claimbench_io::{json_type, parse_object, BadUtf8, LineReader, NotJsonObject};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+
+pub use claimbench_io::LineAt;
 
 /// What to do with bad lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -120,32 +121,6 @@ impl DocIndex {
     }
 }
 
-/// A JSON object with every key kept in order (duplicates too).
-struct Entries(Vec<(String, Value)>);
-
-impl<'de> serde::Deserialize<'de> for Entries {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Entries, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    out.push((k, v));
-                }
-                Ok(Entries(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 fn problem(line: usize, field: Option<&str>, message: impl Into<String>) -> LineProblem {
     LineProblem {
         line,
@@ -154,14 +129,9 @@ fn problem(line: usize, field: Option<&str>, message: impl Into<String>) -> Line
     }
 }
 
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+impl From<BadUtf8> for LineProblem {
+    fn from(bad: BadUtf8) -> LineProblem {
+        problem(bad.line, None, bad.to_string())
     }
 }
 
@@ -182,21 +152,14 @@ pub(crate) fn parse_line(
     doc_field: DocField<'_>,
     unknown: UnknownFields,
 ) -> std::result::Result<PredictedClaim, LineProblem> {
-    let mut de = serde_json::Deserializer::from_str(line);
-    let entries = match serde::Deserialize::deserialize(&mut de).and_then(|e: Entries| {
-        de.end()?;
-        Ok(e)
-    }) {
-        Ok(e) => e.0,
-        Err(e) => {
-            let msg = if e.is_data() {
-                "not a JSON object".to_string()
-            } else {
-                format!("invalid JSON: {e}")
-            };
-            return Err(problem(line_no, None, msg));
+    let object = match parse_object(line) {
+        Ok(object) => object,
+        Err(NotJsonObject::Json(e)) => {
+            return Err(problem(line_no, None, format!("invalid JSON: {e}")))
         }
+        Err(NotJsonObject::Other(_)) => return Err(problem(line_no, None, "not a JSON object")),
     };
+    let entries = object.entries;
     let mut fields: BTreeMap<&str, &Value> = BTreeMap::new();
     let mut extra: BTreeMap<String, Value> = BTreeMap::new();
     for (k, v) in &entries {
@@ -219,6 +182,10 @@ pub(crate) fn parse_line(
                 }
             }
         }
+    }
+    // No top-level key is repeated (that returned above): any repeat is inside a value, such as a span.
+    if let Some(path) = object.duplicates.first() {
+        return Err(problem(line_no, Some(path), "field given twice"));
     }
     let doc = match (fields.get("doc"), doc_field) {
         (Some(Value::String(s)), DocField::Required) => {
@@ -382,47 +349,6 @@ fn parse_span(
     Ok(Span { start, end })
 }
 
-/// A line of bytes with the BOM (first line only) and the line end stripped, or its encoding problem.
-pub(crate) fn decode_line(
-    buf: &[u8],
-    line_no: usize,
-    byte_offset: u64,
-) -> std::result::Result<&str, LineProblem> {
-    let mut bytes = buf;
-    let mut offset = byte_offset;
-    if line_no == 1 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes = &bytes[3..];
-        offset += 3;
-    }
-    if bytes.ends_with(b"\n") {
-        bytes = &bytes[..bytes.len() - 1];
-    }
-    if bytes.ends_with(b"\r") {
-        bytes = &bytes[..bytes.len() - 1];
-    }
-    std::str::from_utf8(bytes).map_err(|e| {
-        problem(
-            line_no,
-            None,
-            format!(
-                "invalid UTF-8 at byte offset {}",
-                offset + e.valid_up_to() as u64
-            ),
-        )
-    })
-}
-
-/// Where a good line sits in its file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineAt {
-    /// 1-based line number.
-    pub line: usize,
-    /// Byte offset of the line's first byte.
-    pub offset: u64,
-    /// Length of the line in bytes, line end included.
-    pub len: u64,
-}
-
 /// Stream a predictions file: each good claim goes to `sink` in file order.
 ///
 /// `path` names the source in errors. Strict mode still reads the whole input, so that the error lists
@@ -439,7 +365,7 @@ pub fn stream_predictions<R: BufRead>(
 
 /// [`stream_predictions`], with each claim's place in the file.
 pub fn stream_located<R: BufRead>(
-    mut reader: R,
+    reader: R,
     path: &Path,
     docs: &DocIndex,
     options: impl Into<ReadOptions>,
@@ -451,31 +377,16 @@ pub fn stream_located<R: BufRead>(
     } = options.into();
     let mut summary = ReadSummary::default();
     let mut problems = Vec::new();
-    let mut buf = Vec::new();
-    let mut offset: u64 = 0;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(Error::io(path))?;
-        if n == 0 {
-            break;
-        }
+    let mut lines = LineReader::new(reader);
+    while let Some((at, text)) = lines.next_line().map_err(Error::io(path))? {
         summary.lines += 1;
-        let line_no = summary.lines;
-        let parsed = decode_line(&buf, line_no, offset).and_then(|line| {
+        let parsed = text.map_err(LineProblem::from).and_then(|line| {
             if line.trim().is_empty() {
                 Ok(None)
             } else {
-                parse_line(line, line_no, docs, DocField::Required, unknown_fields).map(Some)
+                parse_line(line, at.line, docs, DocField::Required, unknown_fields).map(Some)
             }
         });
-        let at = LineAt {
-            line: line_no,
-            offset,
-            len: n as u64,
-        };
-        offset += n as u64;
         match parsed {
             Ok(None) => summary.blank_lines += 1,
             Ok(Some(claim)) => {
@@ -651,28 +562,27 @@ impl PredictionIndex {
                     std::io::ErrorKind::UnexpectedEof => changed(run.first_line),
                     _ => Error::io(&self.path)(e),
                 })?;
-            let mut line_no = run.first_line;
-            let mut offset = run.offset;
-            for raw in buf.split_inclusive(|&b| b == b'\n') {
-                let claim = decode_line(raw, line_no, offset)
+            let mut lines = 0;
+            for (at, text) in claimbench_io::lines_at(&buf, run.first_line, run.offset) {
+                let claim = text
+                    .map_err(LineProblem::from)
                     .and_then(|line| {
                         parse_line(
                             line,
-                            line_no,
+                            at.line,
                             &self.docs,
                             DocField::Required,
                             self.unknown_fields,
                         )
                     })
-                    .map_err(|_| changed(line_no))?;
+                    .map_err(|_| changed(at.line))?;
                 if claim.doc != doc {
-                    return Err(changed(line_no));
+                    return Err(changed(at.line));
                 }
                 out.push(claim);
-                line_no += 1;
-                offset += raw.len() as u64;
+                lines += 1;
             }
-            if line_no - run.first_line != run.claims {
+            if lines != run.claims {
                 return Err(changed(run.first_line));
             }
         }
@@ -926,6 +836,28 @@ mod tests {
             .map(|p| (p.line, p.field.as_deref()))
             .collect();
         assert_eq!(got, [(1, Some("id")), (2, Some("scroe")), (3, Some("id"))]);
+    }
+
+    #[test]
+    fn a_field_given_twice_inside_a_value_is_named_by_its_path() {
+        let input = r#"{"doc": "000", "text": "t", "evidence": [{"start": 0, "end": 2, "start": 1}]}
+{"doc": "000", "text": "u", "meta": {"a": 1, "a": 2}}
+"#;
+        let err = read(input.as_bytes(), Leniency::Strict).unwrap_err();
+        let Error::BadPredictions { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        let got: Vec<(usize, Option<&str>, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.field.as_deref(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, Some("evidence[0].start"), "field given twice"),
+                (2, Some("meta.a"), "field given twice")
+            ]
+        );
     }
 
     #[test]

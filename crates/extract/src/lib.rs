@@ -21,7 +21,6 @@ pub use error::{Error, LineProblem, Result};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -80,33 +79,10 @@ pub fn predictions_jsonl(claims: &[PredictedClaim]) -> String {
 
 /// Write claims to `path` as a predictions file, atomically (temp file in the same dir, then rename).
 pub fn write_predictions(path: &Path, claims: &[PredictedClaim]) -> Result<()> {
-    write_atomic(path, predictions_jsonl(claims).as_bytes())
-}
-
-/// Write `bytes` to `path` through a temp file in the same directory and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "predictions".to_string());
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{file_name}.tmp.{}.{n}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-        f.write_all(bytes).map_err(Error::io(&tmp))?;
-        f.sync_all().map_err(Error::io(&tmp))?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(Error::io(path))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    Ok(claimbench_io::atomic_write(
+        path,
+        predictions_jsonl(claims).as_bytes(),
+    )?)
 }
 
 /// The closed registry of extractor names.
@@ -180,7 +156,7 @@ impl FromStr for ExtractorKind {
         }
         let suggestion = ExtractorKind::ALL
             .iter()
-            .map(|k| (edit_distance(&wanted, k.name()), k.name()))
+            .map(|k| (strsim::levenshtein(&wanted, k.name()), k.name()))
             .filter(|(d, name)| *d <= 2.max(name.len() / 3))
             .min()
             .map(|(_, n)| n.to_string());
@@ -190,21 +166,6 @@ impl FromStr for ExtractorKind {
             known: ExtractorKind::ALL.map(|k| k.name()).join(", "),
         })
     }
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -253,13 +214,6 @@ mod tests {
         check::<file::FileExtractor>();
         check::<command::CommandExtractor>();
         check::<Error>();
-    }
-
-    #[test]
-    fn edit_distance_values() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("t5", "t5"), 0);
     }
 
     #[test]

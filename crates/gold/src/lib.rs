@@ -320,8 +320,3 @@ impl GoldSet {
 pub fn validate(set: &GoldSet) -> Vec<Problem> {
     check::validate_set(set)
 }
-
-/// Lowercase hex sha256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}

@@ -5,14 +5,14 @@ use std::fmt;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use claimbench_io::{json_type, parse_object, sha256_hex, NotJsonObject};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::check::{check_claims, Located, Present};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::text::CharIndex;
-use crate::{sha256_hex, Category, Claim, Document, GoldSet, GoldSource, Span};
+use crate::{Category, Claim, Document, GoldSet, GoldSource, Span};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -244,30 +244,12 @@ fn decode(bytes: &[u8]) -> std::result::Result<&str, usize> {
 /// lines with invalid UTF-8 are reported, never dropped silently.
 fn lines<'a>(bytes: &'a [u8], file: &str, problems: &mut Vec<Problem>) -> Vec<(usize, &'a str)> {
     let mut out = Vec::new();
-    let mut offset = 0;
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_no = i + 1;
-        let start = offset;
-        offset += raw.len() + 1;
-        let (raw, skip) = if i == 0 && raw.starts_with(BOM) {
-            (&raw[BOM.len()..], BOM.len())
-        } else {
-            (raw, 0)
-        };
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        match std::str::from_utf8(raw) {
+    for (at, text) in claimbench_io::lines(bytes) {
+        match text {
             Ok(text) if text.trim().is_empty() => {}
-            Ok(text) => out.push((line_no, text)),
-            Err(e) => problems.push(
-                Problem::error(
-                    ProblemKind::Encoding,
-                    file,
-                    format!(
-                        "invalid UTF-8 at byte offset {}",
-                        start + skip + e.valid_up_to()
-                    ),
-                )
-                .at_line(line_no),
+            Ok(text) => out.push((at.line, text)),
+            Err(bad) => problems.push(
+                Problem::error(ProblemKind::Encoding, file, bad.to_string()).at_line(at.line),
             ),
         }
     }
@@ -531,23 +513,12 @@ const FIELDS: [&str; 8] = [
     "cluster",
 ];
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// Parse one non-blank line into a claim (with the fields that parsed), reporting every problem of the line;
 /// `None` when the line is not a JSON object.
 fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<(Claim, Present)> {
-    let value: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
+    let object = match parse_object(text) {
+        Ok(object) => object,
+        Err(NotJsonObject::Json(e)) => {
             let full = e.to_string();
             let msg = full
                 .rsplit_once(" at line ")
@@ -559,32 +530,19 @@ fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<(Claim, Present)> {
             );
             return None;
         }
-    };
-    let Value::Object(obj) = value else {
-        ctx.push(
-            ProblemKind::Json,
-            None,
-            format!("expected a JSON object, found {}", type_name(&value)),
-        );
-        return None;
-    };
-    let mut dups = Vec::new();
-    let mut de = serde_json::Deserializer::from_str(text);
-    if (DupFinder {
-        path: String::new(),
-        out: &mut dups,
-    })
-    .deserialize(&mut de)
-    .is_ok()
-    {
-        for path in dups {
-            ctx.push(
-                ProblemKind::DuplicateField,
-                Some(&path),
-                "the key appears more than once (only the last value would be kept)",
-            );
+        Err(not_object @ NotJsonObject::Other(_)) => {
+            ctx.push(ProblemKind::Json, None, not_object.to_string());
+            return None;
         }
+    };
+    for path in &object.duplicates {
+        ctx.push(
+            ProblemKind::DuplicateField,
+            Some(path),
+            "the key appears more than once (only the last value would be kept)",
+        );
     }
+    let obj = object.into_map();
     for key in obj.keys() {
         if !FIELDS.contains(&key.as_str()) {
             ctx.push(
@@ -613,7 +571,7 @@ fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<(Claim, Present)> {
             ctx.push(
                 ProblemKind::WrongType,
                 Some("check_worthy"),
-                format!("expected true or false, found {}", type_name(v)),
+                format!("expected true or false, found {}", json_type(v)),
             );
             None
         }
@@ -630,7 +588,7 @@ fn parse_line(text: &str, ctx: &mut LineCtx<'_>) -> Option<(Claim, Present)> {
             ctx.push(
                 ProblemKind::WrongType,
                 Some("cluster"),
-                format!("expected a string or null, found {}", type_name(v)),
+                format!("expected a string or null, found {}", json_type(v)),
             );
             None
         }
@@ -677,7 +635,7 @@ fn string_field(obj: &Map<String, Value>, name: &str, ctx: &mut LineCtx<'_>) -> 
             ctx.push(
                 ProblemKind::WrongType,
                 Some(name),
-                format!("expected a string, found {}", type_name(v)),
+                format!("expected a string, found {}", json_type(v)),
             );
             None
         }
@@ -695,7 +653,7 @@ fn evidence_field(obj: &Map<String, Value>, ctx: &mut LineCtx<'_>) -> Option<Vec
             ctx.push(
                 ProblemKind::WrongType,
                 Some("evidence"),
-                format!("expected an array of spans, found {}", type_name(v)),
+                format!("expected an array of spans, found {}", json_type(v)),
             );
             return None;
         }
@@ -718,7 +676,7 @@ fn evidence_field(obj: &Map<String, Value>, ctx: &mut LineCtx<'_>) -> Option<Vec
                 Some(&path),
                 format!(
                     "expected a span {{\"start\": .., \"end\": ..}}, found {}",
-                    type_name(item)
+                    json_type(item)
                 ),
             );
             ok = false;
@@ -761,93 +719,4 @@ fn evidence_field(obj: &Map<String, Value>, ctx: &mut LineCtx<'_>) -> Option<Vec
         }
     }
     ok.then_some(spans)
-}
-
-/// Finds keys that appear twice in one JSON object, anywhere in a value.
-struct DupFinder<'a> {
-    path: String,
-    out: &'a mut Vec<String>,
-}
-
-impl DupFinder<'_> {
-    fn child(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
-        }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for DupFinder<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> std::result::Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for DupFinder<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> std::result::Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let mut i = 0;
-        loop {
-            let path = format!("{}[{i}]", self.path);
-            let seed = DupFinder {
-                path,
-                out: &mut *self.out,
-            };
-            if seq.next_element_seed(seed)?.is_none() {
-                return Ok(());
-            }
-            i += 1;
-        }
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        let mut seen = BTreeSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let path = self.child(&key);
-            if !seen.insert(key) {
-                self.out.push(path.clone());
-            }
-            map.next_value_seed(DupFinder {
-                path,
-                out: &mut *self.out,
-            })?;
-        }
-        Ok(())
-    }
 }

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use claimbench_gold::{sha256_hex, stats, validate, GoldSet, GoldSource, ProblemKind};
+use claimbench_gold::{stats, validate, GoldSet, GoldSource, ProblemKind};
+use claimbench_io::sha256_hex;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

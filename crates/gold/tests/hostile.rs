@@ -3,7 +3,8 @@
 
 mod common;
 
-use claimbench_gold::{char_len, char_slice, sha256_hex, GoldSet, ProblemKind, Severity, Span};
+use claimbench_gold::{char_len, char_slice, GoldSet, ProblemKind, Severity, Span};
+use claimbench_io::sha256_hex;
 use common::*;
 use serde_json::json;
 

@@ -12,17 +12,16 @@
 //! frozen set is read after the parameters are fixed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use claimbench_gold::GoldSet;
+use claimbench_io::{atomic_write, sha256_hex};
 use claimbench_matcher::align::{
     decide_aligned, features, fit_monotone_logistic, prepare, Aligned, Features, NF,
 };
 use claimbench_matcher::data::{frozen_pairs, hand_pairs, LabelledPair, BUILTIN_PAIRS};
 use claimbench_matcher::eval::{folds, markdown, summary, table};
-use claimbench_matcher::pair::sha256_hex;
 use claimbench_matcher::{AlignParams, EmbeddingEncoder, PairMatcher, DEFAULT_MODEL};
 use claimbench_model::EmbedderOptions;
 use claimbench_score::{same_text, COSINE_DEFAULT_THRESHOLD};
@@ -41,14 +40,6 @@ const THRESHOLD: f32 = 0.5;
 type Prepared = HashMap<String, Arc<Aligned>>;
 /// (kind, label, score) of each pair.
 type Items = Vec<(String, bool, f32)>;
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Res<()> {
-    let dir = path.parent().ok_or("no parent directory")?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path)?;
-    Ok(())
-}
 
 fn feats(prep: &Prepared, p: &LabelledPair, tau: f32) -> Features {
     features(&prep[&p.a], &prep[&p.b], tau)
@@ -463,8 +454,8 @@ fn main() -> Res<()> {
         }
         return Ok(());
     }
-    write_atomic(&json_path, json_text.as_bytes())?;
-    write_atomic(&md_path, md.as_bytes())?;
+    atomic_write(&json_path, json_text.as_bytes())?;
+    atomic_write(&md_path, md.as_bytes())?;
     println!("wrote {} and {}", json_path.display(), md_path.display());
     Ok(())
 }

@@ -13,10 +13,10 @@
 //! same platform.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use claimbench_gold::GoldSet;
+use claimbench_io::{atomic_write, sha256_hex};
 use claimbench_matcher::data::{
     cluster_pairs, hand_pairs, rule_pairs, training_pairs, Origin, BUILTIN_PAIRS,
 };
@@ -24,12 +24,11 @@ use claimbench_matcher::eval::{
     cosine_threshold, cross_validate, markdown, summary, table, train_head, EmbeddingMap, HeldOut,
     Row,
 };
-use claimbench_matcher::features::cosine;
-use claimbench_matcher::pair::sha256_hex;
 use claimbench_matcher::{
     EmbeddingEncoder, FeatureSet, Setup, TrainConfig, DEFAULT_MODEL, DEFAULT_SETUP,
 };
 use claimbench_model::EmbedderOptions;
+use claimbench_score::cosine;
 use serde::Serialize;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -78,14 +77,6 @@ negative. The committed head therefore reads the scalar features only: MiniLM co
 name-set Jaccard, a name-mismatch flag, content-word coverage both ways, length ratio, and one indicator per guard.\n";
 
 const COMMAND: &str = "cargo run -p claimbench-matcher --example train_pair --release";
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Res<()> {
-    let dir = path.parent().ok_or("no parent directory")?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path)?;
-    Ok(())
-}
 
 fn held_rows(preds: &[HeldOut], threshold: f32) -> Res<Vec<Row>> {
     let items: Vec<(String, bool, f32)> = preds
@@ -277,9 +268,9 @@ fn main() -> Res<()> {
         }
         return Ok(());
     }
-    write_atomic(&weights_path, &bytes)?;
-    write_atomic(&info_path, info_json.as_bytes())?;
-    write_atomic(&eval_path, eval_md.as_bytes())?;
+    atomic_write(&weights_path, &bytes)?;
+    atomic_write(&info_path, info_json.as_bytes())?;
+    atomic_write(&eval_path, eval_md.as_bytes())?;
     println!("wrote weights ({weights_sha}), train_info.json and EVAL-pair.md");
     Ok(())
 }

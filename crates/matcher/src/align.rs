@@ -485,7 +485,7 @@ impl<E: TokenEncoder> AlignMatcher<E> {
         Ok(AlignMatcher::with_params(
             encoder,
             AlignParams::builtin()?,
-            crate::pair::sha256_hex(BUILTIN_ALIGN.as_bytes()),
+            claimbench_io::sha256_hex(BUILTIN_ALIGN.as_bytes()),
         ))
     }
 

@@ -50,7 +50,7 @@ pub fn frozen_pairs() -> Result<Vec<LabelledPair>> {
                 line: 0,
                 message: format!("no sum for {name}"),
             })?;
-        let got = crate::pair::sha256_hex(text.as_bytes());
+        let got = claimbench_io::sha256_hex(text.as_bytes());
         if got != want {
             return Err(Error::Pairs {
                 file: file.to_string(),

@@ -8,12 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use claimbench_gold::GoldSet;
-use claimbench_score::{choose_threshold, cohen_kappa, roc_auc};
+use claimbench_score::{choose_threshold, cohen_kappa, cosine, roc_auc};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{training_pairs, LabelledPair};
 use crate::error::{Error, Result};
-use crate::features::{cosine, feature_vector, scalar_features, FeatureSet};
+use crate::features::{feature_vector, scalar_features, FeatureSet};
 use crate::head::{train, HeadConfig, PairHead, TrainConfig};
 use crate::pair::decide_from_parts;
 

@@ -84,21 +84,6 @@ pub const SCALAR_NAMES: [&str; 13] = [
     "guard_roles",
 ];
 
-/// Cosine of two vectors (0 when either is zero).
-pub fn cosine(u: &[f32], v: &[f32]) -> f32 {
-    let (mut dot, mut nu, mut nv) = (0f64, 0f64, 0f64);
-    for (x, y) in u.iter().zip(v) {
-        dot += *x as f64 * *y as f64;
-        nu += *x as f64 * *x as f64;
-        nv += *y as f64 * *y as f64;
-    }
-    if nu <= 0.0 || nv <= 0.0 {
-        0.0
-    } else {
-        (dot / (nu.sqrt() * nv.sqrt())).clamp(-1.0, 1.0) as f32
-    }
-}
-
 const STOP: [&str; 40] = [
     "the",
     "a",
@@ -315,7 +300,5 @@ mod tests {
         assert_eq!(&c[13..], &[2.0, 3.0, 3.0, -2.0]);
         assert_eq!(FeatureSet::Full.len(2), 21);
         assert_eq!(feature_vector(FeatureSet::Full, &s, &u, &v).len(), 21);
-        assert!((cosine(&u, &u) - 1.0).abs() < 1e-6);
-        assert_eq!(cosine(&[0.0, 0.0], &u), 0.0);
     }
 }

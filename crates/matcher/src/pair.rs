@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use claimbench_score::{Matcher, SimMatrix, TextEncoder};
+use claimbench_io::sha256_hex;
+use claimbench_score::{cosine, encode_each, Matcher, SimMatrix, TextEncoder};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::features::{cosine, feature_vector, scalar_features};
+use crate::features::{feature_vector, scalar_features};
 use crate::head::{sigmoid, PairHead};
 
 /// The committed pair-head weights (trained by `examples/train_pair.rs`).
@@ -42,11 +42,6 @@ pub struct PairMatcher<E: TextEncoder> {
     weights_sha256: String,
     threshold: f32,
     name: String,
-}
-
-/// sha256 of bytes, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Rounds a score to 4 decimals.
@@ -107,14 +102,7 @@ impl<E: TextEncoder> PairMatcher<E> {
         if unique.is_empty() {
             return Ok(out);
         }
-        let vectors = self.encoder.encode(&unique).map_err(Error::Encoder)?;
-        if vectors.len() != unique.len() {
-            return Err(Error::Encoder(format!(
-                "{} vectors for {} texts",
-                vectors.len(),
-                unique.len()
-            )));
-        }
+        let vectors = encode_each(&self.encoder, &unique).map_err(Error::Encoder)?;
         let dim = self.head.config().dim;
         for (t, v) in unique.into_iter().zip(vectors) {
             if v.len() != dim {

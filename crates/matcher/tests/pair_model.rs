@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use claimbench_matcher::pair::sha256_hex;
+use claimbench_io::sha256_hex;
 use claimbench_matcher::{
     Decision, EmbeddingEncoder, PairMatcher, BUILTIN_TRAIN_INFO, BUILTIN_WEIGHTS, DEFAULT_MODEL,
     PAIR_THRESHOLD,

@@ -10,6 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use claimbench_io::AtomicFile;
 use sha2::{Digest, Sha256};
 
 use crate::error::{io_err, Error, Result};
@@ -24,7 +25,7 @@ pub struct EmbeddingCache {
 }
 
 fn text_hash(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    claimbench_io::sha256_hex(text.as_bytes())
 }
 
 impl EmbeddingCache {
@@ -100,15 +101,9 @@ impl EmbeddingCache {
         bytes.extend_from_slice(&dim.to_le_bytes());
         bytes.extend_from_slice(&payload);
         bytes.extend_from_slice(&self.checksum(text, &payload));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&parent)
-            .map_err(io_err(&parent))?;
-        tmp.write_all(&bytes).map_err(io_err(tmp.path()))?;
-        tmp.persist(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e.error,
-        })?;
-        Ok(())
+        // Not synced: a file cut short by a crash fails the checksum and is recomputed.
+        let mut file = AtomicFile::create(&path)?;
+        file.write_all(&bytes).map_err(io_err(&path))?;
+        Ok(file.commit_unsynced()?)
     }
 }

@@ -194,6 +194,15 @@ impl<T> CandleContext<T> for std::result::Result<T, candle_core::Error> {
 }
 
 /// Build an `Error::Io` for `path`.
+impl From<claimbench_io::Error> for Error {
+    fn from(e: claimbench_io::Error) -> Self {
+        Error::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.into();
     move |source| Error::Io { path, source }

@@ -184,20 +184,6 @@ fn is_hex64(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 impl Registry {
     /// Parse and validate a registry from TOML text.
     ///
@@ -324,7 +310,7 @@ impl Registry {
                 {
                     0
                 } else {
-                    levenshtein(&lower, &m.name)
+                    strsim::levenshtein(&lower, &m.name)
                 };
                 (d, m.name.as_str())
             })

@@ -15,6 +15,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::Config;
 use claimbench_model::fast::FastBert;
 use claimbench_model::registry;
+use claimbench_score::cosine;
 use tokenizers::{Tokenizer, TruncationParams};
 
 #[derive(serde::Deserialize)]
@@ -84,13 +85,6 @@ fn max_abs_diff(got: &[Vec<f32>], want: &[Vec<f32>]) -> (f32, usize) {
         }
     }
     worst
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    dot / (na * nb)
 }
 
 #[test]

@@ -8,6 +8,7 @@ use claimbench_model::{
     convert, DeviceSpec, Embedder, EmbedderOptions, Error, Forward, ModelOverrides, Pooling,
     Precision,
 };
+use claimbench_score::cosine;
 use common::*;
 
 fn opts() -> EmbedderOptions {

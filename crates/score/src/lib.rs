@@ -24,9 +24,9 @@ pub use counts::{Counts, Rates};
 pub use error::{Error, Result};
 pub use manifest::{Manifest, MatcherRef, ModelRef, RunRecord};
 pub use matchers::{
-    cosine_matrix_cpu, identity_key, rouge_l, same_text, token_f1, token_f1_of, CosineMatcher,
-    ExactMatcher, IdentityFloor, Matcher, MatcherKind, RougeLMatcher, RougeScore, TextEncoder,
-    TokenF1Matcher, ALIGN_DEFAULT_THRESHOLD, COSINE_DEFAULT_THRESHOLD,
+    cosine, cosine_matrix_cpu, encode_each, identity_key, rouge_l, same_text, token_f1,
+    token_f1_of, CosineMatcher, ExactMatcher, IdentityFloor, Matcher, MatcherKind, RougeLMatcher,
+    RougeScore, TextEncoder, TokenF1Matcher, ALIGN_DEFAULT_THRESHOLD, COSINE_DEFAULT_THRESHOLD,
 };
 pub use matrix::SimMatrix;
 pub use metrics::{

@@ -45,6 +45,37 @@ pub trait TextEncoder: Send + Sync {
     }
 }
 
+/// One vector per text from `encoder`; an error message when it fails or returns another number of vectors.
+pub fn encode_each<E: TextEncoder + ?Sized>(
+    encoder: &E,
+    texts: &[&str],
+) -> std::result::Result<Vec<Vec<f32>>, String> {
+    let vectors = encoder.encode(texts)?;
+    if vectors.len() != texts.len() {
+        return Err(format!(
+            "{} vectors for {} texts",
+            vectors.len(),
+            texts.len()
+        ));
+    }
+    Ok(vectors)
+}
+
+/// Cosine of two vectors, accumulated in f64 and clamped to [-1, 1] (0 when either is zero).
+pub fn cosine(u: &[f32], v: &[f32]) -> f32 {
+    let (mut dot, mut nu, mut nv) = (0f64, 0f64, 0f64);
+    for (x, y) in u.iter().zip(v) {
+        dot += *x as f64 * *y as f64;
+        nu += *x as f64 * *x as f64;
+        nv += *y as f64 * *y as f64;
+    }
+    if nu <= 0.0 || nv <= 0.0 {
+        0.0
+    } else {
+        (dot / (nu.sqrt() * nv.sqrt())).clamp(-1.0, 1.0) as f32
+    }
+}
+
 /// The dot products of unit vectors `pred` by `gold`, row-major, accumulated in f64 and clamped to [-1, 1].
 pub fn cosine_matrix_cpu(pred: &[&[f32]], gold: &[&[f32]]) -> Vec<f32> {
     let mut out = Vec::with_capacity(pred.len() * gold.len());
@@ -465,14 +496,7 @@ impl<E: TextEncoder> Matcher for CosineMatcher<E> {
         if unique.is_empty() {
             return Ok(SimMatrix::zeros(pred.len(), gold.len()));
         }
-        let vectors = self.encoder.encode(&unique).map_err(Error::Encoder)?;
-        if vectors.len() != unique.len() {
-            return Err(Error::Encoder(format!(
-                "{} vectors for {} texts",
-                vectors.len(),
-                unique.len()
-            )));
-        }
+        let vectors = encode_each(&self.encoder, &unique).map_err(Error::Encoder)?;
         let dim = vectors[0].len();
         if let Some((k, v)) = vectors.iter().enumerate().find(|(_, v)| v.len() != dim) {
             return Err(Error::Encoder(format!(
@@ -652,22 +676,6 @@ impl fmt::Display for MatcherKind {
     }
 }
 
-/// Levenshtein distance over chars.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// The closest of `names` to `input`, when it is close enough to be a likely typo.
 pub(crate) fn suggest<'a>(input: &str, names: &[&'a str]) -> Option<&'a str> {
     let lowered = input.to_lowercase();
@@ -679,7 +687,7 @@ pub(crate) fn suggest<'a>(input: &str, names: &[&'a str]) -> Option<&'a str> {
         .iter()
         .map(|n| {
             let n_squashed: String = n.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-            let d = edit_distance(&squashed, &n_squashed);
+            let d = strsim::levenshtein(&squashed, &n_squashed);
             let prefix = !squashed.is_empty() && n_squashed.starts_with(&squashed);
             (if prefix { 0 } else { d }, *n)
         })
@@ -799,6 +807,16 @@ mod tests {
             self.0.lock().map_err(|e| e.to_string())?.push(texts.len());
             Ok(texts.iter().map(|t| vec![1.0, t.len() as f32]).collect())
         }
+    }
+
+    #[test]
+    fn cosine_of_two_vectors() {
+        let u = [1.0f32, 2.0];
+        assert!((cosine(&u, &u) - 1.0).abs() < 1e-6);
+        assert_eq!(cosine(&[0.0, 0.0], &u), 0.0);
+        assert_eq!(cosine(&u, &[0.0, 0.0]), 0.0);
+        assert_eq!(cosine(&[1.0, 0.0], &[-2.0, 0.0]), -1.0);
+        assert_eq!(cosine(&[1.0, 0.0], &[0.0, 3.0]), 0.0);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use claimbench_gold::{byte_to_char, sha256_hex, Problem, ProblemKind};
+use claimbench_gold::{byte_to_char, Problem, ProblemKind};
+use claimbench_io::sha256_hex;
 use serde_json::{json, Value};
 
 /// The article of document `000` (non-ASCII on purpose: spans count code points, not bytes).

@@ -1,0 +1,51 @@
+//! File helpers shared by the claimbench crates: reading JSONL line by line ([`LineReader`], [`lines`],
+//! [`parse_object`]), replacing a file atomically ([`atomic_write`], [`AtomicFile`]) and [`sha256_hex`].
+
+mod atomic;
+mod jsonl;
+
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+pub use atomic::{atomic_write, AtomicFile};
+pub use jsonl::{
+    decode_line, json_type, lines, lines_at, parse_object, BadUtf8, JsonObject, LineAt, LineReader,
+    NotJsonObject,
+};
+
+/// A file operation that failed, with the file it failed on.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct Error {
+    /// The file.
+    pub path: PathBuf,
+    /// The underlying error.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_nothing_and_of_abc() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
