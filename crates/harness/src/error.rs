@@ -42,6 +42,9 @@ pub enum Error {
     /// Reading or writing a file.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// Reading or writing a named file.
+    #[error(transparent)]
+    File(#[from] claimbench_io::Error),
     /// JSON.
     #[error(transparent)]
     Json(#[from] serde_json::Error),

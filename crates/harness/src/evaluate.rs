@@ -334,7 +334,9 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                 let mut by_doc = crate::pipeline::group_by_doc(scoring_gold, &preds)?;
                 let mut scored =
                     ctx.score(name, &mut |doc| Ok(by_doc.remove(doc).unwrap_or_default()))?;
-                let sha = run::sha256_hex(claimbench_extract::predictions_jsonl(&preds).as_bytes());
+                let sha = claimbench_io::sha256_hex(
+                    claimbench_extract::predictions_jsonl(&preds).as_bytes(),
+                );
                 let extra = match plan.shard {
                     Some(s) => Some(SystemExtras {
                         lines: shard_lines_in_gold_order(s, gold, &preds)?,

@@ -372,22 +372,12 @@ impl Grounding {
         let vecs = self.encoder.vectors(texts)?;
         Ok(vecs
             .iter()
-            .map(|v| svecs.iter().map(|s| cosine(v, s)).fold(0.0f32, f32::max))
+            .map(|v| {
+                svecs
+                    .iter()
+                    .map(|s| claimbench_score::cosine(v, s))
+                    .fold(0.0f32, f32::max)
+            })
             .collect())
-    }
-}
-
-/// Cosine similarity of two vectors (0 when either is zero).
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
-    for (x, y) in a.iter().zip(b) {
-        dot += f64::from(*x) * f64::from(*y);
-        na += f64::from(*x) * f64::from(*x);
-        nb += f64::from(*y) * f64::from(*y);
-    }
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        (dot / (na.sqrt() * nb.sqrt())) as f32
     }
 }

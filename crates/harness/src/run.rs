@@ -23,7 +23,7 @@ use claimbench_extract::PredictedClaim;
 use claimbench_score::{EvalResult, Manifest, SweepPoint};
 use serde::{Deserialize, Serialize};
 
-use crate::files::{write_atomic, write_json, AtomicFile};
+use crate::files::{atomic_write, is_temp_name, write_json, AtomicFile};
 
 /// The file that marks a complete run.
 pub const RUN_FILE: &str = "run.json";
@@ -331,7 +331,7 @@ pub fn save(
             .get(name)
             .with_context(|| format!("no record for system {name}"))?;
         let bytes = claimbench_extract::predictions_jsonl(preds);
-        write_atomic(&dir.join(&rec.predictions), bytes.as_bytes())?;
+        atomic_write(&dir.join(&rec.predictions), bytes.as_bytes())?;
     }
     for f in written {
         f.commit()?;
@@ -359,11 +359,6 @@ pub fn gold_field(user_gold: Option<&Path>) -> String {
         None => "builtin".to_string(),
         Some(_) => GOLD_COPY.to_string(),
     }
-}
-
-/// Whether a file name is one of claimbench's temp files (`.claimbench-*.tmp`).
-pub fn is_temp_name(name: &str) -> bool {
-    name.starts_with(".claimbench-") && name.ends_with(".tmp")
 }
 
 /// Remove what an older run left in `dir`: predictions files not in `keep`, the gold copy, and claimbench temp
@@ -415,7 +410,7 @@ fn copy_gold(from: &Path, to: &Path, hash: &str) -> Result<()> {
             }
             let bytes = std::fs::read(e.path())
                 .with_context(|| format!("reading {}", e.path().display()))?;
-            write_atomic(&to.join(sub).join(&name), &bytes)?;
+            atomic_write(&to.join(sub).join(&name), &bytes)?;
         }
     }
     let copied = claimbench_gold::GoldSet::read_dir(to)
@@ -502,12 +497,6 @@ pub fn load(path: &Path) -> Result<LoadedRun> {
 
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
-}
-
-/// The sha256 of some bytes, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// A new run directory name: UTC time to the second.

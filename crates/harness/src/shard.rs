@@ -808,7 +808,7 @@ pub fn merge(paths: &[PathBuf], parts: Vec<Part>) -> Result<Merged> {
             bytes.extend_from_slice(line.as_bytes());
             bytes.push(b'\n');
         }
-        let sha = crate::run::sha256_hex(&bytes);
+        let sha = claimbench_io::sha256_hex(&bytes);
         if let Some(total) = f.predictions_total {
             if keyed.len() as u64 != total {
                 return refuse(format!(

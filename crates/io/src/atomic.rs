@@ -7,6 +7,16 @@ use tempfile::NamedTempFile;
 
 use crate::{Error, Result};
 
+/// How the temp files of [`AtomicFile`] begin.
+pub const TEMP_PREFIX: &str = ".claimbench-";
+/// How the temp files of [`AtomicFile`] end.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Whether a file name is one of [`AtomicFile`]'s temp files (`.claimbench-*.tmp`).
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+}
+
 fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error {
         path: path.to_path_buf(),
@@ -29,13 +39,19 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Starts a file that will replace `path`, whose directory must exist.
+    /// Starts a file that will replace `path` (its directory is created if needed). The temp file is named
+    /// `.claimbench-*.tmp` (see [`is_temp_name`]), so what a killed writer leaves can be found and removed.
     pub fn create(path: &Path) -> Result<AtomicFile> {
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let tmp = NamedTempFile::new_in(dir).map_err(at(path))?;
+        std::fs::create_dir_all(dir).map_err(at(dir))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(dir)
+            .map_err(at(path))?;
         #[cfg(unix)]
         {
             // Temp files are created private (0600); the file is meant to be read like any other.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use atomic::{atomic_write, AtomicFile};
+pub use atomic::{atomic_write, is_temp_name, AtomicFile};
 pub use jsonl::{
     decode_line, json_type, lines, lines_at, parse_object, BadUtf8, JsonObject, LineAt, LineReader,
     NotJsonObject,

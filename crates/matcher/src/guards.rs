@@ -1037,12 +1037,7 @@ fn vote_direction(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 type Sign = (bool, bool, String);
 
 /// Each use in `toks` of a word of the antonym pair `pos`/`neg`.
-fn polarity_signs(
-    toks: &[Tok],
-    cues: &[usize],
-    pos: &[&str],
-    neg: &[&str],
-) -> Vec<Sign> {
+fn polarity_signs(toks: &[Tok], cues: &[usize], pos: &[&str], neg: &[&str]) -> Vec<Sign> {
     let mut out = Vec::new();
     for (k, t) in toks.iter().enumerate() {
         let w = t.lower.as_str();

@@ -17,8 +17,9 @@ pub const BUILTIN_WEIGHTS: &[u8] = include_bytes!("../weights/pair-head.safetens
 pub const BUILTIN_TRAIN_INFO: &str = include_str!("../weights/train_info.json");
 
 /// Default decision threshold of the pair matcher: its score is a probability, and 0.5 was fixed
-/// before the held-out evaluation (see `crates/matcher/EVAL-pair.md`.for the figures at it).
-pub const PAIR_THRESHOLD: f32 = 0.5;
+/// before the held-out evaluation (see `crates/matcher/EVAL-pair.md` for the figures at it); the one
+/// value is `claimbench_score::PAIR_DEFAULT_THRESHOLD`.
+pub const PAIR_THRESHOLD: f32 = claimbench_score::PAIR_DEFAULT_THRESHOLD;
 
 /// When a guard fires, the classifier's probability is multiplied by this factor, so the score
 /// stays below any threshold above 0.2 while pairs keep their order.

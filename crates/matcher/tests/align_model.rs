@@ -90,6 +90,19 @@ fn scores_are_symmetric_bit_for_bit_on_gold_claims() {
 }
 
 #[test]
+fn the_committed_calibration_threshold_is_the_one_the_score_crate_names() {
+    // two places hold align's threshold: the fitted file (what scoring uses) and the registry constant
+    assert_eq!(
+        matcher().params().threshold,
+        claimbench_score::ALIGN_DEFAULT_THRESHOLD
+    );
+    assert_eq!(
+        matcher().default_threshold(),
+        claimbench_score::MatcherKind::Align.default_threshold()
+    );
+}
+
+#[test]
 fn the_matrix_gives_each_pair_the_score_its_decision_has() {
     // the matrix skips the reasons; its scores must be the decisions' to the bit (gold claims of two articles,
     // and the tuning pairs, which exercise every guard)

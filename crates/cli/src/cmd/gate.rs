@@ -12,7 +12,7 @@ use crate::cmd::compare::{compare_pair, incompatible, Entry};
 use crate::config;
 use crate::output::{emit, f3, print_json, pvalue, table};
 use crate::Outcome;
-use claimbench_harness::files::write_atomic;
+use claimbench_harness::files::atomic_write;
 use claimbench_harness::run;
 
 /// How a check came out.
@@ -242,12 +242,12 @@ pub fn run(args: GateArgs) -> Result<Outcome> {
     let signature = current.file.manifest.signature();
 
     if let Some(path) = &args.junit {
-        write_atomic(path, junit(&checks)?.as_bytes())
+        atomic_write(path, junit(&checks)?.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let md = markdown(&checks, &signature);
     if let Some(path) = &args.markdown {
-        write_atomic(path, md.as_bytes())?;
+        atomic_write(path, md.as_bytes())?;
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         let mut f = std::fs::OpenOptions::new()

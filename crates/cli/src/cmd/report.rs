@@ -10,7 +10,7 @@ use crate::board::Row;
 use crate::output::{emit, print_json};
 use crate::report::{render, DocView, GoldRow, ReportData, SweepPoint};
 use crate::Outcome;
-use claimbench_harness::files::write_atomic;
+use claimbench_harness::files::atomic_write;
 use claimbench_harness::gold::load as load_gold;
 use claimbench_harness::run::{self, GoldRef};
 
@@ -138,7 +138,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
     };
     if let Some(path) = &args.html {
         let html = render(&data)?;
-        write_atomic(path, html.as_bytes())
+        atomic_write(path, html.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
         if !args.json {
             emit(&format!("report written to {}", path.display()))?;
