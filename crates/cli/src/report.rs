@@ -23,6 +23,9 @@ pub struct ReportData {
     pub threshold: f64,
     /// One section per article.
     pub documents: Vec<DocView>,
+    /// What was not scored, per system: articles an extractor failed on, lines skipped, documents without
+    /// predictions (system, what).
+    pub problems: Vec<(String, String)>,
 }
 
 /// One leaderboard row.
@@ -229,7 +232,15 @@ pub fn render(data: &ReportData) -> Result<String> {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table>\n<h2>Threshold</h2>\n<figure>");
+    h.push_str("</tbody></table>\n");
+    if !data.problems.is_empty() {
+        h.push_str("<h2>Not scored</h2>\n<ul class=\"problems\">\n");
+        for (system, what) in &data.problems {
+            let _ = writeln!(h, "<li><b>{}</b>: {}</li>", esc(system), esc(what));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("<h2>Threshold</h2>\n<figure>");
     h.push_str(&sweep_svg(&data.sweeps, data.threshold)?);
     let _ = write!(
         h,

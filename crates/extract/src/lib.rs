@@ -276,9 +276,12 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("p.jsonl")]);
-        // Writing into a missing directory fails with the path in the error.
-        let bad = dir.path().join("missing").join("p.jsonl");
+        // A missing directory is created; a path under a file fails with the path in the error.
+        let nested = dir.path().join("new").join("p.jsonl");
+        write_predictions(&nested, &claims).unwrap();
+        assert_eq!(std::fs::read_to_string(&nested).unwrap(), text);
+        let bad = path.join("q.jsonl");
         let err = write_predictions(&bad, &claims).unwrap_err();
-        assert!(err.to_string().contains("missing"), "{err}");
+        assert!(err.to_string().contains("p.jsonl"), "{err}");
     }
 }

@@ -135,6 +135,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
             .collect(),
         threshold: f64::from(file.manifest.threshold),
         documents,
+        problems: problems(file),
     };
     if let Some(path) = &args.html {
         let html = render(&data)?;
@@ -216,4 +217,28 @@ fn report_json(
         "threshold": data.threshold,
         "documents": documents,
     })
+}
+
+/// What each system left unscored, as the report lists it: articles its command failed on, lines `--lenient`
+/// skipped, and gold documents it has no prediction for (their gold claims count as misses).
+fn problems(file: &run::RunFile) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, rec) in &file.systems {
+        let command = rec.source.starts_with("command:");
+        for s in &rec.skipped {
+            let what = if command {
+                format!("the command failed on {s}")
+            } else {
+                format!("line skipped (--lenient): {s}")
+            };
+            out.push((name.clone(), what));
+        }
+        for doc in &rec.coverage.without_predictions {
+            out.push((
+                name.clone(),
+                format!("no predictions for document {doc}: its gold claims count as misses"),
+            ));
+        }
+    }
+    out
 }

@@ -119,6 +119,21 @@ fn eval_runs_every_kind_by_name_and_a_perfect_command_scores_one() {
         "{r}"
     );
     r.stderr_has("warning: bad: the command failed on 1 of 5 articles");
+    // The HTML report lists what was not scored, by system.
+    let html = t.path().join("all.html");
+    cb(["report"])
+        .arg_path(&t.path().join("all"))
+        .arg("--html")
+        .arg_path(&html)
+        .run()
+        .ok();
+    let h = std::fs::read_to_string(&html).unwrap();
+    assert!(h.contains("<h2>Not scored</h2>"), "no problems section");
+    assert!(
+        h.contains("<li><b>bad</b>: the command failed on document `002`: exit"),
+        "the failed article is not listed"
+    );
+    assert!(h.contains("<li><b>bad</b>: no predictions for document 002"));
     // Each system's saved predictions are what it scored.
     for n in &names {
         let saved = read_preds(
