@@ -153,11 +153,35 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_directory_is_an_error_naming_the_file() {
+    fn a_missing_directory_is_made_and_a_file_in_the_way_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("missing").join("out.txt");
-        let err = atomic_write(&p, b"x").unwrap_err();
+        atomic_write(&p, b"x").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"x");
+        let names: Vec<String> = std::fs::read_dir(dir.path().join("missing"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["out.txt"], "a temp file was left behind");
+        // the parent is a file: the error names what could not be made
+        let under_file = p.join("x.txt");
+        let err = atomic_write(&under_file, b"x").unwrap_err();
         assert_eq!(err.path, p);
-        assert!(err.to_string().contains("missing"), "{err}");
+        assert!(err.to_string().contains("out.txt"), "{err}");
+    }
+
+    #[test]
+    fn temp_files_are_named_so_a_killed_writers_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = AtomicFile::create(&dir.path().join("run.json")).unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 1);
+        assert!(is_temp_name(&names[0]), "{names:?}");
+        assert!(!is_temp_name("run.json") && !is_temp_name(".claimbench-x.json"));
+        drop(f);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
