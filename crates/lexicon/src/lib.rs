@@ -604,10 +604,18 @@ pub fn is_function_word(word: &str) -> bool {
 pub struct ClauseCues {
     /// Clause boundaries with their punctuation (", and", ";").
     pub splits: Vec<&'static str>,
+    /// Participles of saying after a comma with their finite form ((", adding", "added")).
+    pub participles: Vec<(&'static str, &'static str)>,
+    /// Words allowed between a speaker and the verb of saying ("has", "also").
+    pub auxiliaries: Vec<&'static str>,
     /// Verbs of saying, one word each ("said", "told").
     pub attributions: Vec<&'static str>,
     /// Source phrases that end a sentence ("according to").
     pub sources: Vec<&'static str>,
+    /// Lowercase words that may open the speaker of a final attribution ("he", "the").
+    pub speakers: Vec<&'static str>,
+    /// Words that open a relative clause ("that", "which"): never inside a speaker.
+    pub relatives: Vec<&'static str>,
     /// Extra verb forms that make a side of a cue a clause ("needs").
     pub verbs: Vec<&'static str>,
 }
@@ -616,10 +624,17 @@ fn parse_clause_cues(file: &'static str, text: &'static str) -> Parsed<ClauseCue
     let mut seen = HashMap::new();
     let mut out = ClauseCues::default();
     for (n, cols) in entries(text) {
-        columns(file, n, &cols, 2, 2)?;
+        columns(file, n, &cols, 2, 3)?;
         let cue = cols[1];
         if cue.is_empty() {
             return Err(bad(file, n, "an empty cue"));
+        }
+        if (cols.len() == 3) != (cols[0] == "participle") {
+            return Err(bad(
+                file,
+                n,
+                "a participle line has 3 columns, every other line 2",
+            ));
         }
         if cue.chars().any(char::is_uppercase) {
             return Err(bad(file, n, format!("{cue:?} is not lowercase")));
@@ -635,8 +650,18 @@ fn parse_clause_cues(file: &'static str, text: &'static str) -> Parsed<ClauseCue
                 }
                 out.splits.push(cue);
             }
+            "participle" => {
+                if !cue.starts_with(", ") {
+                    return Err(bad(file, n, format!("participle {cue:?} must start with \", \"")));
+                }
+                word(file, n, &cue[2..])?;
+                out.participles.push((cue, word(file, n, cols[2])?));
+            }
+            "auxiliary" => out.auxiliaries.push(word(file, n, cue)?),
             "attribution" => out.attributions.push(word(file, n, cue)?),
             "verb" => out.verbs.push(word(file, n, cue)?),
+            "speaker" => out.speakers.push(word(file, n, cue)?),
+            "relative" => out.relatives.push(word(file, n, cue)?),
             "source" => {
                 word_list(file, n, cue, false)?;
                 out.sources.push(cue);
@@ -645,7 +670,7 @@ fn parse_clause_cues(file: &'static str, text: &'static str) -> Parsed<ClauseCue
                 return Err(bad(
                     file,
                     n,
-                    format!("kind {k:?}: expected split, attribution, source or verb"),
+                    format!("kind {k:?}: expected split, participle, auxiliary, attribution, source, speaker, relative or verb"),
                 ))
             }
         }
@@ -766,6 +791,7 @@ mod tests {
         assert!(!is_not_name("russia"));
         assert!(clause_cues().splits.contains(&", and") && clause_cues().splits.contains(&";"));
         assert_eq!(clause_cues().sources, vec!["according to"]);
+        assert_eq!(clause_cues().participles[0], (", adding", "added"));
         assert!(is_attribution_verb("said") && is_attribution_verb("told"));
         assert!(!is_attribution_verb("met"));
     }
@@ -807,6 +833,10 @@ mod tests {
         assert!(e.is_some_and(|e| e.line == 2 && e.message.contains("single word")));
         let e = parse_clause_cues("c.tsv", "cue\tsaid\n").err();
         assert!(e.is_some_and(|e| e.message.contains("kind")));
+        let e = parse_clause_cues("c.tsv", "participle\t, adding\n").err();
+        assert!(e.is_some_and(|e| e.message.contains("3 columns")));
+        let e = parse_clause_cues("c.tsv", "split\t, and\tx\n").err();
+        assert!(e.is_some_and(|e| e.message.contains("3 columns")));
         let e = parse_clause_cues("c.tsv", "source\tAccording to\n").err();
         assert!(e.is_some_and(|e| e.message.contains("lowercase")));
     }
