@@ -9,8 +9,10 @@
 //!    speaker at most [`MAX_SPEAKER_WORDS`] words with no verb-like word, opening with a listed `speaker`
 //!    word, or with a capitalised word in it and not opening with a function word such as "which") is
 //!    turned around: "Tillerson said \"...\"." A final source ("..., according to
-//!    the document.") moves to the front: "According to the document, ...". The gold guidelines write
-//!    attributed speech as a claim about the speaker (rule 4), so the speaker stays with every clause.
+//!    the document.") moves to the front: "According to the document, ...", with the speaker it follows
+//!    ("..., he said, according to an interpreter." gives "According to an interpreter, he said ...").
+//!    The gold guidelines write attributed speech as a claim about the speaker (rule 4), so the speaker
+//!    stays with every clause.
 //! 2. **Leading attribution.** "X (has) said (that) ..." with the verb of saying among the first
 //!    [`MAX_PREFIX_WORDS`] words (no comma and no other verb before it but a listed `auxiliary`) is
 //!    carried onto every clause split off after it that has no speaker of its own: "Lavrov said that A,
@@ -116,10 +118,12 @@ struct Final {
     comma: usize,
     /// Byte offset just after the closing quotes that follow the comma.
     quotes_end: usize,
-    /// Byte range of the attribution (final punctuation excluded).
-    tail: (usize, usize),
+    /// Byte ranges of the attribution (final punctuation excluded), in sentence order.
+    tails: Vec<(usize, usize)>,
     /// The text put in front ("Tillerson said", "According to the document,").
     lead: String,
+    /// Whether it is a source phrase ("according to ...").
+    source: bool,
 }
 
 fn first_char_upper(w: &str) -> bool {
@@ -188,8 +192,9 @@ fn final_attribution(s: &str) -> Option<Final> {
     let base = Final {
         comma,
         quotes_end: comma + 1 + quotes,
-        tail: (tail_start, tail_start + tail.len()),
+        tails: vec![(tail_start, tail_start + tail.len())],
         lead: String::new(),
+        source: false,
     };
     if cues
         .sources
@@ -198,6 +203,7 @@ fn final_attribution(s: &str) -> Option<Final> {
     {
         return Some(Final {
             lead: format!("{},", capitalize(tail)),
+            source: true,
             ..base
         });
     }
@@ -252,7 +258,11 @@ fn leading_attribution(s: &str) -> Option<Leading> {
         return None;
     }
     let mut end = ws[k].1;
-    for (prev, &(a, b)) in ws[k..].iter().zip(&ws[k + 1..]).take(MAX_THAT_GAP_WORDS + 1) {
+    for (prev, &(a, b)) in ws[k..]
+        .iter()
+        .zip(&ws[k + 1..])
+        .take(MAX_THAT_GAP_WORDS + 1)
+    {
         if s[prev.0..prev.1].ends_with([',', ';', ':']) {
             break;
         }
@@ -368,7 +378,15 @@ pub fn split_sentence(sentence: &Sentence) -> Vec<Clause> {
         start: sentence.span.start + s[..a].chars().count(),
         end: sentence.span.start + s[..b].chars().count(),
     };
-    let fin = final_attribution(s);
+    // "\"...,\" he said, according to an interpreter.": the speaker inside the source goes along.
+    let fin = final_attribution(s).map(|f| match final_attribution(&s[..f.comma]) {
+        Some(inner) if f.source && !inner.source => Final {
+            lead: format!("{} {}", f.lead, decapitalize(&inner.lead)),
+            tails: [inner.tails, f.tails].concat(),
+            ..inner
+        },
+        _ => f,
+    });
     let body_end = fin.as_ref().map_or(s.len(), |f| f.comma);
     let prefix = if fin.is_none() {
         leading_attribution(s)
@@ -397,7 +415,7 @@ pub fn split_sentence(sentence: &Sentence) -> Vec<Clause> {
             let mut evidence = vec![span(a, end)];
             let text = match (&fin, prefix) {
                 (Some(f), _) => {
-                    evidence.push(span(f.tail.0, f.tail.1));
+                    evidence.extend(f.tails.iter().map(|&(a, b)| span(a, b)));
                     format!("{} {}", f.lead, decapitalize(&text))
                 }
                 (None, Some(p)) if finite.is_some() => {
@@ -515,6 +533,10 @@ mod tests {
         assert_eq!(
             texts("Putin is meeting with Tillerson at the Kremlin, presidential spokesman Dmitry Peskov said."),
             ["Presidential spokesman Dmitry Peskov said Putin is meeting with Tillerson at the Kremlin."]
+        );
+        assert_eq!(
+            texts("Russia “saw some very troubling actions in Syria,” he said, according to an interpreter."),
+            ["According to an interpreter, he said Russia “saw some very troubling actions in Syria”."]
         );
         assert_eq!(
             texts("The regime conducted the attack against its own people, according to the document."),
