@@ -146,7 +146,11 @@ fn eval_clauses_predicts_more_claims_than_sentences() {
     r.ok().stdout_has("clauses");
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(t.path().join("c/run.json")).unwrap()).unwrap();
-    let pred = |s: &str| v["systems"][s]["results"]["micro"]["pred"].as_u64().unwrap();
+    let pred = |s: &str| {
+        v["systems"][s]["results"]["micro"]["pred"]
+            .as_u64()
+            .unwrap()
+    };
     // Splitting adds claims: on the seeds every sentence gives one claim or more.
     assert!(
         pred("clauses") > pred("sentences"),
@@ -158,7 +162,9 @@ fn eval_clauses_predicts_more_claims_than_sentences() {
     // The speaker of a final attribution is turned to the front (seed 000's Tillerson quote).
     let preds = std::fs::read_to_string(t.path().join("c/predictions/clauses.jsonl")).unwrap();
     assert!(
-        preds.contains(r#""text":"Tillerson said \"We did discuss at length the future role for Assad"#),
+        preds.contains(
+            r#""text":"Tillerson said \"We did discuss at length the future role for Assad"#
+        ),
         "{preds}"
     );
 }
