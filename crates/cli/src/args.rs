@@ -138,11 +138,11 @@ pub struct OutputArgs {
 /// `claimbench eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// A system to evaluate, repeatable: `[NAME=]KIND[:ARG]` with KIND one of sentences, minilm-worthy,
+    /// A system to evaluate, repeatable: `[NAME=]KIND[:ARG]` with KIND one of sentences, clauses, minilm-worthy,
     /// t5:DIR (a local T5 model), file:PATH (a predictions JSONL file; `-` reads stdin) or command:CMDLINE (a
     /// program run once per article, JSON in, JSONL out), e.g. `--extractor mine=command:'python3 x.py'`
-    /// [default: sentences and minilm-worthy].
-    #[arg(long, value_name = "SPEC", default_values_t = ["sentences".to_string(), "minilm-worthy".to_string()])]
+    /// [default: sentences, clauses and minilm-worthy].
+    #[arg(long, value_name = "SPEC", default_values_t = ["sentences".to_string(), "clauses".to_string(), "minilm-worthy".to_string()])]
     pub extractor: Vec<String>,
     /// Time limit of a `command` extractor per article, in seconds.
     #[arg(long, default_value_t = 300, value_name = "SECS")]

@@ -9,6 +9,7 @@
 //! Every extractor's output can be saved with [`write_predictions`] and read back with
 //! [`file::read_predictions`], so a run can be scored again without the model.
 
+pub mod clauses;
 pub mod command;
 mod error;
 pub mod file;
@@ -90,6 +91,8 @@ pub fn write_predictions(path: &Path, claims: &[PredictedClaim]) -> Result<()> {
 pub enum ExtractorKind {
     /// `sentences`: every body sentence.
     Sentences,
+    /// `clauses`: every body sentence, split into clauses and attributions by rules.
+    Clauses,
     /// `minilm-worthy`: MiniLM + logistic regression, leave-one-document-out.
     MinilmWorthy,
     /// `t5`: a local T5-family seq2seq model.
@@ -102,8 +105,9 @@ pub enum ExtractorKind {
 
 impl ExtractorKind {
     /// Every kind, in registry order.
-    pub const ALL: [ExtractorKind; 5] = [
+    pub const ALL: [ExtractorKind; 6] = [
         ExtractorKind::Sentences,
+        ExtractorKind::Clauses,
         ExtractorKind::MinilmWorthy,
         ExtractorKind::T5,
         ExtractorKind::File,
@@ -114,6 +118,7 @@ impl ExtractorKind {
     pub fn name(self) -> &'static str {
         match self {
             ExtractorKind::Sentences => "sentences",
+            ExtractorKind::Clauses => "clauses",
             ExtractorKind::MinilmWorthy => "minilm-worthy",
             ExtractorKind::T5 => "t5",
             ExtractorKind::File => "file",
@@ -125,6 +130,9 @@ impl ExtractorKind {
     pub fn description(self) -> &'static str {
         match self {
             ExtractorKind::Sentences => "every body sentence is a claim (recall baseline)",
+            ExtractorKind::Clauses => {
+                "body sentences split by rules into clauses, the speaker kept with what was said"
+            }
             ExtractorKind::MinilmWorthy => {
                 "MiniLM embeddings + logistic regression picking check-worthy sentences (leave-one-document-out)"
             }
@@ -136,7 +144,7 @@ impl ExtractorKind {
 
     /// Does it need no model and no user input (runs out of the box)?
     pub fn is_builtin_model_free(self) -> bool {
-        matches!(self, ExtractorKind::Sentences)
+        matches!(self, ExtractorKind::Sentences | ExtractorKind::Clauses)
     }
 }
 
@@ -199,7 +207,10 @@ mod tests {
                 suggestion, known, ..
             }) => {
                 assert_eq!(suggestion, None);
-                assert_eq!(known, "sentences, minilm-worthy, t5, file, command");
+                assert_eq!(
+                    known,
+                    "sentences, clauses, minilm-worthy, t5, file, command"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -209,6 +220,7 @@ mod tests {
     fn extractors_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<sentences::SentencesExtractor>();
+        check::<clauses::ClausesExtractor>();
         check::<worthy::MinilmWorthy>();
         check::<t5::T5Extractor>();
         check::<file::FileExtractor>();

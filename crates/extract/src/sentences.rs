@@ -356,7 +356,7 @@ fn is_teaser(s: &str) -> bool {
     TEASER_PREFIXES.iter().any(|p| starts_with_ci(s, p))
 }
 
-fn strip_word(w: &str) -> &str {
+pub(crate) fn strip_word(w: &str) -> &str {
     w.trim_matches(|c: char| !c.is_alphanumeric())
 }
 
@@ -461,7 +461,7 @@ fn is_heading(s: &str) -> bool {
     t.ends_with('?') && !has_quote(s) && t[..t.len() - 1].find(['.', '!', '?']).is_none()
 }
 
-fn is_verb_like(w: &str) -> bool {
+pub(crate) fn is_verb_like(w: &str) -> bool {
     let w = strip_word(w).to_lowercase();
     if w.is_empty() {
         return false;

@@ -196,9 +196,11 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
             Source::File(_) | Source::Bytes { .. } => {
                 read_system(plan, &spec.source, name, copy_to)?
             }
-            Source::Sentences | Source::MinilmWorthy | Source::T5(_) | Source::Command(_) => {
-                Prepared::Extract
-            }
+            Source::Sentences
+            | Source::Clauses
+            | Source::MinilmWorthy
+            | Source::T5(_)
+            | Source::Command(_) => Prepared::Extract,
         });
     }
 
@@ -549,6 +551,10 @@ impl Scoring<'_> {
         match source {
             Source::Sentences => Ok((
                 claimbench_extract::sentences::SentencesExtractor::new().extract_all(docs)?,
+                Vec::new(),
+            )),
+            Source::Clauses => Ok((
+                claimbench_extract::clauses::ClausesExtractor::new().extract_all(docs)?,
                 Vec::new(),
             )),
             Source::MinilmWorthy => {

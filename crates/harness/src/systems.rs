@@ -1,7 +1,7 @@
 //! The systems of an evaluation: what `--extractor SPEC` and `--pred FILE` name, parsed into a closed registry.
 //!
 //! A spec is `[NAME=]KIND[:ARG]` with KIND one of the extractor registry ([`ExtractorKind`]): `sentences`,
-//! `minilm-worthy`, `t5:DIR`, `file:PATH` (`file:-` reads standard input) or `command:CMDLINE` (run with `sh -c`,
+//! `clauses`, `minilm-worthy`, `t5:DIR`, `file:PATH` (`file:-` reads standard input) or `command:CMDLINE` (run with `sh -c`,
 //! once per article, by the protocol of `claimbench_extract::command`). NAME names the system's row; without it
 //! the name is the kind, the file's stem, or the T5 directory's name.
 
@@ -18,6 +18,8 @@ use crate::error::Result;
 pub enum Source {
     /// Every body sentence of each article.
     Sentences,
+    /// Every body sentence, split into clauses and attributions by rules.
+    Clauses,
     /// MiniLM + logistic regression, trained leave-one-document-out on the gold set.
     MinilmWorthy,
     /// A T5-family model in a local Hugging Face directory.
@@ -40,6 +42,7 @@ impl Source {
     pub fn kind(&self) -> ExtractorKind {
         match self {
             Source::Sentences => ExtractorKind::Sentences,
+            Source::Clauses => ExtractorKind::Clauses,
             Source::MinilmWorthy => ExtractorKind::MinilmWorthy,
             Source::T5(_) => ExtractorKind::T5,
             Source::File(_) | Source::Bytes { .. } => ExtractorKind::File,
@@ -60,7 +63,7 @@ impl Source {
     /// The system name when none is given: the kind, the file's stem (`stdin` for `-`), or the T5 directory's name.
     pub fn default_name(&self) -> String {
         match self {
-            Source::Sentences | Source::MinilmWorthy | Source::Command(_) => {
+            Source::Sentences | Source::Clauses | Source::MinilmWorthy | Source::Command(_) => {
                 self.kind().name().to_string()
             }
             Source::File(_) if self.is_stdin() => "stdin".to_string(),
@@ -80,6 +83,7 @@ impl Source {
     pub fn describe(&self, worthy_threshold: f32) -> String {
         match self {
             Source::Sentences => "sentences".to_string(),
+            Source::Clauses => "clauses".to_string(),
             Source::MinilmWorthy => format!("minilm-worthy@{worthy_threshold}"),
             Source::T5(dir) => format!("t5:{}", file_name(dir)),
             Source::File(_) if self.is_stdin() => "stdin".to_string(),
@@ -136,14 +140,14 @@ impl SystemSpec {
             }
         };
         let source = match kind {
-            ExtractorKind::Sentences | ExtractorKind::MinilmWorthy => {
+            ExtractorKind::Sentences | ExtractorKind::Clauses | ExtractorKind::MinilmWorthy => {
                 if let Some(a) = arg {
                     bail!("--extractor {spec}: {kind} takes no argument (got {a:?})");
                 }
-                if kind == ExtractorKind::Sentences {
-                    Source::Sentences
-                } else {
-                    Source::MinilmWorthy
+                match kind {
+                    ExtractorKind::Sentences => Source::Sentences,
+                    ExtractorKind::Clauses => Source::Clauses,
+                    _ => Source::MinilmWorthy,
                 }
             }
             ExtractorKind::T5 => Source::T5(needs("a model directory", "models/my-t5")?.into()),
@@ -237,7 +241,7 @@ mod tests {
         let e = SystemSpec::parse("sentencez").unwrap_err().to_string();
         assert!(e.contains("did you mean `sentences`"), "{e}");
         assert!(
-            e.contains("sentences, minilm-worthy, t5, file, command"),
+            e.contains("sentences, clauses, minilm-worthy, t5, file, command"),
             "{e}"
         );
         let e = SystemSpec::parse("t5").unwrap_err().to_string();

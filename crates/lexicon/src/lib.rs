@@ -1,12 +1,13 @@
 //! The project's English word lists, as data files a linguist can read and extend.
 //!
-//! Number words, months, weekdays, antonym pairs, negation cues, irregular verb forms and words
-//! that are not names live in `crates/lexicon/data/` (plain text or TSV, one entry a line, `#`
-//! comments; each file's header says what reads it and how to extend it). They are compiled in
-//! with `include_str!`, parsed once on first use and shared by every crate that reads them: the
-//! guards (`claimbench_matcher::guards`), the matcher's rule-made pairs, the gold statistics and
-//! the sentence splitter. A malformed or duplicated line is a parse error that this crate's tests
-//! report with file and line, so it fails `cargo test`, never a user's run.
+//! Number words, months, weekdays, antonym pairs, negation cues, irregular verb forms, words that
+//! are not names and the clause cues of the `clauses` extractor live in `crates/lexicon/data/`
+//! (plain text or TSV, one entry a line, `#` comments; each file's header says what reads it and
+//! how to extend it). They are compiled in with `include_str!`, parsed once on first use and shared
+//! by every crate that reads them: the guards (`claimbench_matcher::guards`), the matcher's
+//! rule-made pairs, the gold statistics and the sentence and clause splitters. A malformed or
+//! duplicated line is a parse error that this crate's tests report with file and line, so it fails
+//! `cargo test`, never a user's run.
 //!
 //! No IO at run time, no dependencies.
 
@@ -34,9 +35,11 @@ pub mod files {
     pub const FUNCTION_WORDS: &str = include_str!("../data/function_words.txt");
     /// `data/antonym_edits.tsv`: one-word polarity flips for the matcher's rule-made pairs.
     pub const ANTONYM_EDITS: &str = include_str!("../data/antonym_edits.tsv");
+    /// `data/clause_cues.tsv`: split cues, verbs of saying and source phrases for the `clauses` extractor.
+    pub const CLAUSE_CUES: &str = include_str!("../data/clause_cues.tsv");
 
     /// Every data file with its name under `data/`.
-    pub const ALL: [(&str, &str); 8] = [
+    pub const ALL: [(&str, &str); 9] = [
         ("numbers.tsv", NUMBERS),
         ("months.tsv", MONTHS),
         ("weekdays.txt", WEEKDAYS),
@@ -45,6 +48,7 @@ pub mod files {
         ("irregular_verbs.tsv", IRREGULAR_VERBS),
         ("not_names.txt", NOT_NAMES),
         ("antonym_edits.tsv", ANTONYM_EDITS),
+        ("clause_cues.tsv", CLAUSE_CUES),
     ];
 }
 
@@ -593,6 +597,103 @@ pub fn is_function_word(word: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Clause cues
+
+/// The lines of `clause_cues.tsv`, by kind, each list in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClauseCues {
+    /// Clause boundaries with their punctuation (", and", ";").
+    pub splits: Vec<&'static str>,
+    /// Participles of saying after a comma with their finite form ((", adding", "added")).
+    pub participles: Vec<(&'static str, &'static str)>,
+    /// Words allowed between a speaker and the verb of saying ("has", "also").
+    pub auxiliaries: Vec<&'static str>,
+    /// Verbs of saying, one word each ("said", "told").
+    pub attributions: Vec<&'static str>,
+    /// Source phrases that end a sentence ("according to").
+    pub sources: Vec<&'static str>,
+    /// Lowercase words that may open the speaker of a final attribution ("he", "the").
+    pub speakers: Vec<&'static str>,
+    /// Words that open a relative clause ("that", "which"): never inside a speaker.
+    pub relatives: Vec<&'static str>,
+    /// Extra verb forms that make a side of a cue a clause ("needs").
+    pub verbs: Vec<&'static str>,
+}
+
+fn parse_clause_cues(file: &'static str, text: &'static str) -> Parsed<ClauseCues> {
+    let mut seen = HashMap::new();
+    let mut out = ClauseCues::default();
+    for (n, cols) in entries(text) {
+        columns(file, n, &cols, 2, 3)?;
+        let cue = cols[1];
+        if cue.is_empty() {
+            return Err(bad(file, n, "an empty cue"));
+        }
+        if (cols.len() == 3) != (cols[0] == "participle") {
+            return Err(bad(
+                file,
+                n,
+                "a participle line has 3 columns, every other line 2",
+            ));
+        }
+        if cue.chars().any(char::is_uppercase) {
+            return Err(bad(file, n, format!("{cue:?} is not lowercase")));
+        }
+        match cols[0] {
+            "split" => {
+                if !cue.starts_with([',', ';']) {
+                    return Err(bad(
+                        file,
+                        n,
+                        format!("split cue {cue:?} must start with , or ;"),
+                    ));
+                }
+                out.splits.push(cue);
+            }
+            "participle" => {
+                if !cue.starts_with(", ") {
+                    return Err(bad(file, n, format!("participle {cue:?} must start with \", \"")));
+                }
+                word(file, n, &cue[2..])?;
+                out.participles.push((cue, word(file, n, cols[2])?));
+            }
+            "auxiliary" => out.auxiliaries.push(word(file, n, cue)?),
+            "attribution" => out.attributions.push(word(file, n, cue)?),
+            "verb" => out.verbs.push(word(file, n, cue)?),
+            "speaker" => out.speakers.push(word(file, n, cue)?),
+            "relative" => out.relatives.push(word(file, n, cue)?),
+            "source" => {
+                word_list(file, n, cue, false)?;
+                out.sources.push(cue);
+            }
+            k => {
+                return Err(bad(
+                    file,
+                    n,
+                    format!("kind {k:?}: expected split, participle, auxiliary, attribution, source, speaker, relative or verb"),
+                ))
+            }
+        }
+        no_duplicate(&mut seen, cue, file, n)?;
+    }
+    Ok(out)
+}
+
+static CLAUSE_CUES: LazyLock<ClauseCues> = LazyLock::new(|| {
+    parse_clause_cues("clause_cues.tsv", files::CLAUSE_CUES).unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// The cues of `clause_cues.tsv`.
+pub fn clause_cues() -> &'static ClauseCues {
+    &CLAUSE_CUES
+}
+
+/// Whether `word` (lowercase) is a verb of saying listed in `clause_cues.tsv`.
+pub fn is_attribution_verb(word: &str) -> bool {
+    CLAUSE_CUES.attributions.contains(&word)
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /// Parses every data file, returning the first problem of each bad one.
 pub fn check_all() -> Result<(), Vec<ParseError>> {
@@ -606,6 +707,7 @@ pub fn check_all() -> Result<(), Vec<ParseError>> {
         parse_words("not_names.txt", files::NOT_NAMES).err(),
         parse_edits("antonym_edits.tsv", files::ANTONYM_EDITS).err(),
         parse_words("function_words.txt", files::FUNCTION_WORDS).err(),
+        parse_clause_cues("clause_cues.tsv", files::CLAUSE_CUES).err(),
     ]
     .into_iter()
     .flatten()
@@ -687,6 +789,11 @@ mod tests {
         assert_eq!(irregular_base("walked"), None);
         assert!(is_not_name("meanwhile") && is_not_name("the"));
         assert!(!is_not_name("russia"));
+        assert!(clause_cues().splits.contains(&", and") && clause_cues().splits.contains(&";"));
+        assert_eq!(clause_cues().sources, vec!["according to"]);
+        assert_eq!(clause_cues().participles[0], (", adding", "added"));
+        assert!(is_attribution_verb("said") && is_attribution_verb("told"));
+        assert!(!is_attribution_verb("met"));
     }
 
     #[test]
@@ -710,5 +817,27 @@ mod tests {
         assert!(e.is_some_and(|e| e.line == 1 && e.message.contains("left")));
         let e = parse_antonyms("x.tsv", "a/b\twin\twin\n").err();
         assert!(e.is_some_and(|e| e.message.contains("already")));
+        let e = parse_clause_cues(
+            "c.tsv",
+            "# h\nsplit\t, and\nattribution\tsaid\nsplit\t, and\n",
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("crates/lexicon/data/c.tsv:4: \", and\" is already listed on line 2")
+        );
+        let e = parse_clause_cues("c.tsv", "split\tand\n").err();
+        assert!(e.is_some_and(|e| e.line == 1 && e.message.contains("must start with")));
+        let e = parse_clause_cues("c.tsv", "\nattribution\tsaid so\n").err();
+        assert!(e.is_some_and(|e| e.line == 2 && e.message.contains("single word")));
+        let e = parse_clause_cues("c.tsv", "cue\tsaid\n").err();
+        assert!(e.is_some_and(|e| e.message.contains("kind")));
+        let e = parse_clause_cues("c.tsv", "participle\t, adding\n").err();
+        assert!(e.is_some_and(|e| e.message.contains("3 columns")));
+        let e = parse_clause_cues("c.tsv", "split\t, and\tx\n").err();
+        assert!(e.is_some_and(|e| e.message.contains("3 columns")));
+        let e = parse_clause_cues("c.tsv", "source\tAccording to\n").err();
+        assert!(e.is_some_and(|e| e.message.contains("lowercase")));
     }
 }

@@ -105,7 +105,7 @@ fn eval_sentences_small() {
 }
 
 #[test]
-fn eval_default_runs_both_extractors() {
+fn eval_default_runs_the_three_builtin_extractors() {
     ensure_model();
     let t = tmp();
     let r = cb(["eval", "--json", "--runs-dir"])
@@ -114,14 +114,59 @@ fn eval_default_runs_both_extractors() {
     r.ok();
     let v = r.json();
     let board = v["leaderboard"].as_array().expect("leaderboard");
-    assert_eq!(board.len(), 2, "{r}");
+    assert_eq!(board.len(), 3, "{r}");
     let dir = std::path::PathBuf::from(v["run"].as_str().expect("run dir"));
     assert!(
         dir.starts_with(t.path()),
         "run saved outside --runs-dir: {}",
         dir.display()
     );
-    check_run(&dir, &["minilm-worthy", "sentences"]);
+    check_run(&dir, &["clauses", "minilm-worthy", "sentences"]);
+}
+
+#[test]
+fn eval_clauses_predicts_more_claims_than_sentences() {
+    let t = tmp();
+    let r = cb([
+        "eval",
+        "--extractor",
+        "clauses",
+        "--extractor",
+        "sentences",
+        "--matcher",
+        "token-f1",
+        "--bootstrap",
+        "10",
+        "--name",
+        "c",
+        "--runs-dir",
+    ])
+    .arg_path(t.path())
+    .run();
+    r.ok().stdout_has("clauses");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("c/run.json")).unwrap()).unwrap();
+    let pred = |s: &str| {
+        v["systems"][s]["results"]["micro"]["pred"]
+            .as_u64()
+            .unwrap()
+    };
+    // Splitting adds claims: on the seeds every sentence gives one claim or more.
+    assert!(
+        pred("clauses") > pred("sentences"),
+        "clauses {} vs sentences {}",
+        pred("clauses"),
+        pred("sentences")
+    );
+    assert_eq!(v["systems"]["clauses"]["source"], "clauses");
+    // The speaker of a final attribution is turned to the front (seed 000's Tillerson quote).
+    let preds = std::fs::read_to_string(t.path().join("c/predictions/clauses.jsonl")).unwrap();
+    assert!(
+        preds.contains(
+            r#""text":"Tillerson said \"We did discuss at length the future role for Assad"#
+        ),
+        "{preds}"
+    );
 }
 
 #[test]

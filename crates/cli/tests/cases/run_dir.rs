@@ -128,7 +128,7 @@ fn an_extractor_spec_error_names_every_kind_and_what_is_missing() {
     let line = r.error_line();
     assert!(line.contains("did you mean `sentences`"), "{r}");
     assert!(
-        line.contains("sentences, minilm-worthy, t5, file, command"),
+        line.contains("sentences, clauses, minilm-worthy, t5, file, command"),
         "{r}"
     );
     for (spec, want) in [

@@ -393,7 +393,7 @@ fn sharded_eval_merges_to_the_single_eval_byte_for_byte() {
     let v: serde_json::Value =
         serde_json::from_slice(&read(&single.join("run.json"))).expect("run.json");
     let systems: Vec<&String> = v["systems"].as_object().expect("systems").keys().collect();
-    assert_eq!(systems, ["minilm-worthy", "sentences"]);
+    assert_eq!(systems, ["clauses", "minilm-worthy", "sentences"]);
     assert!(
         v["systems"]["sentences"]["results"]["groundedness"]["scored"]
             .as_u64()
@@ -404,7 +404,7 @@ fn sharded_eval_merges_to_the_single_eval_byte_for_byte() {
         read(&merged.join("run.json")) == read(&single.join("run.json")),
         "merged eval run.json differs from the single eval's"
     );
-    for sys in ["minilm-worthy", "sentences"] {
+    for sys in ["clauses", "minilm-worthy", "sentences"] {
         let p = format!("predictions/{sys}.jsonl");
         assert!(
             read(&merged.join(&p)) == read(&single.join(&p)),
