@@ -605,7 +605,20 @@ impl Scoring<'_> {
                 let skipped: Vec<String> = run
                     .failures
                     .iter()
-                    .map(|f| format!("document `{}`: {}: {}", f.doc, f.kind, f.detail))
+                    .map(|f| {
+                        // the last line the program wrote on stderr usually says why
+                        let why = f.stderr_tail.lines().rev().find(|l| !l.trim().is_empty());
+                        match why {
+                            Some(l) => format!(
+                                "document `{}`: {}: {} (stderr: {})",
+                                f.doc,
+                                f.kind,
+                                f.detail,
+                                l.trim()
+                            ),
+                            None => format!("document `{}`: {}: {}", f.doc, f.kind, f.detail),
+                        }
+                    })
                     .collect();
                 if let Some(first) = run.failures.first() {
                     (self.plan.notify)(&format!(

@@ -109,6 +109,13 @@ fn eval_runs_every_kind_by_name_and_a_perfect_command_scores_one() {
             .starts_with("document `002`: exit"),
         "{skipped:?}"
     );
+    assert!(
+        skipped[0]
+            .as_str()
+            .unwrap()
+            .ends_with("(stderr: the model is down)"),
+        "{skipped:?}"
+    );
     assert_eq!(micro("bad", "pred"), 4);
     assert_eq!(
         systems["bad"]["coverage"]["without_predictions"],
