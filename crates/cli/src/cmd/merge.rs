@@ -58,12 +58,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
         shard::user_gold(&merged.gold),
     )?;
     let documents = merged.file.manifest.seed_hashes.len();
-    let rows: Vec<Row> = merged
-        .file
-        .systems
-        .iter()
-        .map(|(name, rec)| Row::new(name, &rec.results, None))
-        .collect();
+    let rows: Vec<Row> = board::rows(&merged.file, None);
     if args.output.json {
         print_json(&serde_json::json!({
             "run": dir,

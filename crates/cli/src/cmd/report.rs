@@ -105,17 +105,9 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
         title: format!("claimbench report: {}", loaded.label()),
         signature: file.manifest.signature(),
         manifest_json: serde_json::to_string_pretty(&file.manifest)?,
-        leaderboard: file
-            .systems
+        leaderboard: crate::board::rows(file, loaded.timings.as_ref())
             .iter()
-            .map(|(name, rec)| {
-                let secs = loaded
-                    .timings
-                    .as_ref()
-                    .and_then(|t| t.systems.get(name))
-                    .map(|t| t.values().sum());
-                Row::new(name, &rec.results, secs).html_row()
-            })
+            .map(Row::html_row)
             .collect(),
         sweeps: file
             .systems
@@ -159,19 +151,7 @@ fn report_json(
     systems: &[&String],
 ) -> serde_json::Value {
     use serde_json::json;
-    let leaderboard: Vec<Row> = loaded
-        .file
-        .systems
-        .iter()
-        .map(|(name, rec)| {
-            let secs = loaded
-                .timings
-                .as_ref()
-                .and_then(|t| t.systems.get(name))
-                .map(|t| t.values().sum());
-            Row::new(name, &rec.results, secs)
-        })
-        .collect();
+    let leaderboard: Vec<Row> = crate::board::rows(&loaded.file, loaded.timings.as_ref());
     let documents: Vec<serde_json::Value> = data
         .documents
         .iter()
