@@ -20,6 +20,12 @@ pub const BUILTIN_PAIRS: &str = include_str!("../../../gold/pairs.jsonl");
 /// The label used in errors and manifests for [`BUILTIN_PAIRS`].
 pub const BUILTIN_PAIRS_LABEL: &str = "builtin:gold/pairs.jsonl";
 
+/// The tuning neighbours (`gold/tuning/neighbours.jsonl`), embedded: each gold claim's second
+/// nearest claims, hand-labelled (see `gold/tuning/README.md`).
+pub const TUNING_NEIGHBOURS: &str = include_str!("../../../gold/tuning/neighbours.jsonl");
+/// The label used in errors and manifests for [`TUNING_NEIGHBOURS`].
+pub const TUNING_NEIGHBOURS_LABEL: &str = "builtin:gold/tuning/neighbours.jsonl";
+
 /// The frozen evaluation pairs (`gold/eval/`), embedded: selected neighbours, then written pairs.
 /// Never tuned on; their sha256 sums are in `gold/eval/SHA256SUMS`.
 pub const FROZEN_FILES: [(&str, &str); 2] = [
@@ -147,6 +153,11 @@ pub fn parse_pairs(text: &str, file: &str) -> Result<Vec<LabelledPair>> {
 /// The hand-labelled pairs embedded from `gold/pairs.jsonl`.
 pub fn hand_pairs() -> Result<Vec<LabelledPair>> {
     parse_pairs(BUILTIN_PAIRS, BUILTIN_PAIRS_LABEL)
+}
+
+/// The hand-labelled tuning neighbours embedded from `gold/tuning/neighbours.jsonl`.
+pub fn tuning_neighbours() -> Result<Vec<LabelledPair>> {
+    parse_pairs(TUNING_NEIGHBOURS, TUNING_NEIGHBOURS_LABEL)
 }
 
 /// Positives from gold claims that share a cluster: across articles (`cross_article`) and within
@@ -689,6 +700,34 @@ mod tests {
             .iter()
             .all(|p| !hand.contains(&(p.a.clone(), p.b.clone()))
                 && !hand.contains(&(p.b.clone(), p.a.clone()))));
+    }
+
+    #[test]
+    fn tuning_neighbours_parse_and_repeat_no_frozen_or_hand_pair() {
+        let pairs = tuning_neighbours().expect("tuning neighbours parse");
+        assert_eq!(pairs.len(), 360);
+        assert_eq!(pairs.iter().filter(|p| p.same).count(), 3);
+        assert_eq!(pairs.iter().filter(|p| p.kind == "partial").count(), 40);
+        let key = |p: &LabelledPair| {
+            let mut k = [p.a.clone(), p.b.clone()];
+            k.sort();
+            k
+        };
+        let mut seen: BTreeSet<[String; 2]> = frozen_pairs()
+            .expect("frozen")
+            .iter()
+            .chain(&hand_pairs().expect("hand"))
+            .map(key)
+            .collect();
+        for (n, p) in pairs.iter().enumerate() {
+            assert_eq!(p.id, format!("t{:03}", n + 1));
+            assert_ne!(p.a, p.b, "{}", p.id);
+            assert!(
+                seen.insert(key(p)),
+                "{} repeats a frozen, hand or earlier pair",
+                p.id
+            );
+        }
     }
 
     #[test]
