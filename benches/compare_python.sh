@@ -19,12 +19,14 @@
 #  4. builds the Rust side in release (`embed_speed` and `score_job` examples);
 #  5. waits for a quiet machine (1-minute load average below QUIET_LOAD=0.5, at most
 #     QUIET_TIMEOUT=600 s), then notes the load; for each batch size (BATCHES, 1 8 32 64) runs
-#     PyTorch and each of IMPLS (default `claimbench candle`: claimbench's embedder as users get
-#     it, i.e. the fast forward in f32; and the plain candle-transformers forward), each with a
+#     PyTorch and each of IMPLS (default `claimbench claimbench-int16 candle`: claimbench's
+#     embedder with the fast forward in f32; the same in int16, what `--dtype auto` runs on a CPU
+#     with AVX-512 VNNI; and the plain candle-transformers forward), each with a
 #     warm-up and the median of RUNS=5 passes, printing sentences/s, the ratio to PyTorch, CPU-time
 #     throughput (sentences per CPU second: usable even when the load never dropped) and GFLOP/s
 #     against the machine's f32 peak; then at batch MODES_BATCH (32) the reduced-precision modes
-#     (MODES, default `claimbench-f16 claimbench-bf16`);
+#     (MODES, default `claimbench-f16 claimbench-bf16`) beside PyTorch's own (PY_MODES, default
+#     `bf16`: the model moved to torch.bfloat16);
 #  6. the whole-process scoring job (JOB_N predicted against JOB_N gold claims, embedding matcher,
 #     one-to-one assignment; start-up and model load included), Python vs Rust, median of RUNS.
 #
@@ -49,9 +51,10 @@ BATCHES="${BATCHES:-1 8 32 64}"
 JOB_N="${JOB_N:-500}"
 QUIET_LOAD="${QUIET_LOAD:-0.5}"
 QUIET_TIMEOUT="${QUIET_TIMEOUT:-600}"
-IMPLS="${IMPLS:-claimbench candle}"
-MODES="${MODES:-claimbench-f16 claimbench-bf16}"
+IMPLS="${IMPLS:-claimbench claimbench-int16 candle}"
+MODES="${MODES:-claimbench-f16 claimbench-bf16 claimbench-int16}"
 MODES_BATCH="${MODES_BATCH:-32}"
+PY_MODES="${PY_MODES-bf16}"
 
 say() { printf '%s\n' "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -151,12 +154,18 @@ say "== $(date -u '+%Y-%m-%d %H:%M UTC'), load average at start: $(loadavg)"
 say "   $N texts per pass, median of $RUNS passes after a warm-up"
 
 header() { printf '%-6s %-17s %12s %9s %11s %9s %8s %7s\n' batch impl "sentences/s" "vs torch" "sent/CPU-s" "vs torch" "GFLOP/s" "%peak"; }
-# one block: PyTorch first, then the given Rust impls, at batch size $1
+# one block: PyTorch first (f32, then each dtype of $PY_EXTRA), then the given Rust impls, at
+# batch size $1
 block() {
-  local b="$1" lines imp
+  local b="$1" lines imp dt
   shift
   lines="$(run_logged "$PY" benches/python/st_speed.py --model-dir "$MODEL_DIR" --sentences "$SENT" \
     --n "$N" --runs "$RUNS" --batches "$b" | tail -1)"
+  for dt in ${PY_EXTRA:-}; do
+    lines="$lines
+$(run_logged "$PY" benches/python/st_speed.py --model-dir "$MODEL_DIR" --sentences "$SENT" \
+    --n "$N" --runs "$RUNS" --batches "$b" --dtype "$dt" | tail -1)"
+  done
   for imp in "$@"; do
     lines="$lines
 $(run_logged "$EMBED" --model-dir "$MODEL_DIR" --sentences "$SENT" --n "$N" --runs "$RUNS" --batches "$b" --impl "$imp")"
@@ -170,10 +179,10 @@ for b in $BATCHES; do
   say "   load average after batch $b: $(loadavg)"
 done
 if [ -n "$MODES" ]; then
-  say "== precision modes at batch $MODES_BATCH (GFLOP/s against the f32 peak: this CPU has no faster f16/bf16 arithmetic)"
+  say "== precision modes at batch $MODES_BATCH (GFLOP/s against the f32 peak; 'vs torch' is against PyTorch f32)"
   header
   # shellcheck disable=SC2086
-  block "$MODES_BATCH" claimbench $MODES
+  PY_EXTRA="$PY_MODES" block "$MODES_BATCH" claimbench $MODES
   say "   load average after the modes: $(loadavg)"
 fi
 
@@ -197,11 +206,15 @@ time_cmd "$SCORE" "${JOB_ARGS[@]}" >/dev/null  # warm the page cache
 time_cmd "$PY" benches/python/score_job.py "${JOB_ARGS[@]}" >/dev/null
 py_t="$(for _ in $(seq "$RUNS"); do time_cmd "$PY" benches/python/score_job.py "${JOB_ARGS[@]}"; done | median)"
 rs_t="$(for _ in $(seq "$RUNS"); do time_cmd "$SCORE" "${JOB_ARGS[@]}"; done | median)"
+rs16_t="$(for _ in $(seq "$RUNS"); do time_cmd "$SCORE" "${JOB_ARGS[@]}" --dtype int16; done | median)"
 py_out="$(run_logged "$PY" benches/python/score_job.py "${JOB_ARGS[@]}")"
 py_phases="$(tail -1 "$WORK/step.log")"
 rs_out="$(run_logged "$SCORE" "${JOB_ARGS[@]}")"
 rs_phases="$(tail -1 "$WORK/step.log")"
 printf 'python   %8.3f s (median of %s)   %s\n         %s\n' "$py_t" "$RUNS" "$py_out" "$py_phases"
 printf 'rust     %8.3f s (median of %s)   %s\n         %s\n' "$rs_t" "$RUNS" "$rs_out" "$rs_phases"
+rs16_out="$(run_logged "$SCORE" "${JOB_ARGS[@]}" --dtype int16)"
+printf 'int16    %8.3f s (median of %s)   %s\n' "$rs16_t" "$RUNS" "$rs16_out"
 awk -v p="$py_t" -v r="$rs_t" 'BEGIN {printf "rust / python time: %.3f (target <= 0.333)\n", r/p}'
+awk -v p="$py_t" -v r="$rs16_t" 'BEGIN {printf "rust int16 / python time: %.3f (target <= 0.333)\n", r/p}'
 say "== load average at the end: $(loadavg)"

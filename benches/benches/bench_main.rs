@@ -4,7 +4,8 @@
 //!
 //! Topics: `matching/` (token F1, ROUGE-L, cosine matrices), `assign/` (optimal, greedy, dense
 //! lsap), `embed/` (the embedder at several batch sizes), `fast/` (the fast forward against
-//! candle-transformers), `job/` (embed 500 x 500 claims, match, assign). None is a test.
+//! candle-transformers), `kernels/` (the int16 matrix product against f32 gemm), `job/` (embed
+//! 500 x 500 claims, match, assign). None is a test.
 //!
 //! Run: `cargo bench -p claimbench-benches` (all), or `cargo bench -p claimbench-benches -- embed`;
 //! `-- --quick` for a short check that each bench runs.
@@ -18,6 +19,7 @@ mod assign;
 mod embed;
 mod fast;
 mod job;
+mod kernels;
 mod matching;
 
 criterion_group!(
@@ -26,6 +28,7 @@ criterion_group!(
     assign::benches,
     embed::benches,
     fast::benches,
+    kernels::benches,
     job::benches
 );
 criterion_main!(benches);

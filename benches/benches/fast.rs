@@ -1,5 +1,5 @@
 //! The fast CPU forward (`claimbench_model::fast`, issue 7) against candle-transformers'
-//! `BertModel`: all-MiniLM-L6-v2, f32 (and the fast path's f16 matmul), on the distinct seed
+//! `BertModel`: all-MiniLM-L6-v2, f32 (and the fast path's f16 and int16 matmuls), on the distinct seed
 //! sentences, token ids prepared outside the timing, length-sorted, batch sizes 1 and 32;
 //! mean pooling and normalisation inside.
 //!
@@ -12,7 +12,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tokenizers::{Tokenizer, TruncationParams};
 
 use claimbench_benches::{models_dir, seed_sentences};
-use claimbench_model::fast::FastBert;
+use claimbench_model::fast::{FastBert, Matmul};
 use claimbench_model::registry;
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -69,15 +69,16 @@ fn candle_embed(m: &BertModel, batch: &[Vec<u32>]) -> Res<Vec<Vec<f32>>> {
     Ok(mean.broadcast_div(&norm)?.to_vec2::<f32>()?)
 }
 
-fn load_all(s: &Setup) -> Res<(BertModel, FastBert, FastBert)> {
+fn load_all(s: &Setup) -> Res<(BertModel, FastBert, FastBert, FastBert)> {
     Ok((
         BertModel::load(var_builder(&s.dir)?, &s.config)?,
         FastBert::load(var_builder(&s.dir)?, &s.config, DType::F32)?,
         FastBert::load(var_builder(&s.dir)?, &s.config, DType::F16)?,
+        FastBert::load(var_builder(&s.dir)?, &s.config, Matmul::Int16)?,
     ))
 }
 
-/// Fast forward (f32, f16 matmul) vs candle-transformers, batch sizes 1 and 32.
+/// Fast forward (f32, f16 and int16 matmuls) vs candle-transformers, batch sizes 1 and 32.
 pub fn benches(c: &mut Criterion) {
     let s = match setup() {
         Ok(s) => s,
@@ -86,7 +87,7 @@ pub fn benches(c: &mut Criterion) {
             return;
         }
     };
-    let (candle, fast, fast16) = match load_all(&s) {
+    let (candle, fast, fast16, fast_i16) = match load_all(&s) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("fast benches skipped: {e}");
@@ -107,7 +108,11 @@ pub fn benches(c: &mut Criterion) {
                 }
             })
         });
-        for (name, model) in [("fast-f32", &fast), ("fast-f16", &fast16)] {
+        for (name, model) in [
+            ("fast-f32", &fast),
+            ("fast-f16", &fast16),
+            ("fast-int16", &fast_i16),
+        ] {
             group.bench_with_input(BenchmarkId::new(name, batch), &batch, |b, &n| {
                 b.iter(|| {
                     for chunk in s.ids.chunks(n) {

@@ -11,8 +11,9 @@
 //! multiplies), for the peak GFLOP/s figure.
 //!
 //! IMPL: `claimbench` (what users get: `claimbench_model::Embedder` with its defaults, which
-//! on the CPU in f32 is the fast forward), `claimbench-f16` / `claimbench-bf16` (the embedder
-//! with the fast forward and its matrix products in f16 / bf16), `claimbench-candle` (the
+//! on the CPU in f32 is the fast forward), `claimbench-f16` / `claimbench-bf16` /
+//! `claimbench-int16` (the embedder with the fast forward and its matrix products in f16 / bf16 /
+//! int16), `claimbench-candle` (the
 //! embedder on candle-transformers' forward); or the bare forwards without the embedder:
 //! `fast`, `fast-f16`, `fast-bf16` (`claimbench_model::fast::FastBert`) and `candle`
 //! (candle-transformers' `BertModel`, padded length-sorted batches).
@@ -140,6 +141,7 @@ fn load(dir: &Path, which: &str) -> Res<(Imp, Config)> {
         "claimbench" => Some((Precision::F32, Forward::Auto)),
         "claimbench-f16" => Some((Precision::F16, Forward::Fast)),
         "claimbench-bf16" => Some((Precision::Bf16, Forward::Fast)),
+        "claimbench-int16" => Some((Precision::Int16, Forward::Fast)),
         "claimbench-candle" => Some((Precision::F32, Forward::Candle)),
         _ => None,
     };
@@ -156,7 +158,7 @@ fn load(dir: &Path, which: &str) -> Res<(Imp, Config)> {
         o => {
             return Err(format!(
                 "unknown --impl {o} (claimbench, claimbench-f16, claimbench-bf16, \
-                 claimbench-candle, fast, fast-f16, fast-bf16, candle)"
+                 claimbench-int16, claimbench-candle, fast, fast-f16, fast-bf16, candle)"
             )
             .into())
         }

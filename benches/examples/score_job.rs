@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! score_job --model-dir models/all-minilm-l6-v2 --pred FILE --gold FILE [--n 500] [--threshold 0.5]
+//!           [--dtype f32|int16]
 //! ```
 //!
 //! `--pred`/`--gold`: one text a line, each cycled to `--n` (the embedder embeds a repeated text
@@ -65,7 +66,16 @@ fn main() -> Res<()> {
     let pred = lines(&arg(&args, "--pred").ok_or("--pred FILE is required")?, n)?;
     let gold = lines(&arg(&args, "--gold").ok_or("--gold FILE is required")?, n)?;
 
-    let model = Embedder::load(&dir, &EmbedderOptions::default())?;
+    let precision = arg(&args, "--dtype")
+        .unwrap_or_else(|| "f32".into())
+        .parse()?;
+    let model = Embedder::load(
+        &dir,
+        &EmbedderOptions {
+            precision,
+            ..EmbedderOptions::default()
+        },
+    )?;
     let t_load = t0.elapsed();
 
     let p = embed(&model, &pred)?;

@@ -10,7 +10,9 @@
 # max(4 * batch, 64) texts, then --runs timed passes over all n; prints one JSON line per batch:
 #   {"impl": "pytorch", "batch": b, "sentences_per_s": n / median wall s,
 #    "sentences_per_cpu_s": n / median CPU s, "runs_s": [wall s of each run]}
-# --threads sets torch's intra-op threads (0: torch's default, the core count).
+# --threads sets torch's intra-op threads (0: torch's default, the core count). --dtype bf16 moves
+# the model to torch.bfloat16 (what a user after speed would try: oneDNN uses AMX or avx512_bf16
+# where the CPU has them) and names the row "pytorch-bf16".
 
 import argparse
 import json
@@ -28,6 +30,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--batches", default="1,8,32,64")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     args = ap.parse_args()
 
     import torch
@@ -39,8 +42,12 @@ def main():
     texts = (base * (args.n // len(base) + 1))[: args.n]
     model = SentenceTransformer(str(args.model_dir), device="cpu")
     model.eval()
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {len(texts)} texts",
-          file=sys.stderr)
+    name = "pytorch"
+    if args.dtype == "bf16":
+        model = model.to(torch.bfloat16)
+        name = "pytorch-bf16"
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {len(texts)} texts, "
+          f"{args.dtype}", file=sys.stderr)
     with torch.inference_mode():
         for b in [int(x) for x in args.batches.split(",")]:
             model.encode(texts[: max(b * 4, 64)], batch_size=b, convert_to_numpy=True)
@@ -51,7 +58,7 @@ def main():
                 walls.append(time.perf_counter() - t0)
                 cpus.append(time.process_time() - c0)
             print(json.dumps({
-                "impl": "pytorch", "batch": b,
+                "impl": name, "batch": b,
                 "sentences_per_s": round(len(texts) / statistics.median(walls), 2),
                 "sentences_per_cpu_s": round(len(texts) / statistics.median(cpus), 2),
                 "runs_s": [round(t, 3) for t in walls],

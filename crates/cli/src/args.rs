@@ -57,7 +57,8 @@ pub struct ModelArgs {
     /// Device: cpu, cuda, cuda:N, metal or auto.
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Precision: f32, f16, bf16, or auto (f32 on the CPU, f16 on a GPU).
+    /// Precision: f32, f16, bf16, int16 (CPU), or auto (f16 on a GPU; on the CPU int16 for the
+    /// default model where AVX-512 VNNI is there, else f32).
     #[arg(long, default_value = "auto")]
     pub dtype: String,
     /// Texts per forward pass [default: 32 on the CPU, 256 on a GPU].

@@ -188,7 +188,8 @@ pub fn check_threshold(kind: MatcherKind, threshold: Option<f32>) -> Result<Opti
 /// Precision of the embedding model's forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Dtype {
-    /// f32 on the CPU, f16 on a GPU.
+    /// f16 on a GPU; on the CPU, the registry model's `cpu_auto` where the integer kernels are
+    /// native (int16 for all-MiniLM-L6-v2 on AVX-512 VNNI), else f32.
     #[default]
     Auto,
     /// This one.
@@ -274,6 +275,19 @@ pub fn cache_dir(choice: &CacheChoice) -> Option<PathBuf> {
     Some(base.join("claimbench").join("embeddings"))
 }
 
+/// What `--dtype auto` runs on the CPU: the registry's `cpu_auto` for a registry model (int16 for
+/// all-MiniLM-L6-v2, whose accuracy in int16 the tests verify) where this CPU runs the integer
+/// kernels natively; f32 otherwise (a model directory of unknown weights included).
+fn cpu_auto(model: &ModelOptions) -> Precision {
+    if model.model_dir.is_some() || !claimbench_model::int16_is_native() {
+        return Precision::F32;
+    }
+    registry::builtin()
+        .ok()
+        .and_then(|r| r.get(&model.model).ok().and_then(|m| m.cpu_auto))
+        .unwrap_or(Precision::F32)
+}
+
 /// The embedder options of `model`: the device resolved for `auto` precision and batch size.
 pub fn embedder_options(model: &ModelOptions) -> Result<EmbedderOptions> {
     let device = model.device;
@@ -286,7 +300,7 @@ pub fn embedder_options(model: &ModelOptions) -> Result<EmbedderOptions> {
     };
     let precision = match model.dtype {
         Dtype::Auto if gpu => Precision::F16,
-        Dtype::Auto => Precision::F32,
+        Dtype::Auto => cpu_auto(model),
         Dtype::Fixed(p) => p,
     };
     let batch_size = model.batch_size.unwrap_or(if gpu { 256 } else { 32 });

@@ -91,13 +91,16 @@ pub enum Precision {
     F16,
     /// bfloat16.
     Bf16,
+    /// Integer matrix products (10-bit weights per column, 12-bit activations per token, 16-bit
+    /// lanes), everything else f32; the fast CPU forward only.
+    Int16,
 }
 
 impl Precision {
-    /// The candle dtype.
+    /// The candle dtype of the loaded tensors (f32 for int16, which quantizes f32 weights).
     pub fn dtype(self) -> DType {
         match self {
-            Precision::F32 => DType::F32,
+            Precision::F32 | Precision::Int16 => DType::F32,
             Precision::F16 => DType::F16,
             Precision::Bf16 => DType::BF16,
         }
@@ -106,7 +109,7 @@ impl Precision {
     /// The most negative finite value of this precision (for attention masks).
     pub(crate) fn min_value(self) -> f32 {
         match self {
-            Precision::F32 => f32::MIN,
+            Precision::F32 | Precision::Int16 => f32::MIN,
             Precision::F16 => -65504.0,
             // bf16::MIN = -(2 - 2^-7) * 2^127
             Precision::Bf16 => -3.389_531_4e38,
@@ -121,6 +124,7 @@ impl FromStr for Precision {
             "f32" | "fp32" | "float32" => Ok(Precision::F32),
             "f16" | "fp16" | "float16" | "half" => Ok(Precision::F16),
             "bf16" | "bfloat16" => Ok(Precision::Bf16),
+            "int16" | "i16" => Ok(Precision::Int16),
             _ => Err(Error::ParsePrecision(s.to_string())),
         }
     }
@@ -132,6 +136,7 @@ impl fmt::Display for Precision {
             Precision::F32 => "f32",
             Precision::F16 => "f16",
             Precision::Bf16 => "bf16",
+            Precision::Int16 => "int16",
         })
     }
 }
@@ -147,6 +152,12 @@ impl From<Precision> for String {
     fn from(p: Precision) -> String {
         p.to_string()
     }
+}
+
+/// Whether this CPU runs the integer kernels of [`Precision::Int16`] natively (AVX-512 VNNI);
+/// elsewhere they run on a scalar fallback, slower than f32.
+pub fn int16_is_native() -> bool {
+    claimbench_kernels::Isa::detect() == claimbench_kernels::Isa::Avx512Vnni
 }
 
 /// Whether this build has CUDA support (`--features cuda`).

@@ -174,6 +174,14 @@ impl std::fmt::Debug for Embedder {
     }
 }
 
+/// How the fast forward multiplies in `precision`.
+fn fast_matmul(precision: Precision) -> crate::fast::Matmul {
+    match precision {
+        Precision::Int16 => crate::fast::Matmul::Int16,
+        p => crate::fast::Matmul::Float(p.dtype()),
+    }
+}
+
 /// Memory-map the safetensors file into a var builder.
 #[allow(unsafe_code)]
 fn mmap_weights(path: &Path, precision: Precision, device: &Device) -> Result<VarBuilder<'static>> {
@@ -274,9 +282,24 @@ impl Embedder {
             })?;
         tokenizer.with_padding(None);
 
+        if opts.precision == Precision::Int16
+            && (forward == Forward::Candle || !device.is_cpu() || spec.pooling != Pooling::Mean)
+        {
+            return Err(Error::Option {
+                field: "dtype",
+                message: format!(
+                    "int16 runs on the fast forward only (the CPU, mean pooling), not the {} forward on {} with {} pooling",
+                    if forward == Forward::Candle { "candle" } else { "auto" },
+                    device_label(&device),
+                    spec.pooling
+                ),
+            });
+        }
         let fast = match forward {
             Forward::Auto => {
-                device.is_cpu() && opts.precision == Precision::F32 && spec.pooling == Pooling::Mean
+                device.is_cpu()
+                    && matches!(opts.precision, Precision::F32 | Precision::Int16)
+                    && spec.pooling == Pooling::Mean
             }
             Forward::Candle => false,
             Forward::Fast if device.is_cpu() => true,
@@ -299,7 +322,7 @@ impl Embedder {
             // f32 copies of the small tensors, the weight matrices in the matmul precision
             let vb = mmap_weights(&spec.weights_path, Precision::F32, &device)?;
             Engine::Fast(Box::new(
-                FastBert::load(vb, &spec.bert, opts.precision.dtype()).map_err(load_err)?,
+                FastBert::load(vb, &spec.bert, fast_matmul(opts.precision)).map_err(load_err)?,
             ))
         } else {
             let vb = mmap_weights(&spec.weights_path, opts.precision, &device)?;

@@ -60,7 +60,7 @@ pub enum Error {
     #[error("invalid device '{0}': expected cpu, cuda, cuda:N, metal, metal:N or auto")]
     ParseDevice(String),
     /// A precision string could not be parsed.
-    #[error("invalid precision '{0}': expected f32, f16 or bf16")]
+    #[error("invalid precision '{0}': expected f32, f16, bf16 or int16")]
     ParsePrecision(String),
     /// A pooling string could not be parsed.
     #[error("invalid pooling '{0}': expected mean, cls or max")]

@@ -37,7 +37,7 @@ pub mod registry;
 pub use cache::EmbeddingCache;
 pub use config::{ModelOverrides, ModelSpec, Pooling};
 pub use convert::convert;
-pub use device::{cuda_built, metal_built, DeviceSpec, Precision};
+pub use device::{cuda_built, int16_is_native, metal_built, DeviceSpec, Precision};
 pub use embedder::{
     sha256_file, Embedder, EmbedderOptions, Embeddings, Forward, Token, TokenVectors,
     DEFAULT_BATCH_SIZE,

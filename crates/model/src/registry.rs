@@ -89,6 +89,10 @@ pub struct ModelEntry {
     pub files: BTreeMap<String, FileEntry>,
     /// Where to fetch it.
     pub sources: Sources,
+    /// What `--dtype auto` runs on a CPU whose integer kernels are native (AVX-512 VNNI): a
+    /// precision the test suite verified for these weights. Absent: f32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_auto: Option<crate::Precision>,
 }
 
 impl ModelEntry {
@@ -274,6 +278,15 @@ impl Registry {
                 if f.size == 0 {
                     return Err(registry_err(n, format!("{path}: size must be positive")));
                 }
+            }
+            if matches!(
+                m.cpu_auto,
+                Some(crate::Precision::F16 | crate::Precision::Bf16)
+            ) {
+                return Err(registry_err(
+                    n,
+                    "cpu_auto must be f32 or int16 (f16 and bf16 are slower than f32 on a CPU)",
+                ));
             }
             if m.default_source().is_none() {
                 return Err(registry_err(n, "no source (pypi or hub)"));

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::Config;
-use claimbench_model::fast::FastBert;
+use claimbench_model::fast::{FastBert, Matmul};
 use claimbench_model::registry;
 use claimbench_score::cosine;
 use tokenizers::{Tokenizer, TruncationParams};
@@ -39,7 +39,7 @@ fn model_dir() -> PathBuf {
     registry::ensure(registry::DEFAULT_MODEL, &models, &mut |m| eprintln!("{m}")).unwrap()
 }
 
-fn load(dir: &Path, dtype: DType) -> FastBert {
+fn load(dir: &Path, dtype: impl Into<Matmul>) -> FastBert {
     let config: Config =
         serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
     let tensors =
@@ -116,10 +116,20 @@ fn fast_reduced_precision_keeps_cosine() {
     let dir = model_dir();
     let ids = token_ids(&dir, &r.sentences, r.max_seq_length);
     let exact = embed(&load(&dir, DType::F32), &ids, 16);
-    for dtype in [DType::F16, DType::BF16] {
+    for dtype in [
+        Matmul::Float(DType::F16),
+        Matmul::Float(DType::BF16),
+        Matmul::Int16,
+    ] {
         let model = load(&dir, dtype);
-        assert_eq!(model.matmul_dtype(), dtype);
+        assert_eq!(model.matmul_kind(), dtype);
         let got = embed(&model, &ids, 16);
+        let worst = got
+            .iter()
+            .zip(&exact)
+            .map(|(g, e)| cosine(g, e))
+            .fold(1.0f32, f32::min);
+        eprintln!("{dtype:?}: lowest cosine to the f32 fast forward {worst:.6}");
         for (i, (g, e)) in got.iter().zip(&exact).enumerate() {
             let c = cosine(g, e);
             assert!(

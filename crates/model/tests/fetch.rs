@@ -57,6 +57,7 @@ fn entry(name: &str) -> ModelEntry {
             }),
             hub: None,
         },
+        cpu_auto: None,
     }
 }
 

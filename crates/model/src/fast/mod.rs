@@ -15,8 +15,11 @@
 //! - **threading for a small machine**: the matrix products go through candle (the `gemm` crate,
 //!   rayon-parallel); the row-wise kernels and attention use the same rayon pool.
 //!
-//! The matrix products can run in f32 (exact path) or f16/bf16 ([`FastBert::load`]'s `matmul`
-//! dtype); activations, LayerNorm, softmax and pooling always stay in f32.
+//! The matrix products can run in f32 (exact path), f16/bf16 (through candle), or integers
+//! ([`Matmul::Int16`]: 10-bit weights quantized once per column, each token's activations to 12
+//! bits per row, 16-bit products with 32-bit sums by `claimbench-kernels`, AVX-512 VNNI where the
+//! CPU has it);
+//! activations, LayerNorm, softmax and pooling always stay in f32.
 
 pub mod kernels;
 
@@ -29,16 +32,38 @@ pub type Result<T> = candle_core::Result<T>;
 
 use kernels::Activation;
 
+/// How the fast forward multiplies matrices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matmul {
+    /// Through candle (gemm) in this dtype: `F32` (exact), `F16` or `BF16`.
+    Float(DType),
+    /// Integer weights and activations in 16-bit lanes, integer sums, f32 results
+    /// (`claimbench-kernels`).
+    Int16,
+}
+
+impl From<DType> for Matmul {
+    fn from(d: DType) -> Matmul {
+        Matmul::Float(d)
+    }
+}
+
+/// A weight matrix `[in, out]` as the matrix products read it.
+enum Weight {
+    Float(Tensor),
+    Int16(claimbench_kernels::I16Matrix),
+}
+
 struct Layer {
-    wqkv: Tensor,
+    wqkv: Weight,
     bqkv: Vec<f32>,
-    wo: Tensor,
+    wo: Weight,
     bo: Vec<f32>,
     ln1_w: Vec<f32>,
     ln1_b: Vec<f32>,
-    w1: Tensor,
+    w1: Weight,
     b1: Vec<f32>,
-    w2: Tensor,
+    w2: Weight,
     b2: Vec<f32>,
     ln2_w: Vec<f32>,
     ln2_b: Vec<f32>,
@@ -53,7 +78,7 @@ pub struct FastBert {
     vocab: usize,
     max_positions: usize,
     act: Activation,
-    matmul_dtype: DType,
+    matmul: Matmul,
     word: Vec<f32>,
     position: Vec<f32>,
     token_type0: Vec<f32>,
@@ -66,20 +91,33 @@ fn to_vec(t: Tensor) -> Result<Vec<f32>> {
     t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()
 }
 
-/// Transposed (`[in, out]`), contiguous copy of a `[out, in]` linear weight, in `dtype`.
-fn weight_t(w: &Tensor, dtype: DType) -> Result<Tensor> {
-    w.to_dtype(dtype)?.t()?.contiguous()
+/// Transposed (`[in, out]`), contiguous copy of a `[out, in]` linear weight, for `matmul`.
+fn weight_t(w: &Tensor, matmul: Matmul) -> Result<Weight> {
+    match matmul {
+        Matmul::Float(dtype) => Ok(Weight::Float(w.to_dtype(dtype)?.t()?.contiguous()?)),
+        Matmul::Int16 => {
+            let t = w.to_dtype(DType::F32)?.t()?.contiguous()?;
+            let (k, n) = t.dims2()?;
+            let v = t.flatten_all()?.to_vec1::<f32>()?;
+            claimbench_kernels::I16Matrix::quantize(&v, k, n)
+                .map(Weight::Int16)
+                .map_err(|e| candle_core::Error::Msg(e.to_string()))
+        }
+    }
 }
 
 impl FastBert {
     /// Load from a var builder over the model's safetensors (the `bert.`/`<model_type>.` prefix
-    /// is detected, as all-MiniLM-L6-v2 has none). `matmul` is the dtype of the weight matrices
-    /// and of the matrix products: `F32` (exact), `F16` or `BF16`.
-    pub fn load(vb: VarBuilder, config: &Config, matmul: DType) -> Result<Self> {
-        if !matches!(matmul, DType::F32 | DType::F16 | DType::BF16) {
-            candle_core::bail!(
-                "fast forward: matmul dtype must be f32, f16 or bf16, not {matmul:?}"
-            );
+    /// is detected, as all-MiniLM-L6-v2 has none). `matmul` says how the weight matrices are
+    /// stored and multiplied: a dtype (`F32` exact, `F16` or `BF16`) or [`Matmul::Int16`].
+    pub fn load(vb: VarBuilder, config: &Config, matmul: impl Into<Matmul>) -> Result<Self> {
+        let matmul = matmul.into();
+        if let Matmul::Float(d) = matmul {
+            if !matches!(d, DType::F32 | DType::F16 | DType::BF16) {
+                candle_core::bail!(
+                    "fast forward: matmul dtype must be f32, f16 or bf16, not {d:?}"
+                );
+            }
         }
         let vb = crate::forward::bert_root(vb, config)?;
         let h = config.hidden_size;
@@ -143,7 +181,7 @@ impl FastBert {
             vocab: config.vocab_size,
             max_positions: config.max_position_embeddings,
             act,
-            matmul_dtype: matmul,
+            matmul,
             word,
             position,
             token_type0,
@@ -158,12 +196,13 @@ impl FastBert {
         self.hidden
     }
 
-    /// The dtype of the matrix products.
-    pub fn matmul_dtype(&self) -> DType {
-        self.matmul_dtype
+    /// How the matrix products run.
+    pub fn matmul_kind(&self) -> Matmul {
+        self.matmul
     }
 
-    /// `x [rows, k] @ w [k, n]` through candle (gemm), in the matmul dtype; result in f32.
+    /// `x [rows, k] @ w [k, n]`, result in f32: in integers through `claimbench-kernels` (a row's
+    /// result depends on that row alone), or through candle (gemm) in the matmul dtype.
     ///
     /// Each output row depends only on its input row: gemm splits the work over rows and
     /// columns, never over `k`, and its `k` blocking depends on `k` alone, so a token's result
@@ -172,19 +211,26 @@ impl FastBert {
     /// is given a zero row as company.
     ///
     /// `x` is moved into the input tensor (no copy).
-    fn matmul(&self, mut x: Vec<f32>, rows: usize, w: &Tensor) -> Result<Tensor> {
+    fn matmul(&self, mut x: Vec<f32>, rows: usize, w: &Weight) -> Result<Tensor> {
+        let w = match w {
+            Weight::Int16(q) => {
+                let y = claimbench_kernels::matmul_i16(&x, rows, q);
+                return Tensor::from_vec(y, (rows, q.n()), &Device::Cpu);
+            }
+            Weight::Float(w) => w,
+        };
         let k = w.dim(0)?;
         if rows == 1 {
             x.resize(2 * k, 0.0);
-            return self.matmul(x, 2, w)?.narrow(0, 0, 1)?.contiguous();
+            return self
+                .matmul(x, 2, &Weight::Float(w.clone()))?
+                .narrow(0, 0, 1)?
+                .contiguous();
         }
         let xt = Tensor::from_vec(x, (rows, k), &Device::Cpu)?;
-        if self.matmul_dtype == DType::F32 {
-            xt.matmul(w)
-        } else {
-            xt.to_dtype(self.matmul_dtype)?
-                .matmul(w)?
-                .to_dtype(DType::F32)
+        match self.matmul {
+            Matmul::Float(DType::F32) | Matmul::Int16 => xt.matmul(w),
+            Matmul::Float(d) => xt.to_dtype(d)?.matmul(w)?.to_dtype(DType::F32),
         }
     }
 

@@ -1,0 +1,170 @@
+//! The integer kernels against their scalar reference and against f32, on random shapes, edge
+//! sizes and non-finite inputs.
+
+use claimbench_kernels::{matmul_i16_reference, matmul_i16_with, I16Matrix, Isa};
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
+    (0..len).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
+}
+
+fn f32_matmul(x: &[f32], rows: usize, w: &[f32], k: usize, n: usize) -> Vec<f32> {
+    let mut out = vec![0f32; rows * n];
+    for r in 0..rows {
+        for j in 0..n {
+            out[r * n + j] = (0..k).map(|i| x[r * k + i] * w[i * n + j]).sum();
+        }
+    }
+    out
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
+    let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Integer sums are exact: the detected kernel, the scalar kernel and the plain reference give
+    /// the same bits on any shape (k and n not multiples of the block sizes included).
+    #[test]
+    fn every_kernel_gives_the_reference_bits(
+        rows in 0usize..41, k in 1usize..70, n in 1usize..75, seed in 0u64..1000,
+    ) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (x, w) = (random(&mut rng, rows * k), random(&mut rng, k * n));
+        let q = I16Matrix::quantize(&w, k, n).expect("finite");
+        let want = matmul_i16_reference(&x, rows, &q);
+        let simd = matmul_i16_with(Isa::detect(), &x, rows, &q);
+        let scalar = matmul_i16_with(Isa::Scalar, &x, rows, &q);
+        prop_assert_eq!(want.len(), rows * n);
+        prop_assert!(want.iter().zip(&simd).all(|(a, b)| a.to_bits() == b.to_bits()));
+        prop_assert!(want.iter().zip(&scalar).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn the_detected_kernel_is_simd_on_this_ci_cpu_or_says_why_not() {
+    // The CI machines have AVX-512 VNNI; elsewhere the scalar kernel is right, only slower.
+    let isa = Isa::detect();
+    let has = std::arch::is_x86_feature_detected!("avx512vnni")
+        && std::arch::is_x86_feature_detected!("avx512f");
+    assert_eq!(isa == Isa::Avx512Vnni, has, "{isa:?}");
+}
+
+#[test]
+fn rows_are_close_to_f32_at_model_sizes() {
+    let mut rng = StdRng::seed_from_u64(5);
+    for (rows, k, n) in [(33, 384, 1152), (7, 1536, 384), (1, 384, 384)] {
+        let (x, w) = (random(&mut rng, rows * k), random(&mut rng, k * n));
+        let q = I16Matrix::quantize(&w, k, n).expect("finite");
+        let got = matmul_i16_with(Isa::detect(), &x, rows, &q);
+        let want = f32_matmul(&x, rows, &w, k, n);
+        for r in 0..rows {
+            let c = cosine(&got[r * n..(r + 1) * n], &want[r * n..(r + 1) * n]);
+            assert!(
+                c > 0.99999,
+                "[{rows}, {k}] x [{k}, {n}] row {r}: cosine {c}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_row_does_not_depend_on_its_batchmates() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let (rows, k, n) = (70, 96, 48);
+    let (x, w) = (random(&mut rng, rows * k), random(&mut rng, k * n));
+    let q = I16Matrix::quantize(&w, k, n).expect("finite");
+    let all = matmul_i16_with(Isa::detect(), &x, rows, &q);
+    for r in [0, 31, 32, 69] {
+        let one = matmul_i16_with(Isa::detect(), &x[r * k..(r + 1) * k], 1, &q);
+        assert_eq!(one, all[r * n..(r + 1) * n].to_vec(), "row {r}");
+    }
+}
+
+#[test]
+fn a_non_finite_input_makes_its_row_nan_and_no_other() {
+    let mut rng = StdRng::seed_from_u64(2);
+    let (rows, k, n) = (3, 20, 17);
+    let w = random(&mut rng, k * n);
+    let q = I16Matrix::quantize(&w, k, n).expect("finite");
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let mut x = random(&mut rng, rows * k);
+        x[k + 3] = bad;
+        for isa in [Isa::detect(), Isa::Scalar] {
+            let y = matmul_i16_with(isa, &x, rows, &q);
+            assert!(y[n..2 * n].iter().all(|v| v.is_nan()), "{bad} {isa:?}");
+            assert!(y[..n].iter().chain(&y[2 * n..]).all(|v| v.is_finite()));
+        }
+    }
+}
+
+#[test]
+fn zeros_and_empty_shapes() {
+    let q = I16Matrix::quantize(&[0.0; 12], 3, 4).expect("finite");
+    assert_eq!(
+        matmul_i16_with(Isa::detect(), &[1.0, -2.0, 3.0], 1, &q),
+        vec![0.0; 4]
+    );
+    let x0 = matmul_i16_with(
+        Isa::detect(),
+        &[0.0; 6],
+        2,
+        &I16Matrix::quantize(&[1.0; 12], 3, 4).unwrap(),
+    );
+    assert_eq!(x0, vec![0.0; 8]);
+    let empty = I16Matrix::quantize(&[], 0, 5).expect("finite");
+    assert_eq!(
+        matmul_i16_with(Isa::detect(), &[], 2, &empty),
+        vec![0.0; 10]
+    );
+    let none = I16Matrix::quantize(&[1.0, 2.0], 2, 1).expect("finite");
+    assert!(matmul_i16_with(Isa::detect(), &[], 0, &none).is_empty());
+}
+
+#[test]
+fn a_non_finite_weight_is_refused_with_its_place() {
+    let mut w = vec![0.5f32; 12];
+    w[7] = f32::INFINITY;
+    let e = I16Matrix::quantize(&w, 3, 4).expect_err("infinite weight");
+    assert_eq!((e.row, e.col), (1, 3));
+    assert_eq!(
+        e.to_string(),
+        "weight (1, 3) is inf: integer weights must be finite"
+    );
+}
+
+#[test]
+fn quantized_weights_round_to_the_column_scale() {
+    let w = [1.0f32, -0.5, 0.25, 0.5, -1.0, 0.125];
+    let q = I16Matrix::quantize(&w, 2, 3).expect("finite");
+    assert_eq!(q.get(0, 0), (511, 1.0 / 511.0));
+    assert_eq!(q.get(1, 0), (256, 1.0 / 511.0)); // 0.5 * 511 = 255.5 rounds away from zero
+    assert_eq!(q.get(1, 1).0, -511);
+    assert_eq!(q.get(0, 1).0, -256);
+    assert_eq!(q.get(1, 2).0, 256);
+}
+
+#[test]
+fn activation_levels_shrink_only_where_a_sum_could_overflow() {
+    let levels = |k: usize| I16Matrix::quantize(&vec![1.0; k], k, 1).unwrap().levels();
+    assert_eq!(levels(1536), 2047); // all-MiniLM-L6-v2's widest product
+    assert_eq!(levels(3072), 1368); // BERT-base's: 3072 * 1368 * 511 < 2^31
+    assert!(3072i64 * 1368 * 511 <= i64::from(i32::MAX));
+    // the worst case for that k: every input at +levels, every weight at +511, no overflow
+    let k = 3072;
+    let q = I16Matrix::quantize(&vec![1.0; k], k, 1).unwrap();
+    let y = matmul_i16_with(Isa::detect(), &vec![1.0; k], 1, &q);
+    assert_eq!(y, vec![k as f32]);
+}
