@@ -334,21 +334,34 @@ fn halves(p: i32) -> (i32, i32) {
 }
 
 /// One tile with the scalar kernel: each sum `Σ_i a[r][i] · w[i][j]`, then `(sx · sw) · sum`.
+/// The loops run over 16 columns at a time in the packed order, which compilers vectorise
+/// (`pmaddwd` on any x86-64).
 fn scalar_tile(tile: &Tile, w: &I16Matrix, out: &Out) {
     let half = w.kp / 2;
-    let j0 = tile.groups.start * NR * PB;
-    let width = tile.groups.len() * NR * PB;
-    for r in 0..tile.rows {
-        let a = &tile.pairs[r * half..(r + 1) * half];
-        for j in j0..(j0 + width).min(w.n) {
-            let mut s = 0i32;
+    for g in tile.groups.clone() {
+        let group = &w.packed[g * half * PB * NR * 2..(g + 1) * half * PB * NR * 2];
+        for r in 0..tile.rows {
+            let a = &tile.pairs[r * half..(r + 1) * half];
+            let mut acc = [[0i32; NR]; PB];
             for (t, &ap) in a.iter().enumerate() {
                 let (a0, a1) = halves(ap);
-                let o = offset(w.kp, 2 * t, j);
-                s += a0 * i32::from(w.packed[o]) + a1 * i32::from(w.packed[o + 1]);
+                let wt = &group[t * PB * NR * 2..(t + 1) * PB * NR * 2];
+                for (q, acc_q) in acc.iter_mut().enumerate() {
+                    let wq = &wt[q * NR * 2..(q + 1) * NR * 2];
+                    for (c, s) in acc_q.iter_mut().enumerate() {
+                        *s += a0 * i32::from(wq[2 * c]) + a1 * i32::from(wq[2 * c + 1]);
+                    }
+                }
             }
-            // SAFETY: this tile alone writes these elements (see `Out`).
-            unsafe { out.set(tile.r0 + r, j, tile.scales[r] * w.scale[j] * s as f32) };
+            for (q, acc_q) in acc.iter().enumerate() {
+                for (c, &s) in acc_q.iter().enumerate() {
+                    let j = (g * PB + q) * NR + c;
+                    if j < w.n {
+                        // SAFETY: this tile alone writes these elements (see `Out`).
+                        unsafe { out.set(tile.r0 + r, j, tile.scales[r] * w.scale[j] * s as f32) };
+                    }
+                }
+            }
         }
     }
 }
