@@ -26,6 +26,12 @@ pub const TUNING_NEIGHBOURS: &str = include_str!("../../../gold/tuning/neighbour
 /// The label used in errors and manifests for [`TUNING_NEIGHBOURS`].
 pub const TUNING_NEIGHBOURS_LABEL: &str = "builtin:gold/tuning/neighbours.jsonl";
 
+/// The written tuning pairs (`gold/tuning/written.jsonl`), embedded: a paraphrase and an altered
+/// copy of every sixth gold claim from the fourth (see `gold/tuning/README.md`).
+pub const TUNING_WRITTEN: &str = include_str!("../../../gold/tuning/written.jsonl");
+/// The label used in errors and manifests for [`TUNING_WRITTEN`].
+pub const TUNING_WRITTEN_LABEL: &str = "builtin:gold/tuning/written.jsonl";
+
 /// The frozen evaluation pairs (`gold/eval/`), embedded: selected neighbours, then written pairs.
 /// Never tuned on; their sha256 sums are in `gold/eval/SHA256SUMS`.
 pub const FROZEN_FILES: [(&str, &str); 2] = [
@@ -158,6 +164,11 @@ pub fn hand_pairs() -> Result<Vec<LabelledPair>> {
 /// The hand-labelled tuning neighbours embedded from `gold/tuning/neighbours.jsonl`.
 pub fn tuning_neighbours() -> Result<Vec<LabelledPair>> {
     parse_pairs(TUNING_NEIGHBOURS, TUNING_NEIGHBOURS_LABEL)
+}
+
+/// The hand-written tuning pairs embedded from `gold/tuning/written.jsonl`.
+pub fn tuning_written() -> Result<Vec<LabelledPair>> {
+    parse_pairs(TUNING_WRITTEN, TUNING_WRITTEN_LABEL)
 }
 
 /// Positives from gold claims that share a cluster: across articles (`cross_article`) and within
@@ -726,6 +737,49 @@ mod tests {
                 seen.insert(key(p)),
                 "{} repeats a frozen, hand or earlier pair",
                 p.id
+            );
+        }
+    }
+
+    #[test]
+    fn written_tuning_pairs_follow_their_sample_and_repeat_no_other_pair() {
+        let pairs = tuning_written().expect("written tuning pairs parse");
+        assert_eq!(pairs.len(), 86);
+        assert_eq!(pairs.iter().filter(|p| p.same).count(), 43);
+        let gold = GoldSet::builtin().expect("gold");
+        let mut ids: Vec<&str> = gold.claims.iter().map(|c| c.id.as_str()).collect();
+        ids.sort();
+        let text = |id: &str| {
+            gold.claims
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.text.clone())
+        };
+        let key = |p: &LabelledPair| {
+            let mut k = [p.a.clone(), p.b.clone()];
+            k.sort();
+            k
+        };
+        let mut seen: BTreeSet<[String; 2]> = frozen_pairs()
+            .expect("frozen")
+            .iter()
+            .chain(&hand_pairs().expect("hand"))
+            .chain(&tuning_neighbours().expect("neighbours"))
+            .map(key)
+            .collect();
+        for (k, two) in pairs.chunks(2).enumerate() {
+            // sample position k is gold claim 3 + 6k; the gold text on side a at even k, b at odd
+            let g = text(ids[3 + 6 * k]).expect("sampled claim");
+            for (j, p) in two.iter().enumerate() {
+                assert_eq!(p.id, format!("s{:03}", 2 * k + j + 1));
+                assert_eq!(if k % 2 == 0 { &p.a } else { &p.b }, &g, "{}", p.id);
+                assert_ne!(p.a, p.b, "{}", p.id);
+                assert!(seen.insert(key(p)), "{} repeats another pair", p.id);
+            }
+            assert!(
+                two[0].same && two[0].kind == "paraphrase" && !two[1].same,
+                "{}",
+                two[0].id
             );
         }
     }
