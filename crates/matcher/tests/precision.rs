@@ -1,11 +1,11 @@
 //! The integer forward (`--dtype int16`) against f32 with the real model: no `align` decision on
-//! the project's pair sets (tuning, tuning neighbours, frozen) or on every pair of gold claims
+//! the project's pair sets (tuning, tuning neighbours and written pairs, frozen) or on every pair of gold claims
 //! of one article changes, and scores move by little.
 
 use std::path::PathBuf;
 
 use claimbench_gold::GoldSet;
-use claimbench_matcher::data::{frozen_pairs, hand_pairs, tuning_neighbours};
+use claimbench_matcher::data::{frozen_pairs, hand_pairs, tuning_neighbours, tuning_written};
 use claimbench_matcher::{AlignMatcher, EmbeddingEncoder, DEFAULT_MODEL};
 use claimbench_model::{EmbedderOptions, Precision};
 
@@ -26,6 +26,7 @@ fn int16_changes_no_align_decision_on_the_pair_sets_or_the_gold() {
     for set in [
         hand_pairs().unwrap(),
         tuning_neighbours().unwrap(),
+        tuning_written().unwrap(),
         frozen_pairs().unwrap(),
     ] {
         pairs.extend(set.into_iter().map(|p| (p.a, p.b)));
