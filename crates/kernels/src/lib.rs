@@ -232,11 +232,12 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
     } else {
         isa
     };
-    let mut out = vec![0f32; rows * w.n];
     if w.k == 0 || w.n == 0 || rows == 0 {
         // an empty inner dimension: every product is 0
-        return out;
+        return vec![0f32; rows * w.n];
     }
+    // every element is written exactly once by the tiles below, so the buffer is not zeroed first
+    let mut out: Vec<f32> = Vec::with_capacity(rows * w.n);
     // 1. each row quantized (a NaN scale marks a row with a value that is not finite), padded
     //    with zero rows to whole blocks of MR rows
     let half = w.kp / 2;
@@ -281,6 +282,10 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
             _ => scalar_tile(&tile, w, &dst),
         }
     });
+    // SAFETY: the tiles cover rows 0..rows_p >= rows and column groups covering 0..n, and each
+    // writes every element (r < rows, j < n) of its block (a NaN for a row with a non-finite
+    // value), so all rows * n elements are initialised.
+    unsafe { out.set_len(rows * w.n) };
     out
 }
 
@@ -302,9 +307,10 @@ struct Tile<'a> {
     groups: std::ops::Range<usize>,
 }
 
-/// The output `[rows, n]`, written by many tiles at once: each tile writes only the rows
-/// `r0..r0 + rows` (those below `rows`) and the columns of its groups (those below `n`), which no
-/// other tile writes, and nothing reads the output until every tile is done.
+/// The output `[rows, n]` (allocated, not yet initialised), written by many tiles at once: each
+/// tile writes every element of the rows `r0..r0 + rows` (those below `rows`) and the columns of
+/// its groups (those below `n`), which no other tile writes; nothing reads the output until every
+/// tile is done.
 struct Out {
     ptr: *mut f32,
     rows: usize,
@@ -323,7 +329,7 @@ impl Out {
     unsafe fn set(&self, r: usize, j: usize, v: f32) {
         if r < self.rows && j < self.n {
             // SAFETY: (r, j) is inside the rows * n buffer.
-            unsafe { *self.ptr.add(r * self.n + j) = v };
+            unsafe { self.ptr.add(r * self.n + j).write(v) };
         }
     }
 }
