@@ -103,17 +103,22 @@ def candidate(by_id, a_id, b_id):
     return {"a_id": a_id, "b_id": b_id, "doc": doc, "a": a["text"], "b": b["text"]}
 
 
-def cmd_select():
+def write_candidates(path, select_pairs):
+    """Write the pairs `select_pairs(claims)` chooses as unlabelled candidates to `path`."""
     claims = load_gold()
     by_id = {c["id"]: c for c in claims}
-    pairs = select(claims)
-    os.makedirs(EVAL, exist_ok=True)
-    with open(CANDIDATES, "w", encoding="utf-8") as f:
+    pairs = select_pairs(claims)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
         for a_id, b_id in pairs:
             f.write(json.dumps(candidate(by_id, a_id, b_id), ensure_ascii=False) + "\n")
     same = sum(1 for a, b in pairs if a[:3] == b[:3])
     print(f"{len(claims)} claims, {len(pairs)} pairs ({same} same-article, {len(pairs) - same} "
-          f"cross-article) -> {os.path.relpath(CANDIDATES, ROOT)}")
+          f"cross-article) -> {os.path.relpath(path, ROOT)}")
+
+
+def cmd_select():
+    write_candidates(CANDIDATES, select)
 
 
 def identical(by_id, r):

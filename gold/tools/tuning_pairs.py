@@ -22,7 +22,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_pairs import LABEL, ROOT, candidate, jaccard, load_gold, select, words  # noqa: E402
+from eval_pairs import (  # noqa: E402
+    LABEL, ROOT, candidate, jaccard, load_gold, select, words, write_candidates,
+)
 
 TUNING = os.path.join(ROOT, "gold", "tuning")
 CANDIDATES = os.path.join(TUNING, "candidates.jsonl")
@@ -55,16 +57,7 @@ def select_second(claims):
 
 
 def cmd_select():
-    claims = load_gold()
-    by_id = {c["id"]: c for c in claims}
-    pairs = select_second(claims)
-    os.makedirs(TUNING, exist_ok=True)
-    with open(CANDIDATES, "w", encoding="utf-8") as f:
-        for a_id, b_id in pairs:
-            f.write(json.dumps(candidate(by_id, a_id, b_id), ensure_ascii=False) + "\n")
-    same = sum(1 for a, b in pairs if a[:3] == b[:3])
-    print(f"{len(claims)} claims, {len(pairs)} pairs ({same} same-article, "
-          f"{len(pairs) - same} cross-article) -> {os.path.relpath(CANDIDATES, ROOT)}")
+    write_candidates(CANDIDATES, select_second)
 
 
 def cmd_check():

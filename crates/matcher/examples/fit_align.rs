@@ -89,24 +89,15 @@ fn align_items(
         .collect()
 }
 
-/// By-article cross-validation on the hand pairs: each scored by a calibration fitted without its articles.
+/// By-article cross-validation on the hand pairs: each scored by a calibration fitted on the tuning
+/// pairs without its articles.
 fn cross_validate(
     prep: &Prepared,
     hand: &[LabelledPair],
     tuning: &[LabelledPair],
     tau: f32,
 ) -> Vec<(String, bool, f32)> {
-    let mut out = Vec::new();
-    for held in folds(hand) {
-        let test: Vec<&LabelledPair> = hand
-            .iter()
-            .filter(|p| p.docs.iter().cloned().collect::<BTreeSet<_>>() == held)
-            .collect();
-        let train: Vec<&LabelledPair> = tuning.iter().filter(|p| p.outside(&held)).collect();
-        let params = fit(prep, &train, tau);
-        out.extend(align_items(prep, &params, &test));
-    }
-    out
+    held_out(prep, tuning, hand, tau)
 }
 
 fn log_loss(items: &[(String, bool, f32)]) -> f64 {

@@ -713,23 +713,25 @@ mod tests {
                 && !hand.contains(&(p.b.clone(), p.a.clone()))));
     }
 
+    /// A pair's two texts, in sorted order (the pair without its direction).
+    fn key(p: &LabelledPair) -> [String; 2] {
+        let mut k = [p.a.clone(), p.b.clone()];
+        k.sort();
+        k
+    }
+
+    /// The text pairs of some pair sets.
+    fn text_pairs(sets: &[Vec<LabelledPair>]) -> BTreeSet<[String; 2]> {
+        sets.iter().flatten().map(key).collect()
+    }
+
     #[test]
     fn tuning_neighbours_parse_and_repeat_no_frozen_or_hand_pair() {
         let pairs = tuning_neighbours().expect("tuning neighbours parse");
         assert_eq!(pairs.len(), 360);
         assert_eq!(pairs.iter().filter(|p| p.same).count(), 3);
         assert_eq!(pairs.iter().filter(|p| p.kind == "partial").count(), 40);
-        let key = |p: &LabelledPair| {
-            let mut k = [p.a.clone(), p.b.clone()];
-            k.sort();
-            k
-        };
-        let mut seen: BTreeSet<[String; 2]> = frozen_pairs()
-            .expect("frozen")
-            .iter()
-            .chain(&hand_pairs().expect("hand"))
-            .map(key)
-            .collect();
+        let mut seen = text_pairs(&[frozen_pairs().expect("frozen"), hand_pairs().expect("hand")]);
         for (n, p) in pairs.iter().enumerate() {
             assert_eq!(p.id, format!("t{:03}", n + 1));
             assert_ne!(p.a, p.b, "{}", p.id);
@@ -755,18 +757,11 @@ mod tests {
                 .find(|c| c.id == id)
                 .map(|c| c.text.clone())
         };
-        let key = |p: &LabelledPair| {
-            let mut k = [p.a.clone(), p.b.clone()];
-            k.sort();
-            k
-        };
-        let mut seen: BTreeSet<[String; 2]> = frozen_pairs()
-            .expect("frozen")
-            .iter()
-            .chain(&hand_pairs().expect("hand"))
-            .chain(&tuning_neighbours().expect("neighbours"))
-            .map(key)
-            .collect();
+        let mut seen = text_pairs(&[
+            frozen_pairs().expect("frozen"),
+            hand_pairs().expect("hand"),
+            tuning_neighbours().expect("neighbours"),
+        ]);
         for (k, two) in pairs.chunks(2).enumerate() {
             // sample position k is gold claim 3 + 6k; the gold text on side a at even k, b at odd
             let g = text(ids[3 + 6 * k]).expect("sampled claim");
