@@ -182,8 +182,15 @@ fn quantize_row(x: &[f32], levels: i32, pairs: &mut [i32]) -> Option<f32> {
         .fold(0f32, |m, v| if v.abs() > m { v.abs() } else { m });
     let l = levels as f32;
     let scale = if m > 0.0 { m / l } else { 1.0 };
-    let inv = 1.0 / scale;
-    // round half away from zero, written so that it vectorises; |v * inv| <= levels
+    pack_pairs(x, 1.0 / scale, l, pairs);
+    Some(scale)
+}
+
+/// Quantize `x` with step `1 / inv` into `[-l, l]`, rounding half away from zero (written so
+/// that it vectorises), and pack it as pairs from the start of `pairs`, zero-filling the rest.
+/// The one rounding rule of both row quantizers, so their bits agree.
+#[inline(always)]
+fn pack_pairs(x: &[f32], inv: f32, l: f32, pairs: &mut [i32]) {
     let q = |v: f32| -> u32 {
         let t = (v * inv).clamp(-l, l);
         (t + 0.5f32.copysign(t)) as i32 as i16 as u16 as u32
@@ -197,7 +204,6 @@ fn quantize_row(x: &[f32], levels: i32, pairs: &mut [i32]) -> Option<f32> {
         pairs[done] = q(v) as i32;
     }
     pairs[done + odd.len()..].fill(0);
-    Some(scale)
 }
 
 /// `x [rows, k] @ w` in integers with f32 output `[rows, n]`, on the best kernel of this CPU.
@@ -426,20 +432,8 @@ mod vnni {
             let q = _mm512_cvttps_epi32(_mm512_add_ps(t, _mm512_castsi512_ps(s)));
             unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm512_cvtepi32_epi16(q)) };
         }
-        let q = |v: f32| -> u32 {
-            let t = (v * inv).clamp(-l, l);
-            (t + 0.5f32.copysign(t)) as i32 as i16 as u16 as u32
-        };
-        let done = (x.len() - tail.len()) / 2;
-        let (even, odd) = (tail.chunks_exact(2), tail.chunks_exact(2).remainder());
-        for (p, v) in pairs[done..].iter_mut().zip(even) {
-            *p = (q(v[0]) | (q(v[1]) << 16)) as i32;
-        }
-        let done = x.len() / 2;
-        if let Some(&v) = odd.first() {
-            pairs[done] = q(v) as i32;
-        }
-        pairs[done + odd.len()..].fill(0);
+        // the tail starts at an even index (whole chunks of 16 before it)
+        super::pack_pairs(tail, inv, l, &mut pairs[(x.len() - tail.len()) / 2..]);
         Some(scale)
     }
 
