@@ -2,12 +2,14 @@
 //! product the fast forward uses otherwise (candle, the `gemm` crate), at all-MiniLM-L6-v2's
 //! shapes for 768 tokens (a batch of 32 seed sentences is about 730): the QKV product
 //! `[768, 384] x [384, 1152]` and the feed-forward down product `[768, 1536] x [1536, 384]`.
-//! Throughput is in multiply-adds times two (FLOP or integer operations) per second.
+//! Throughput is in multiply-adds times two (FLOP or integer operations) per second; `peak` is
+//! `vpdpwssd` alone on registers, one stream per core on every core at once: the most the
+//! integer kernel could reach, so its share of the peak is read off the same run.
 //!
 //! Run: `cargo bench -p claimbench-benches -- kernels/`
 
 use candle_core::{Device, Tensor};
-use claimbench_kernels::{matmul_i16, I16Matrix, Isa};
+use claimbench_kernels::{matmul_i16, peak_loop, I16Matrix, Isa, PEAK_OPS_PER_ROUND};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// Deterministic values in [-1, 1).
@@ -47,5 +49,33 @@ pub fn benches(c: &mut Criterion) {
             })
         });
     }
+    peak(&mut group);
     group.finish();
+}
+
+/// Rounds of [`peak_loop`] per thread and iteration (about 1 ms of work).
+const PEAK_ROUNDS: u64 = 400_000;
+
+/// `vpdpwssd` alone, one thread per core, where this CPU has it.
+fn peak(group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>) {
+    if peak_loop(Isa::detect(), 1).is_none() {
+        return;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    group.throughput(Throughput::Elements(
+        threads as u64 * PEAK_ROUNDS * PEAK_OPS_PER_ROUND,
+    ));
+    let name = format!("peak-{}", Isa::detect().name());
+    group.bench_function(BenchmarkId::new(name, format!("{threads}-threads")), |b| {
+        b.iter(|| {
+            std::thread::scope(|s| {
+                let hs: Vec<_> = (0..threads)
+                    .map(|_| s.spawn(|| peak_loop(Isa::detect(), PEAK_ROUNDS)))
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().ok().flatten())
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
 }

@@ -248,11 +248,15 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
     //    with zero rows to whole blocks of MR rows
     let half = w.kp / 2;
     let rows_p = rows.div_ceil(MR) * MR;
-    let mut pairs = vec![0i32; rows_p * half];
-    let mut scales = vec![0f32; rows_p];
-    pairs
+    // the calling thread's buffers from its last call: every element is written below
+    let (mut pairs, mut scales) = ROWS.with(|b| b.take());
+    pairs.resize(rows_p * half, 0);
+    scales.resize(rows_p, 0.0);
+    pairs[rows * half..].fill(0);
+    scales[rows..].fill(0.0);
+    pairs[..rows * half]
         .par_chunks_mut(half)
-        .zip(scales.par_iter_mut())
+        .zip(scales[..rows].par_iter_mut())
         .zip(x.par_chunks(w.k))
         .for_each(|((p, s), xr)| {
             let q = match isa {
@@ -288,11 +292,19 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
             _ => scalar_tile(&tile, w, &dst),
         }
     });
+    ROWS.with(|b| b.replace((pairs, scales)));
     // SAFETY: the tiles cover rows 0..rows_p >= rows and column groups covering 0..n, and each
     // writes every element (r < rows, j < n) of its block (a NaN for a row with a non-finite
     // value), so all rows * n elements are initialised.
     unsafe { out.set_len(rows * w.n) };
     out
+}
+
+thread_local! {
+    /// The quantized rows of [`matmul_i16_with`] and their scales, kept between calls (each
+    /// calling thread keeps the largest it has needed).
+    static ROWS: std::cell::RefCell<(Vec<i32>, Vec<f32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Rows per tile of [`matmul_i16_with`] (a multiple of [`MR`]).
@@ -375,6 +387,24 @@ fn scalar_tile(tile: &Tile, w: &I16Matrix, out: &Out) {
                 }
             }
         }
+    }
+}
+
+/// Integer operations (multiply and add counted apart) per round of [`peak_loop`].
+pub const PEAK_OPS_PER_ROUND: u64 = (PEAK_CHAINS * NR * 4) as u64;
+/// Independent accumulators of [`peak_loop`]: more than latency × throughput of `vpdpwssd`.
+const PEAK_CHAINS: usize = 16;
+
+/// The product instruction of `isa` alone: `rounds` rounds of [`PEAK_CHAINS`] independent
+/// `vpdpwssd` on registers, no memory traffic, so that a benchmark can state a kernel's rate as
+/// a share of the most this core can do; `None` for [`Isa::Scalar`] (or a CPU without VNNI).
+/// The result depends on every round, so the loop cannot be skipped.
+pub fn peak_loop(isa: Isa, rounds: u64) -> Option<i32> {
+    match (isa, Isa::detect()) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Isa::detect` found AVX-512 F and VNNI.
+        (Isa::Avx512Vnni, Isa::Avx512Vnni) => Some(unsafe { vnni::peak(rounds) }),
+        _ => None,
     }
 }
 
@@ -567,21 +597,39 @@ mod vnni {
                     continue;
                 }
                 let cols = (out.n - j).min(NR);
-                let mut sw = [0f32; NR];
-                sw[..cols].copy_from_slice(&w.scale[j..j + cols]);
-                // SAFETY: sw holds NR f32s.
-                let swv = unsafe { _mm512_loadu_ps(sw.as_ptr()) };
-                let y = _mm512_mul_ps(_mm512_mul_ps(sxv, swv), _mm512_cvtepi32_ps(*v));
                 let mask: __mmask16 = if cols == NR {
                     0xffff
                 } else {
                     (1u16 << cols) - 1
                 };
+                // SAFETY: the masked columns j..j + cols are inside `w.scale` (n values); the
+                // others read as 0.
+                let swv = unsafe { _mm512_maskz_loadu_ps(mask, w.scale.as_ptr().add(j)) };
+                let y = _mm512_mul_ps(_mm512_mul_ps(sxv, swv), _mm512_cvtepi32_ps(*v));
                 // SAFETY: the masked columns j..j + cols of row < rows are inside the output,
                 // and only this tile writes them.
                 unsafe { _mm512_mask_storeu_ps(out.ptr.add(row * out.n + j), mask, y) };
             }
         }
+    }
+
+    /// [`super::peak_loop`] on `vpdpwssd`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and VNNI.
+    #[target_feature(enable = "avx512f,avx512vnni")]
+    pub(super) unsafe fn peak(rounds: u64) -> i32 {
+        let (a, b) = (_mm512_set1_epi16(3), _mm512_set1_epi16(-5));
+        let mut acc = [_mm512_setzero_si512(); super::PEAK_CHAINS];
+        for _ in 0..rounds {
+            for v in acc.iter_mut() {
+                *v = _mm512_dpwssd_epi32(*v, a, b);
+            }
+        }
+        let sum = acc
+            .iter()
+            .fold(_mm512_setzero_si512(), |s, v| _mm512_add_epi32(s, *v));
+        _mm512_reduce_add_epi32(sum)
     }
 
     thread_local! {

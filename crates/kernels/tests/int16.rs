@@ -1,7 +1,9 @@
 //! The integer kernels against their scalar reference and against f32, on random shapes, edge
 //! sizes and non-finite inputs.
 
-use claimbench_kernels::{matmul_i16_reference, matmul_i16_with, I16Matrix, Isa};
+use claimbench_kernels::{
+    matmul_i16_reference, matmul_i16_with, peak_loop, I16Matrix, Isa, PEAK_OPS_PER_ROUND,
+};
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -167,4 +169,13 @@ fn activation_levels_shrink_only_where_a_sum_could_overflow() {
     let q = I16Matrix::quantize(&vec![1.0; k], k, 1).unwrap();
     let y = matmul_i16_with(Isa::detect(), &vec![1.0; k], 1, &q);
     assert_eq!(y, vec![k as f32]);
+}
+
+#[test]
+fn the_peak_loop_runs_every_round_on_vnni_only() {
+    // each round: 16 chains × 16 lanes × 2 products of 3 · -5
+    let want = (Isa::detect() == Isa::Avx512Vnni).then_some(-30 * 256 * 1000);
+    assert_eq!(peak_loop(Isa::Avx512Vnni, 1000), want);
+    assert_eq!(peak_loop(Isa::Scalar, 1000), None);
+    assert_eq!(PEAK_OPS_PER_ROUND, 16 * 16 * 2 * 2);
 }
