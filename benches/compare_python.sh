@@ -25,8 +25,10 @@
 #     warm-up and the median of RUNS=5 passes, printing sentences/s, the ratio to PyTorch, CPU-time
 #     throughput (sentences per CPU second: usable even when the load never dropped) and GFLOP/s
 #     against the machine's f32 peak; then at batch MODES_BATCH (32) the reduced-precision modes
-#     (MODES, default `claimbench-f16 claimbench-bf16`) beside PyTorch's own (PY_MODES, default
-#     `bf16`: the model moved to torch.bfloat16);
+#     (MODES, default `claimbench-f16 claimbench-bf16 claimbench-int16`) beside what a Python user
+#     would run instead (PY_MODES, default `bf16 onnx onnx-int8`: the model moved to
+#     torch.bfloat16; ONNX Runtime in f32; ONNX Runtime with dynamic int8 quantization; the ONNX
+#     rows also print the lowest cosine of their vectors to PyTorch f32's, see st_speed.py);
 #  6. the whole-process scoring job (JOB_N predicted against JOB_N gold claims, embedding matcher,
 #     one-to-one assignment; start-up and model load included), Python vs Rust, median of RUNS.
 #
@@ -54,7 +56,7 @@ QUIET_TIMEOUT="${QUIET_TIMEOUT:-600}"
 IMPLS="${IMPLS:-claimbench claimbench-int16 candle}"
 MODES="${MODES:-claimbench-f16 claimbench-bf16 claimbench-int16}"
 MODES_BATCH="${MODES_BATCH:-32}"
-PY_MODES="${PY_MODES-bf16}"
+PY_MODES="${PY_MODES-bf16 onnx onnx-int8}"
 
 say() { printf '%s\n' "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -70,11 +72,12 @@ run_logged() {
 }
 
 # 1. venv
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sentence_transformers, scipy' 2>/dev/null; then
-  say "== making the Python venv $VENV (torch, sentence-transformers, scipy)"
+if [ ! -x "$VENV/bin/python" ] ||
+  ! "$VENV/bin/python" -c 'import sentence_transformers, scipy, onnx, onnxruntime' 2>/dev/null; then
+  say "== making the Python venv $VENV (torch, sentence-transformers, scipy, ONNX Runtime)"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q torch==2.15.0 sentence-transformers==6.2.0 transformers==5.23.0 \
-    numpy==2.4.6 scipy==1.17.1
+    numpy==2.4.6 scipy==1.17.1 onnx==1.23.2 onnxruntime==1.32.0
 fi
 PY="$VENV/bin/python"
 
@@ -154,7 +157,7 @@ say "== $(date -u '+%Y-%m-%d %H:%M UTC'), load average at start: $(loadavg)"
 say "   $N texts per pass, median of $RUNS passes after a warm-up"
 
 header() { printf '%-6s %-17s %12s %9s %11s %9s %8s %7s\n' batch impl "sentences/s" "vs torch" "sent/CPU-s" "vs torch" "GFLOP/s" "%peak"; }
-# one block: PyTorch first (f32, then each dtype of $PY_EXTRA), then the given Rust impls, at
+# one block: PyTorch first (f32, then each mode of $PY_EXTRA), then the given Rust impls, at
 # batch size $1
 block() {
   local b="$1" lines imp dt
@@ -164,7 +167,7 @@ block() {
   for dt in ${PY_EXTRA:-}; do
     lines="$lines
 $(run_logged "$PY" benches/python/st_speed.py --model-dir "$MODEL_DIR" --sentences "$SENT" \
-    --n "$N" --runs "$RUNS" --batches "$b" --dtype "$dt" | tail -1)"
+    --n "$N" --runs "$RUNS" --batches "$b" --mode "$dt" | tail -1)"
   done
   for imp in "$@"; do
     lines="$lines
