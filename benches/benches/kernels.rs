@@ -53,8 +53,8 @@ pub fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Rounds of [`peak_loop`] per thread and iteration (about 1 ms of work).
-const PEAK_ROUNDS: u64 = 400_000;
+/// Rounds of [`peak_loop`] per thread and iteration (about 6 ms of work).
+const PEAK_ROUNDS: u64 = 2_000_000;
 
 /// `vpdpwssd` alone, one thread per core, where this CPU has it.
 fn peak(group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>) {
