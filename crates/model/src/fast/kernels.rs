@@ -434,13 +434,15 @@ fn attend_one(
     let hidden = heads * d;
     let row = 3 * hidden;
     let (qo, ko, vo) = (h * d, hidden + h * d, 2 * hidden + h * d);
-    // K transposed [d, len] and V [len, d], both with their bias
-    let mut kt = vec![0.0f32; d * len];
+    // K transposed [d, lp] (zero beyond len: whole vectors, so the score loop has no scalar
+    // tail; the padding's scores are never read) and V [len, d], both with their bias
+    let lp = len.div_ceil(16) * 16;
+    let mut kt = vec![0.0f32; d * lp];
     let mut v = vec![0.0f32; len * d];
     for j in 0..len {
         let base = (start + j) * row;
         for c in 0..d {
-            kt[c * len + j] = qkv[base + ko + c] + bias[ko + c];
+            kt[c * lp + j] = qkv[base + ko + c] + bias[ko + c];
         }
         for ((dst, &s), &b) in v[j * d..(j + 1) * d]
             .iter_mut()
@@ -451,7 +453,7 @@ fn attend_one(
         }
     }
     let mut q = vec![0.0f32; d];
-    let mut p = vec![0.0f32; len];
+    let mut scores = vec![0.0f32; lp];
     for i in 0..len {
         let base = (start + i) * row;
         for ((dst, &s), &b) in q
@@ -461,25 +463,47 @@ fn attend_one(
         {
             *dst = (s + b) * scale;
         }
-        // scores p[j] = q . k_j, as d axpys over the rows of K^T
-        p.iter_mut().for_each(|x| *x = 0.0);
-        for (c, &qc) in q.iter().enumerate() {
-            for (pj, &k) in p.iter_mut().zip(&kt[c * len..(c + 1) * len]) {
-                *pj += qc * k;
+        // scores p[j] = q . k_j, as d axpys over the rows of K^T (each score the same sum in
+        // the same order as without the padding)
+        for (b, block) in scores.chunks_exact_mut(16).enumerate() {
+            // 16 scores in one register while the d rows of K^T pass
+            let mut acc = [0.0f32; 16];
+            for (c, &qc) in q.iter().enumerate() {
+                let k = &kt[c * lp + b * 16..c * lp + b * 16 + 16];
+                for (a, &kj) in acc.iter_mut().zip(k) {
+                    *a += qc * kj;
+                }
             }
+            block.copy_from_slice(&acc);
         }
+        let p = &mut scores[..len];
         // softmax (max, exp and sum in separate passes, so that each vectorises)
-        let m = max(&p);
+        let m = max(p);
         for x in p.iter_mut() {
             *x = exp(*x - m);
         }
-        let inv = 1.0 / sum(&p);
+        let inv = 1.0 / sum(p);
         // out_i = sum_j p_j v_j
+        // 16 columns of out_i at a time in one register, then the rest (the same sums in the
+        // same order either way)
         let o = &mut out[i * d..(i + 1) * d];
-        o.iter_mut().for_each(|x| *x = 0.0);
+        let whole = d - d % 16;
+        for (b, block) in o[..whole].chunks_exact_mut(16).enumerate() {
+            let mut acc = [0.0f32; 16];
+            for (j, &pj) in p.iter().enumerate() {
+                let w = pj * inv;
+                let vj = &v[j * d + b * 16..j * d + b * 16 + 16];
+                for (a, &vc) in acc.iter_mut().zip(vj) {
+                    *a += w * vc;
+                }
+            }
+            block.copy_from_slice(&acc);
+        }
+        let rest = &mut o[whole..];
+        rest.iter_mut().for_each(|x| *x = 0.0);
         for (j, &pj) in p.iter().enumerate() {
             let w = pj * inv;
-            for (oc, &vc) in o.iter_mut().zip(&v[j * d..(j + 1) * d]) {
+            for (oc, &vc) in rest.iter_mut().zip(&v[j * d + whole..(j + 1) * d]) {
                 *oc += w * vc;
             }
         }
@@ -533,6 +557,67 @@ mod tests {
         ] {
             let got = f64::from(erf(x));
             assert!((got - want).abs() < 1e-6, "erf({x}) = {got}, want {want}");
+        }
+    }
+
+    /// Attention written the obvious way in f64, `[tokens, heads * d]`.
+    fn naive_attention(
+        qkv: &[f32],
+        bias: &[f32],
+        offsets: &[usize],
+        heads: usize,
+        d: usize,
+    ) -> Vec<f64> {
+        let hidden = heads * d;
+        let at = |t: usize, c: usize| f64::from(qkv[t * 3 * hidden + c]) + f64::from(bias[c]);
+        let mut out = vec![0f64; offsets[offsets.len() - 1] * hidden];
+        for w in offsets.windows(2) {
+            for h in 0..heads {
+                for i in w[0]..w[1] {
+                    let s: Vec<f64> = (w[0]..w[1])
+                        .map(|j| {
+                            (0..d)
+                                .map(|c| at(i, h * d + c) * at(j, hidden + h * d + c))
+                                .sum::<f64>()
+                                / (d as f64).sqrt()
+                        })
+                        .collect();
+                    let m = s.iter().copied().fold(f64::MIN, f64::max);
+                    let e: Vec<f64> = s.iter().map(|x| (x - m).exp()).collect();
+                    let z: f64 = e.iter().sum();
+                    for c in 0..d {
+                        out[i * hidden + h * d + c] = (w[0]..w[1])
+                            .map(|j| e[j - w[0]] / z * at(j, 2 * hidden + h * d + c))
+                            .sum();
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn attention_matches_the_obvious_sum_for_every_length_and_head_width() {
+        // lengths around the 16-wide blocks; head widths of whole blocks (32) and with a tail (40)
+        let offsets = [0usize, 1, 6, 22, 38, 71];
+        for (heads, d) in [(2usize, 32usize), (3, 40), (1, 7)] {
+            let hidden = heads * d;
+            let tokens = offsets[offsets.len() - 1];
+            let qkv: Vec<f32> = (0..tokens * 3 * hidden)
+                .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+                .collect();
+            let bias: Vec<f32> = (0..3 * hidden)
+                .map(|i| ((i * 31) % 100) as f32 / 200.0 - 0.25)
+                .collect();
+            let got = attention(&qkv, &bias, &offsets, heads, d);
+            let want = naive_attention(&qkv, &bias, &offsets, heads, d);
+            assert_eq!(got.len(), want.len());
+            for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (f64::from(g) - w).abs() < 1e-5,
+                    "heads {heads} d {d} at {i}: {g} vs {w}"
+                );
+            }
         }
     }
 

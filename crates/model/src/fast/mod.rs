@@ -213,10 +213,7 @@ impl FastBert {
     /// `x` is moved into the input tensor (no copy).
     fn matmul(&self, mut x: Vec<f32>, rows: usize, w: &Weight) -> Result<Tensor> {
         let w = match w {
-            Weight::Int16(q) => {
-                let y = claimbench_kernels::matmul_i16(&x, rows, q);
-                return Tensor::from_vec(y, (rows, q.n()), &Device::Cpu);
-            }
+            Weight::Int16(_) => return self.matmul_ref(&x, rows, w),
             Weight::Float(w) => w,
         };
         let k = w.dim(0)?;
@@ -231,6 +228,18 @@ impl FastBert {
         match self.matmul {
             Matmul::Float(DType::F32) | Matmul::Int16 => xt.matmul(w),
             Matmul::Float(d) => xt.to_dtype(d)?.matmul(w)?.to_dtype(DType::F32),
+        }
+    }
+
+    /// [`Self::matmul`] of a borrowed `x`: the integer kernels read it where it is; candle gets a
+    /// copy.
+    fn matmul_ref(&self, x: &[f32], rows: usize, w: &Weight) -> Result<Tensor> {
+        match w {
+            Weight::Int16(q) => {
+                let y = claimbench_kernels::matmul_i16(x, rows, q);
+                Tensor::from_vec(y, (rows, q.n()), &Device::Cpu)
+            }
+            Weight::Float(_) => self.matmul(kernels::par_copy(x), rows, w),
         }
     }
 
@@ -276,7 +285,7 @@ impl FastBert {
         kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.eps);
         let head_dim = h / self.heads;
         for l in &self.layers {
-            let qkv = self.matmul(kernels::par_copy(&x), tokens, &l.wqkv)?;
+            let qkv = self.matmul_ref(&x, tokens, &l.wqkv)?;
             let ctx = with_slice(&qkv, |q| {
                 kernels::attention(q, &l.bqkv, &offsets, self.heads, head_dim)
             })?;
@@ -287,7 +296,7 @@ impl FastBert {
                     &mut x, y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
                 )
             })?;
-            let u = self.matmul(kernels::par_copy(&x), tokens, &l.w1)?;
+            let u = self.matmul_ref(&x, tokens, &l.w1)?;
             let a = with_slice(&u, |u| {
                 kernels::bias_activation(u, &l.b1, self.intermediate, self.act)
             })?;
