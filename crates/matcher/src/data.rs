@@ -32,6 +32,12 @@ pub const TUNING_WRITTEN: &str = include_str!("../../../gold/tuning/written.json
 /// The label used in errors and manifests for [`TUNING_WRITTEN`].
 pub const TUNING_WRITTEN_LABEL: &str = "builtin:gold/tuning/written.jsonl";
 
+/// The written number pairs (`gold/tuning/numbers.jsonl`), embedded: an altered figure, or the same
+/// figure written another way, for gold claims that state one (see `gold/tuning/README.md`).
+pub const TUNING_NUMBERS: &str = include_str!("../../../gold/tuning/numbers.jsonl");
+/// The label used in errors and manifests for [`TUNING_NUMBERS`].
+pub const TUNING_NUMBERS_LABEL: &str = "builtin:gold/tuning/numbers.jsonl";
+
 /// The frozen evaluation pairs (`gold/eval/`), embedded: selected neighbours, then written pairs.
 /// Never tuned on; their sha256 sums are in `gold/eval/SHA256SUMS`.
 pub const FROZEN_FILES: [(&str, &str); 2] = [
@@ -169,6 +175,11 @@ pub fn tuning_neighbours() -> Result<Vec<LabelledPair>> {
 /// The hand-written tuning pairs embedded from `gold/tuning/written.jsonl`.
 pub fn tuning_written() -> Result<Vec<LabelledPair>> {
     parse_pairs(TUNING_WRITTEN, TUNING_WRITTEN_LABEL)
+}
+
+/// The written number pairs embedded from `gold/tuning/numbers.jsonl`.
+pub fn tuning_numbers() -> Result<Vec<LabelledPair>> {
+    parse_pairs(TUNING_NUMBERS, TUNING_NUMBERS_LABEL)
 }
 
 /// Positives from gold claims that share a cluster: across articles (`cross_article`) and within
@@ -776,6 +787,31 @@ mod tests {
                 "{}",
                 two[0].id
             );
+        }
+    }
+
+    #[test]
+    fn number_tuning_pairs_hold_a_gold_claim_and_repeat_no_frozen_pair() {
+        let pairs = tuning_numbers().expect("number tuning pairs parse");
+        assert_eq!(pairs.len(), 46);
+        assert_eq!(pairs.iter().filter(|p| p.same).count(), 13);
+        let gold = GoldSet::builtin().expect("gold");
+        let frozen = text_pairs(&[frozen_pairs().expect("frozen")]);
+        let mut seen = BTreeSet::new();
+        for (n, p) in pairs.iter().enumerate() {
+            assert_eq!(p.id, format!("m{:03}", n + 1));
+            // the gold claim is a in odd-numbered pairs, b in even ones
+            let gold_side = if n % 2 == 0 { &p.a } else { &p.b };
+            assert!(
+                gold.claims.iter().any(|c| &c.text == gold_side),
+                "{}: its gold side is no gold claim",
+                p.id
+            );
+            assert_ne!(p.a, p.b, "{}", p.id);
+            assert!(p.same == (p.kind == "paraphrase"), "{}", p.id);
+            assert!(p.same || p.kind == "number", "{}", p.id);
+            assert!(!frozen.contains(&key(p)), "{} repeats a frozen pair", p.id);
+            assert!(seen.insert(key(p)), "{} repeats an earlier pair", p.id);
         }
     }
 

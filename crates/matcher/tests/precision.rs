@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use claimbench_gold::GoldSet;
-use claimbench_matcher::data::{frozen_pairs, hand_pairs, tuning_neighbours, tuning_written};
+use claimbench_matcher::data::{
+    frozen_pairs, hand_pairs, tuning_neighbours, tuning_numbers, tuning_written,
+};
 use claimbench_matcher::{AlignMatcher, EmbeddingEncoder, DEFAULT_MODEL};
 use claimbench_model::{EmbedderOptions, Precision};
 
@@ -27,6 +29,7 @@ fn int16_changes_no_align_decision_on_the_pair_sets_or_the_gold() {
         hand_pairs().unwrap(),
         tuning_neighbours().unwrap(),
         tuning_written().unwrap(),
+        tuning_numbers().unwrap(),
         frozen_pairs().unwrap(),
     ] {
         pairs.extend(set.into_iter().map(|p| (p.a, p.b)));
