@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Tables of the candidate trials (cross_encoder_trial.py, mpnet_trial.py) as Markdown, from their
+committed JSON outputs: `python3 render_trials.py results/cross_encoder.json results/mpnet.json`."""
+
+import json
+import sys
+
+KINDS = ["paraphrase", "cross_article", "partial", "number", "negation", "name", "roles", "unrelated"]
+
+
+def row(name, s):
+    a = s["all"]
+    kinds = " | ".join(f"{s[k]['accuracy']:.3f}" if k in s else "" for k in KINDS)
+    return f"| {name} | {a['accuracy']:.3f} | {a['kappa']:.3f} | {a['auc']:.3f} | {kinds} |"
+
+
+def table(title, rows):
+    head = "| candidate | accuracy | kappa | AUC | " + " | ".join(KINDS) + " |"
+    rule = "|---|---:|---:|---:|" + "---:|" * len(KINDS)
+    return "\n".join([f"**{title}**", "", head, rule] + rows + [""])
+
+
+def main():
+    ce = json.load(open(sys.argv[1]))
+    mp = json.load(open(sys.argv[2]))
+    frozen = [
+        row("align (the default, as committed)", ce["frozen_align"]),
+        row("cross-encoder, alone", ce["frozen"]),
+        row("cross-encoder + align's guards", ce["frozen_guarded"]),
+    ]
+    tuning = [
+        row("align (as committed: fitted on gold/pairs.jsonl, so flattering there)", ce["tuning_align_as_committed"]),
+        row("cross-encoder, alone", ce["tuning_held_out"]),
+        row("cross-encoder + align's guards", ce["tuning_held_out_guarded"]),
+    ]
+    for name, m in mp.items():
+        t = m["threshold"]
+        frozen.append(row(f"{name} cosine >= {t:.4f}", m["frozen"]))
+        frozen.append(row(f"{name} cosine >= {t:.4f} + align's guards", m["frozen_guarded"]))
+        tuning.append(row(f"{name} cosine >= {t:.4f} (cut chosen on these pairs)", m["tuning"]))
+        tuning.append(row(f"{name} cosine >= {t:.4f} + align's guards", m["tuning_guarded"]))
+    print(table("Frozen pairs (gold/eval/, 479): the honest figures", frozen))
+    print(table("Tuning pairs (gold/pairs.jsonl and gold/tuning/, 673), held out by article", tuning))
+
+
+if __name__ == "__main__":
+    main()
