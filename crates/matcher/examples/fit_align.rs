@@ -503,6 +503,10 @@ fn main() -> Res<()> {
         .zip(pair.decide_pairs(&pair_pairs)?)
         .map(|(p, d)| (p.kind.clone(), p.same, floor(p, d.score)))
         .collect();
+    let align_name = match &trial {
+        Some((_, label, ..)) => format!("align over {label}'s token vectors: aligned content words + guards + monotone calibration"),
+        None => "align (default): aligned content words + guards + monotone calibration".to_string(),
+    };
     // the pair matcher reads all-MiniLM-L6-v2's sentence vectors whatever the token vectors are
     let pair_name = if trial.is_some() {
         "pair (the previous default; all-MiniLM-L6-v2 through candle)"
@@ -537,7 +541,7 @@ fn main() -> Res<()> {
             .collect()
     };
     let candidates: Vec<(&str, f32, Items)> = vec![
-        ("align (default): aligned content words + guards + monotone calibration", THRESHOLD, align.clone()),
+        (align_name.as_str(), THRESHOLD, align.clone()),
         ("aligned-coverage F1 alone (BERTScore-style, content words; cut chosen on the tuning pairs)", f_cut, f_score(&fr)),
         (pair_name, claimbench_matcher::PAIR_THRESHOLD, pair_items),
         ("cosine of sentence vectors", COSINE_DEFAULT_THRESHOLD, cos_items(&fr)),
