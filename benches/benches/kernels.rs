@@ -1,15 +1,18 @@
-//! The integer matrix product of `claimbench-kernels` (`vpdpwssd`, AVX-512 VNNI) against the f32
-//! product the fast forward uses otherwise (candle, the `gemm` crate), at all-MiniLM-L6-v2's
-//! shapes for 768 tokens (a batch of 32 seed sentences is about 730): the QKV product
-//! `[768, 384] x [384, 1152]` and the feed-forward down product `[768, 1536] x [1536, 384]`.
-//! Throughput is in multiply-adds times two (FLOP or integer operations) per second; `peak` is
-//! `vpdpwssd` alone on registers, one stream per core on every core at once: the most the
-//! integer kernel could reach, so its share of the peak is read off the same run.
+//! The integer matrix product of `claimbench-kernels` (`vpdpwssd` with AVX-512 VNNI, `vpmaddwd`
+//! with AVX2, and the scalar kernel) against the f32 product the fast forward uses otherwise
+//! (candle, the `gemm` crate), at all-MiniLM-L6-v2's shapes for 768 tokens (a batch of 32 seed
+//! sentences is about 730): the QKV product `[768, 384] x [384, 1152]` and the feed-forward down
+//! product `[768, 1536] x [1536, 384]`. Throughput is in multiply-adds times two (FLOP or integer
+//! operations) per second; `peak` is `vpdpwssd` alone on registers, one stream per core on every
+//! core at once: the most the integer kernel could reach, so its share of the peak is read off the
+//! same run (on a CPU with VNNI).
 //!
 //! Run: `cargo bench -p claimbench-benches -- kernels/`
 
 use candle_core::{Device, Tensor};
-use claimbench_kernels::{matmul_i16, peak_loop, I16Matrix, Isa, PEAK_OPS_PER_ROUND};
+use claimbench_kernels::{
+    matmul_i16, matmul_i16_with, peak_loop, I16Matrix, Isa, PEAK_OPS_PER_ROUND,
+};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// Deterministic values in [-1, 1).
@@ -35,6 +38,12 @@ pub fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new(name, &shape), &q, |b, q| {
             b.iter(|| matmul_i16(&x, rows, q))
         });
+        if Isa::detect() != Isa::Scalar {
+            // what a CPU without AVX2 runs
+            group.bench_with_input(BenchmarkId::new("int16-scalar", &shape), &q, |b, q| {
+                b.iter(|| matmul_i16_with(Isa::Scalar, &x, rows, q))
+            });
+        }
         let (xt, wt) = match (
             Tensor::from_vec(x.clone(), (rows, k), &Device::Cpu),
             Tensor::from_vec(w.clone(), (k, n), &Device::Cpu),

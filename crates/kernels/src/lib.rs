@@ -6,7 +6,8 @@
 //! once to 10-bit integers (symmetric, one scale per output column) and each row of `x` quantized
 //! on the fly to 12-bit integers (symmetric, one scale per row), multiplied in 16-bit integers
 //! with 32-bit sums (`vpdpwssd`, AVX-512 VNNI: 32 multiply-adds per instruction, twice the f32
-//! FMA rate of the same core), then scaled back to f32.
+//! FMA rate of the same core; on a CPU with AVX2 only, `vpmaddwd` then `vpaddd`, 16 a pair of
+//! instructions), then scaled back to f32.
 //!
 //! Why not 8 bits: int8 activations (`vpdpbusd`, four times the f32 rate) move all-MiniLM-L6-v2's
 //! sentence vectors to a cosine of 0.991 from f32, and even exact activations with 8-bit weights
@@ -35,28 +36,45 @@ pub const ACTIVATION_MAX: i32 = 2047;
 pub enum Isa {
     /// AVX-512 F + VNNI.
     Avx512Vnni,
+    /// AVX2 (x86-64-v3).
+    Avx2,
     /// The scalar reference (any CPU).
     Scalar,
 }
 
 impl Isa {
+    /// Every implementation, best first.
+    pub const ALL: [Isa; 3] = [Isa::Avx512Vnni, Isa::Avx2, Isa::Scalar];
+
     /// The best implementation this CPU supports.
     pub fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512vnni")
-            {
-                return Isa::Avx512Vnni;
+        Isa::ALL
+            .into_iter()
+            .find(|i| i.supported())
+            .unwrap_or(Isa::Scalar)
+    }
+
+    /// Whether this CPU can run it.
+    pub fn supported(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Vnni => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vnni")
             }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            Isa::Scalar => true,
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
         }
-        Isa::Scalar
     }
 
     /// Its name, as manifests and benchmarks print it.
     pub fn name(self) -> &'static str {
         match self {
             Isa::Avx512Vnni => "avx512-vnni",
+            Isa::Avx2 => "avx2",
             Isa::Scalar => "scalar",
         }
     }
@@ -233,11 +251,7 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
         x.len(),
         w.k
     );
-    let isa = if Isa::detect() == Isa::Scalar {
-        Isa::Scalar
-    } else {
-        isa
-    };
+    let isa = if isa.supported() { isa } else { Isa::Scalar };
     if w.k == 0 || w.n == 0 || rows == 0 {
         // an empty inner dimension: every product is 0
         return vec![0f32; rows * w.n];
@@ -289,6 +303,9 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above; the tiles' output blocks are disjoint (see `Out`).
             Isa::Avx512Vnni => unsafe { vnni::tile(&tile, w, &dst) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Isa::Avx2` is kept above only where this CPU has AVX2; blocks as above.
+            Isa::Avx2 => unsafe { avx2::tile(&tile, w, &dst) },
             _ => scalar_tile(&tile, w, &dst),
         }
     });
@@ -397,7 +414,8 @@ const PEAK_CHAINS: usize = 16;
 
 /// The product instruction of `isa` alone: `rounds` rounds of [`PEAK_CHAINS`] independent
 /// `vpdpwssd` on registers, no memory traffic, so that a benchmark can state a kernel's rate as
-/// a share of the most this core can do; `None` for [`Isa::Scalar`] (or a CPU without VNNI).
+/// a share of the most this core can do; `None` for the other implementations (or a CPU without
+/// VNNI).
 /// The result depends on every round, so the loop cannot be skipped.
 pub fn peak_loop(isa: Isa, rounds: u64) -> Option<i32> {
     match (isa, Isa::detect()) {
@@ -405,6 +423,112 @@ pub fn peak_loop(isa: Isa, rounds: u64) -> Option<i32> {
         // SAFETY: `Isa::detect` found AVX-512 F and VNNI.
         (Isa::Avx512Vnni, Isa::Avx512Vnni) => Some(unsafe { vnni::peak(rounds) }),
         _ => None,
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{I16Matrix, Out, Tile, MR, NR, PB};
+    use std::arch::x86_64::*;
+
+    /// Rows of one register block: `MR / 2`, so a tile's blocks of [`MR`] rows split in two.
+    const RB: usize = MR / 2;
+
+    /// One tile with `vpmaddwd` + `vpaddd`: for each column group, each panel of [`NR`] columns
+    /// (two 256-bit registers) and each block of [`RB`] rows, the `2 * RB` sums run over all of
+    /// `k` in registers, then each becomes `(sx · sw) · sum`, as in the scalar kernel. The
+    /// products of two 16-bit integers and their pairwise sums are exact in i32, so the bits are
+    /// the scalar kernel's.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, and no other thread may write this tile's elements of `out`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn tile(tile: &Tile, w: &I16Matrix, out: &Out) {
+        let half = w.kp / 2;
+        assert!(tile.rows.is_multiple_of(RB));
+        assert!(tile.pairs.len() >= tile.rows * half && tile.scales.len() >= tile.rows);
+        assert!(w.packed.len() >= tile.groups.end * half * PB * NR * 2);
+        for g in tile.groups.clone() {
+            for q in 0..PB {
+                // SAFETY (pointer arithmetic below): group g < tile.groups.end has
+                // half * PB * NR * 2 i16s, panel q < PB starts q * NR * 2 into each pair's
+                // PB * NR * 2; row r < tile.rows has `half` pairs (asserted above).
+                let b = unsafe { w.packed.as_ptr().add(g * half * PB * NR * 2 + q * NR * 2) };
+                for r0 in (0..tile.rows).step_by(RB) {
+                    let a = unsafe { tile.pairs.as_ptr().add(r0 * half) };
+                    let acc = unsafe { block(a, half, b) };
+                    let sx: [f32; RB] = std::array::from_fn(|r| tile.scales[r0 + r]);
+                    let col0 = (g * PB + q) * NR;
+                    unsafe { finish(&acc, &sx, tile.r0 + r0, col0, w, out) };
+                }
+            }
+        }
+    }
+
+    type Acc = [[__m256i; 2]; RB];
+
+    /// The sums of [`RB`] rows over all `half` pairs of `k` for one panel: `a` points at the
+    /// rows' pairs, `b` at the panel's first pair (pairs `PB * NR * 2` i16s apart).
+    ///
+    /// # Safety
+    /// AVX2; `a` and `b` valid for those reads.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn block(a: *const i32, half: usize, b: *const i16) -> Acc {
+        let mut acc: Acc = [[_mm256_setzero_si256(); 2]; RB];
+        for t in 0..half {
+            // SAFETY: the caller's pointers cover rows 0..RB of `a` and every pair of `b`.
+            let bt = unsafe { b.add(t * PB * NR * 2) };
+            let bv: [__m256i; 2] =
+                std::array::from_fn(|h| unsafe { _mm256_loadu_si256(bt.add(h * 16).cast()) });
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                let av = _mm256_set1_epi32(unsafe { *a.add(r * half + t) });
+                for (h, acc_rh) in acc_r.iter_mut().enumerate() {
+                    *acc_rh = _mm256_add_epi32(*acc_rh, _mm256_madd_epi16(av, bv[h]));
+                }
+            }
+        }
+        acc
+    }
+
+    /// The finished sums of [`RB`] rows from `row0` and one panel's columns from `col0`, written
+    /// as `(sx · sw) · sum` (rows and columns outside the output skipped).
+    ///
+    /// # Safety
+    /// AVX2; no other thread writes these elements of `out`.
+    #[target_feature(enable = "avx2")]
+    unsafe fn finish(
+        acc: &Acc,
+        sx: &[f32; RB],
+        row0: usize,
+        col0: usize,
+        w: &I16Matrix,
+        out: &Out,
+    ) {
+        for (r, acc_r) in acc.iter().enumerate() {
+            let row = row0 + r;
+            if row >= out.rows {
+                continue;
+            }
+            let sxv = _mm256_set1_ps(sx[r]);
+            for (h, v) in acc_r.iter().enumerate() {
+                let j = col0 + h * 8;
+                if j + 8 <= out.n {
+                    // SAFETY: columns j..j + 8 are inside `w.scale` and the output row.
+                    let swv = unsafe { _mm256_loadu_ps(w.scale.as_ptr().add(j)) };
+                    let y = _mm256_mul_ps(_mm256_mul_ps(sxv, swv), _mm256_cvtepi32_ps(*v));
+                    unsafe { _mm256_storeu_ps(out.ptr.add(row * out.n + j), y) };
+                } else if j < out.n {
+                    let mut sums = [0i32; 8];
+                    // SAFETY: `sums` holds 8 i32s.
+                    unsafe { _mm256_storeu_si256(sums.as_mut_ptr().cast(), *v) };
+                    for (c, s) in sums.iter().enumerate().take(out.n - j) {
+                        // SAFETY: this tile alone writes these elements (see `Out`).
+                        unsafe { out.set(row, j + c, sx[r] * w.scale[j + c] * *s as f32) };
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -155,7 +155,8 @@ impl From<Precision> for String {
 }
 
 /// Whether this CPU runs the integer kernels of [`Precision::Int16`] natively (AVX-512 VNNI);
-/// elsewhere they run on a scalar fallback, slower than f32.
+/// elsewhere they run on AVX2 (about the speed of f32) or the scalar kernel (slower), with the
+/// same bits.
 pub fn int16_is_native() -> bool {
     claimbench_kernels::Isa::detect() == claimbench_kernels::Isa::Avx512Vnni
 }

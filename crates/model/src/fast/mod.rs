@@ -17,8 +17,8 @@
 //!
 //! The matrix products can run in f32 (exact path), f16/bf16 (through candle), or integers
 //! ([`Matmul::Int16`]: 10-bit weights quantized once per column, each token's activations to 12
-//! bits per row, 16-bit products with 32-bit sums by `claimbench-kernels`, AVX-512 VNNI where the
-//! CPU has it);
+//! bits per row, 16-bit products with 32-bit sums by `claimbench-kernels`, AVX-512 VNNI or AVX2
+//! where the CPU has it);
 //! activations, LayerNorm, softmax and pooling always stay in f32.
 
 pub mod kernels;
