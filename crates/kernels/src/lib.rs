@@ -275,7 +275,7 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
         .for_each(|((p, s), xr)| {
             let q = match isa {
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::Avx512Vnni` is kept above only where `Isa::detect` found it.
+                // SAFETY: `Isa::Avx512Vnni` is kept above only where this CPU supports it.
                 Isa::Avx512Vnni => unsafe { vnni::quantize_row(xr, w.levels, p) },
                 _ => quantize_row(xr, w.levels, p),
             };
