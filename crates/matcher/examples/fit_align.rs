@@ -398,7 +398,8 @@ fn main() -> Res<()> {
         "command": COMMAND,
         "features": claimbench_matcher::ALIGN_FEATURES,
         "embedding_model": trial.as_ref().map_or(DEFAULT_MODEL, |t| t.1.as_str()),
-        "embedding_weights_sha256": embedder.weights_sha256(),
+        // a trial's vectors are named by the sha256 of their file (below), not by MiniLM's weights
+        "embedding_weights_sha256": trial.is_none().then(|| embedder.weights_sha256()),
         "pairs_jsonl_sha256": sha256_hex(BUILTIN_PAIRS.as_bytes()),
         "gold_hash": gold.hash(),
         "tuning_pairs": counts,
