@@ -16,7 +16,14 @@
 //! The integer sums are exact (the ranges are chosen so that no sum can overflow), so the SIMD
 //! kernel and the scalar reference give the same bits, and a row's result depends on that row
 //! alone: not on the other rows, the batch or the thread count.
+//!
+//! [`matmul_f32_into`]: the f32 product as candle runs it (the `gemm` crate), written into a buffer
+//! the caller reuses, instead of a fresh zero-filled one for every product.
 #![allow(unsafe_code)]
+
+mod f32;
+
+pub use f32::matmul_f32_into;
 
 use rayon::prelude::*;
 

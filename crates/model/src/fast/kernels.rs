@@ -312,11 +312,11 @@ pub enum Activation {
     Relu,
 }
 
-/// `act(u + bias)` row by row (`width` columns), into a new buffer (one pass over `u`, which
-/// can stay where the matrix product left it).
-pub fn bias_activation(u: &[f32], bias: &[f32], width: usize, act: Activation) -> Vec<f32> {
+/// `act(u + bias)` row by row (`width` columns), written over `out` (resized to `u`'s length;
+/// one pass over `u`, which can stay where the matrix product left it).
+pub fn bias_activation(u: &[f32], bias: &[f32], width: usize, act: Activation, out: &mut Vec<f32>) {
     let arch = pulp::Arch::new();
-    let mut out = vec![0.0f32; u.len()];
+    out.resize(u.len(), 0.0);
     out.par_chunks_mut(width * ROWS_PER_TASK)
         .zip(u.par_chunks(width * ROWS_PER_TASK))
         .for_each(|(dst, src)| {
@@ -328,42 +328,34 @@ pub fn bias_activation(u: &[f32], bias: &[f32], width: usize, act: Activation) -
                 act,
             })
         });
-    out
-}
-
-/// A copy of `x`, made by rayon's threads in chunks (the pages of a fresh buffer are faulted in
-/// and filled in parallel).
-pub fn par_copy(x: &[f32]) -> Vec<f32> {
-    const CHUNK: usize = 16 * 1024;
-    let mut out = vec![0.0f32; x.len()];
-    out.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(d, s)| d.copy_from_slice(s));
-    out
 }
 
 /// Multi-head self-attention over packed sequences, no padding and so no mask.
 ///
 /// `qkv` is `[tokens, 3 * hidden]` (Q, then K, then V; each `heads` blocks of `head_dim`),
 /// without its bias, which `bias` (`3 * hidden`) adds here. `offsets` has one entry per
-/// sequence plus the total (`offsets[i]..offsets[i + 1]` are sequence `i`'s rows). Returns the
-/// context `[tokens, hidden]`, token-major, ready for the output projection.
+/// sequence plus the total (`offsets[i]..offsets[i + 1]` are sequence `i`'s rows). Writes the
+/// context `[tokens, hidden]`, token-major, ready for the output projection, over `ctx`;
+/// `scratch` is working space. Both are resized to `[tokens, hidden]` (buffers reused from call
+/// to call, every value of them written each time).
 pub fn attention(
     qkv: &[f32],
     bias: &[f32],
     offsets: &[usize],
     heads: usize,
     head_dim: usize,
-) -> Vec<f32> {
+    scratch: &mut Vec<f32>,
+    ctx: &mut Vec<f32>,
+) {
     let hidden = heads * head_dim;
     let tokens = offsets.last().copied().unwrap_or(0);
-    let mut ctx = vec![0.0f32; tokens * hidden];
+    ctx.resize(tokens * hidden, 0.0);
     // one task per (sequence, head); each writes its [len, head_dim] block into a head-major
     // scratch area, copied into the token-major context afterwards
-    let mut scratch = vec![0.0f32; tokens * hidden];
+    scratch.resize(tokens * hidden, 0.0);
     let mut tasks: Vec<(usize, usize, &mut [f32])> = Vec::with_capacity((offsets.len()) * heads);
     {
-        let mut rest: &mut [f32] = &mut scratch;
+        let mut rest: &mut [f32] = scratch;
         for w in offsets.windows(2) {
             let len = w[1] - w[0];
             for h in 0..heads {
@@ -396,7 +388,7 @@ pub fn attention(
     // sequence by sequence, `len * hidden` values each)
     let mut pieces: Vec<(&mut [f32], &[f32])> = Vec::with_capacity(offsets.len());
     {
-        let (mut dst, mut src): (&mut [f32], &[f32]) = (&mut ctx, &scratch);
+        let (mut dst, mut src): (&mut [f32], &[f32]) = (ctx, scratch);
         for w in offsets.windows(2) {
             let n = (w[1] - w[0]) * hidden;
             let (d, dt) = dst.split_at_mut(n);
@@ -415,7 +407,6 @@ pub fn attention(
             }
         }
     });
-    ctx
 }
 
 #[inline(always)]
@@ -600,6 +591,9 @@ mod tests {
     fn attention_matches_the_obvious_sum_for_every_length_and_head_width() {
         // lengths around the 16-wide blocks; head widths of whole blocks (32) and with a tail (40)
         let offsets = [0usize, 1, 6, 22, 38, 71];
+        // buffers reused from call to call, as the forward reuses them: NaN wherever a call
+        // left a value unwritten
+        let (mut scratch, mut ctx) = (vec![f32::NAN; 10_000], vec![f32::NAN; 10_000]);
         for (heads, d) in [(2usize, 32usize), (3, 40), (1, 7)] {
             let hidden = heads * d;
             let tokens = offsets[offsets.len() - 1];
@@ -609,7 +603,8 @@ mod tests {
             let bias: Vec<f32> = (0..3 * hidden)
                 .map(|i| ((i * 31) % 100) as f32 / 200.0 - 0.25)
                 .collect();
-            let got = attention(&qkv, &bias, &offsets, heads, d);
+            attention(&qkv, &bias, &offsets, heads, d, &mut scratch, &mut ctx);
+            let got = &ctx;
             let want = naive_attention(&qkv, &bias, &offsets, heads, d);
             assert_eq!(got.len(), want.len());
             for (i, (&g, &w)) in got.iter().zip(&want).enumerate() {

@@ -23,7 +23,7 @@
 
 pub mod kernels;
 
-use candle_core::{DType, Device, Storage, Tensor};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{Config, HiddenAct};
 
@@ -50,6 +50,13 @@ impl From<DType> for Matmul {
 
 /// A weight matrix `[in, out]` as the matrix products read it.
 enum Weight {
+    /// f32, row-major `[k, n]`: multiplied by `claimbench_kernels::matmul_f32_into`.
+    F32 {
+        w: Vec<f32>,
+        k: usize,
+        n: usize,
+    },
+    /// f16 or bf16: multiplied through candle.
     Float(Tensor),
     Int16(claimbench_kernels::I16Matrix),
 }
@@ -94,6 +101,15 @@ fn to_vec(t: Tensor) -> Result<Vec<f32>> {
 /// Transposed (`[in, out]`), contiguous copy of a `[out, in]` linear weight, for `matmul`.
 fn weight_t(w: &Tensor, matmul: Matmul) -> Result<Weight> {
     match matmul {
+        Matmul::Float(DType::F32) => {
+            let t = w.to_dtype(DType::F32)?.t()?.contiguous()?;
+            let (k, n) = t.dims2()?;
+            Ok(Weight::F32 {
+                w: t.flatten_all()?.to_vec1::<f32>()?,
+                k,
+                n,
+            })
+        }
         Matmul::Float(dtype) => Ok(Weight::Float(w.to_dtype(dtype)?.t()?.contiguous()?)),
         Matmul::Int16 => {
             let t = w.to_dtype(DType::F32)?.t()?.contiguous()?;
@@ -201,46 +217,45 @@ impl FastBert {
         self.matmul
     }
 
-    /// `x [rows, k] @ w [k, n]`, result in f32: in integers through `claimbench-kernels` (a row's
-    /// result depends on that row alone), or through candle (gemm) in the matmul dtype.
+    /// `x [rows, k] @ w [k, n]`, result in f32 written over `out` (resized to `[rows, n]`): in
+    /// f32 or integers through `claimbench-kernels`, or through candle in f16/bf16.
     ///
-    /// Each output row depends only on its input row: gemm splits the work over rows and
-    /// columns, never over `k`, and its `k` blocking depends on `k` alone, so a token's result
-    /// is the same bits whatever the other rows and the thread count. The one exception is a
-    /// single row, which gemm hands to a matrix-vector kernel with another summation order: it
-    /// is given a zero row as company.
-    ///
-    /// `x` is moved into the input tensor (no copy).
-    fn matmul(&self, mut x: Vec<f32>, rows: usize, w: &Weight) -> Result<Tensor> {
-        let w = match w {
-            Weight::Int16(_) => return self.matmul_ref(&x, rows, w),
-            Weight::Float(w) => w,
-        };
-        let k = w.dim(0)?;
-        if rows == 1 {
-            x.resize(2 * k, 0.0);
-            return self
-                .matmul(x, 2, &Weight::Float(w.clone()))?
-                .narrow(0, 0, 1)?
-                .contiguous();
-        }
-        let xt = Tensor::from_vec(x, (rows, k), &Device::Cpu)?;
-        match self.matmul {
-            Matmul::Float(DType::F32) | Matmul::Int16 => xt.matmul(w),
-            Matmul::Float(d) => xt.to_dtype(d)?.matmul(w)?.to_dtype(DType::F32),
-        }
-    }
-
-    /// [`Self::matmul`] of a borrowed `x`: the integer kernels read it where it is; candle gets a
-    /// copy.
-    fn matmul_ref(&self, x: &[f32], rows: usize, w: &Weight) -> Result<Tensor> {
+    /// A row's result depends on that row alone, whatever the other rows and the thread count:
+    /// the integer sums are exact, and in f32 gemm splits the work over rows and columns, never
+    /// over `k` (see `claimbench_kernels::matmul_f32_into`). `out` is reused from layer to layer,
+    /// so its pages are faulted in and zeroed once a forward, not once a product.
+    fn matmul_into(&self, x: &[f32], rows: usize, w: &Weight, out: &mut Vec<f32>) -> Result<()> {
         match w {
-            Weight::Int16(q) => {
-                let y = claimbench_kernels::matmul_i16(x, rows, q);
-                Tensor::from_vec(y, (rows, q.n()), &Device::Cpu)
+            Weight::F32 { w, k, n } => {
+                out.resize(rows * n, 0.0);
+                claimbench_kernels::matmul_f32_into(
+                    x,
+                    rows,
+                    w,
+                    *k,
+                    *n,
+                    candle_core::utils::get_num_threads(),
+                    out,
+                );
             }
-            Weight::Float(_) => self.matmul(kernels::par_copy(x), rows, w),
+            Weight::Int16(q) => *out = claimbench_kernels::matmul_i16(x, rows, q),
+            Weight::Float(w) => {
+                let k = w.dim(0)?;
+                let d = w.dtype();
+                // gemm hands a single row to a matrix-vector kernel with another summation
+                // order: it is given a zero row as company
+                let mut x = x.to_vec();
+                let padded = if rows == 1 { 2 } else { rows };
+                x.resize(padded * k, 0.0);
+                let y = Tensor::from_vec(x, (padded, k), &Device::Cpu)?
+                    .to_dtype(d)?
+                    .matmul(w)?
+                    .to_dtype(DType::F32)?
+                    .narrow(0, 0, rows)?;
+                *out = y.flatten_all()?.to_vec1::<f32>()?;
+            }
         }
+        Ok(())
     }
 
     /// Token vectors of the last layer for each sequence (token ids, no padding, special
@@ -284,29 +299,29 @@ impl FastBert {
         }
         kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.eps);
         let head_dim = h / self.heads;
+        // one buffer per intermediate result, reused by every layer
+        let (mut qkv, mut scratch, mut ctx, mut y, mut u, mut a) = Default::default();
         for l in &self.layers {
-            let qkv = self.matmul_ref(&x, tokens, &l.wqkv)?;
-            let ctx = with_slice(&qkv, |q| {
-                kernels::attention(q, &l.bqkv, &offsets, self.heads, head_dim)
-            })?;
-            drop(qkv);
-            let y = self.matmul(ctx, tokens, &l.wo)?;
-            with_slice(&y, |y| {
-                kernels::add_bias_residual_layer_norm(
-                    &mut x, y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
-                )
-            })?;
-            let u = self.matmul_ref(&x, tokens, &l.w1)?;
-            let a = with_slice(&u, |u| {
-                kernels::bias_activation(u, &l.b1, self.intermediate, self.act)
-            })?;
-            drop(u);
-            let y = self.matmul(a, tokens, &l.w2)?;
-            with_slice(&y, |y| {
-                kernels::add_bias_residual_layer_norm(
-                    &mut x, y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps,
-                )
-            })?;
+            self.matmul_into(&x, tokens, &l.wqkv, &mut qkv)?;
+            kernels::attention(
+                &qkv,
+                &l.bqkv,
+                &offsets,
+                self.heads,
+                head_dim,
+                &mut scratch,
+                &mut ctx,
+            );
+            self.matmul_into(&ctx, tokens, &l.wo, &mut y)?;
+            kernels::add_bias_residual_layer_norm(
+                &mut x, &y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
+            );
+            self.matmul_into(&x, tokens, &l.w1, &mut u)?;
+            kernels::bias_activation(&u, &l.b1, self.intermediate, self.act, &mut a);
+            self.matmul_into(&a, tokens, &l.w2, &mut y)?;
+            kernels::add_bias_residual_layer_norm(
+                &mut x, &y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps,
+            );
         }
         Ok((x, offsets))
     }
@@ -316,18 +331,5 @@ impl FastBert {
     pub fn embed_mean(&self, seqs: &[&[u32]], normalize: bool) -> Result<Vec<Vec<f32>>> {
         let (x, offsets) = self.forward_packed(seqs)?;
         Ok(kernels::mean_pool(&x, &offsets, self.hidden, normalize))
-    }
-}
-
-/// Run `f` on the f32 contents of a contiguous CPU tensor without copying them out.
-fn with_slice<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
-    let (storage, layout) = t.storage_and_layout();
-    let Storage::Cpu(cpu) = &*storage else {
-        candle_core::bail!("fast forward: tensor is not on the CPU")
-    };
-    let all = cpu.as_slice::<f32>()?;
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(f(&all[a..b])),
-        None => candle_core::bail!("fast forward: tensor is not contiguous"),
     }
 }
