@@ -240,6 +240,14 @@ pub fn matmul_i16(x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f32> {
     matmul_i16_with(Isa::detect(), x, rows, w)
 }
 
+/// [`matmul_i16`] written over `out` (its length becomes `rows * n`; its allocation is reused).
+///
+/// # Panics
+/// If `x.len() != rows * w.k()`.
+pub fn matmul_i16_into(x: &[f32], rows: usize, w: &I16Matrix, out: &mut Vec<f32>) {
+    matmul_i16_with_into(Isa::detect(), x, rows, w, out)
+}
+
 /// [`matmul_i16`] on a chosen implementation (the scalar reference where this CPU lacks the one
 /// asked for).
 ///
@@ -251,6 +259,17 @@ pub fn matmul_i16(x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f32> {
 /// # Panics
 /// If `x.len() != rows * w.k()`.
 pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f32> {
+    let mut out = Vec::new();
+    matmul_i16_with_into(isa, x, rows, w, &mut out);
+    out
+}
+
+/// [`matmul_i16_with`] written over `out` (its length becomes `rows * n`; its allocation is
+/// reused).
+///
+/// # Panics
+/// If `x.len() != rows * w.k()`.
+pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out: &mut Vec<f32>) {
     assert_eq!(
         x.len(),
         rows * w.k,
@@ -259,12 +278,14 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
         w.k
     );
     let isa = if isa.supported() { isa } else { Isa::Scalar };
+    out.clear();
     if w.k == 0 || w.n == 0 || rows == 0 {
         // an empty inner dimension: every product is 0
-        return vec![0f32; rows * w.n];
+        out.resize(rows * w.n, 0.0);
+        return;
     }
     // every element is written exactly once by the tiles below, so the buffer is not zeroed first
-    let mut out: Vec<f32> = Vec::with_capacity(rows * w.n);
+    out.reserve(rows * w.n);
     // 1. each row quantized (a NaN scale marks a row with a value that is not finite), padded
     //    with zero rows to whole blocks of MR rows
     let half = w.kp / 2;
@@ -321,7 +342,6 @@ pub fn matmul_i16_with(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix) -> Vec<f
     // writes every element (r < rows, j < n) of its block (a NaN for a row with a non-finite
     // value), so all rows * n elements are initialised.
     unsafe { out.set_len(rows * w.n) };
-    out
 }
 
 thread_local! {

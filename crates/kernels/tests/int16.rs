@@ -2,7 +2,8 @@
 //! sizes and non-finite inputs.
 
 use claimbench_kernels::{
-    matmul_i16_reference, matmul_i16_with, peak_loop, I16Matrix, Isa, PEAK_OPS_PER_ROUND,
+    matmul_i16_reference, matmul_i16_with, matmul_i16_with_into, peak_loop, I16Matrix, Isa,
+    PEAK_OPS_PER_ROUND,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -121,6 +122,29 @@ fn a_row_does_not_depend_on_its_batchmates() {
     for r in [0, 31, 32, 69] {
         let one = matmul_i16_with(Isa::detect(), &x[r * k..(r + 1) * k], 1, &q);
         assert_eq!(one, all[r * n..(r + 1) * n].to_vec(), "row {r}");
+    }
+}
+
+#[test]
+fn a_reused_buffer_gets_exactly_the_fresh_result() {
+    // one buffer through a large, a small, an empty and a large product again, starting dirty:
+    // every call leaves exactly `rows * n` values, the bits a fresh buffer gets
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut out = vec![f32::NAN; 5000];
+    for (rows, k, n) in [(40, 33, 70), (3, 17, 9), (0, 8, 8), (41, 64, 50)] {
+        let (x, w) = (random(&mut rng, rows * k), random(&mut rng, k * n));
+        let q = I16Matrix::quantize(&w, k, n).expect("finite");
+        for isa in Isa::ALL.into_iter().filter(|i| i.supported()) {
+            matmul_i16_with_into(isa, &x, rows, &q, &mut out);
+            let fresh = matmul_i16_with(isa, &x, rows, &q);
+            assert_eq!(out.len(), rows * n, "{isa:?} [{rows}, {k}] x [{k}, {n}]");
+            assert!(
+                out.iter()
+                    .zip(&fresh)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{isa:?} [{rows}, {k}] x [{k}, {n}]"
+            );
+        }
     }
 }
 

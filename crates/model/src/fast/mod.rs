@@ -238,7 +238,7 @@ impl FastBert {
                     out,
                 );
             }
-            Weight::Int16(q) => *out = claimbench_kernels::matmul_i16(x, rows, q),
+            Weight::Int16(q) => claimbench_kernels::matmul_i16_into(x, rows, q, out),
             Weight::Float(w) => {
                 let k = w.dim(0)?;
                 let d = w.dtype();
