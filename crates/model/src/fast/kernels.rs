@@ -134,8 +134,7 @@ impl WithSimd for Norm<'_> {
 
 /// `activation_rows` for [`pulp::Arch::dispatch`].
 struct ActRows<'a> {
-    src: &'a [f32],
-    dst: &'a mut [f32],
+    xs: &'a mut [f32],
     bias: &'a [f32],
     width: usize,
     act: Activation,
@@ -146,11 +145,11 @@ impl WithSimd for ActRows<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, _simd: S) {
-        let (src, dst, bias, width) = (self.src, self.dst, self.bias, self.width);
+        let (xs, bias, width) = (self.xs, self.bias, self.width);
         match self.act {
-            Activation::GeluErf => activation_rows(src, dst, bias, width, gelu_erf),
-            Activation::GeluTanh => activation_rows(src, dst, bias, width, gelu_tanh),
-            Activation::Relu => activation_rows(src, dst, bias, width, |x| x.max(0.0)),
+            Activation::GeluErf => activation_rows(xs, bias, width, gelu_erf),
+            Activation::GeluTanh => activation_rows(xs, bias, width, gelu_tanh),
+            Activation::Relu => activation_rows(xs, bias, width, |x| x.max(0.0)),
         }
     }
 }
@@ -221,16 +220,10 @@ fn norm_rows(xs: &mut [f32], gamma: &[f32], beta: &[f32], width: usize, eps: f32
 
 /// `dst = f(src + bias)`, row by row.
 #[inline(always)]
-fn activation_rows(
-    src: &[f32],
-    dst: &mut [f32],
-    bias: &[f32],
-    width: usize,
-    f: impl Fn(f32) -> f32,
-) {
-    for (dr, sr) in dst.chunks_exact_mut(width).zip(src.chunks_exact(width)) {
-        for ((d, &a), &b) in dr.iter_mut().zip(sr).zip(bias) {
-            *d = f(a + b);
+fn activation_rows(xs: &mut [f32], bias: &[f32], width: usize, f: impl Fn(f32) -> f32) {
+    for row in xs.chunks_exact_mut(width) {
+        for (x, &b) in row.iter_mut().zip(bias) {
+            *x = f(*x + b);
         }
     }
 }
@@ -312,22 +305,17 @@ pub enum Activation {
     Relu,
 }
 
-/// `act(u + bias)` row by row (`width` columns), written over `out` (resized to `u`'s length;
-/// one pass over `u`, which can stay where the matrix product left it).
-pub fn bias_activation(u: &[f32], bias: &[f32], width: usize, act: Activation, out: &mut Vec<f32>) {
+/// `u <- act(u + bias)` row by row (`width` columns), in place where the matrix product left it.
+pub fn bias_activation(u: &mut [f32], bias: &[f32], width: usize, act: Activation) {
     let arch = pulp::Arch::new();
-    out.resize(u.len(), 0.0);
-    out.par_chunks_mut(width * ROWS_PER_TASK)
-        .zip(u.par_chunks(width * ROWS_PER_TASK))
-        .for_each(|(dst, src)| {
-            arch.dispatch(ActRows {
-                src,
-                dst,
-                bias,
-                width,
-                act,
-            })
-        });
+    u.par_chunks_mut(width * ROWS_PER_TASK).for_each(|xs| {
+        arch.dispatch(ActRows {
+            xs,
+            bias,
+            width,
+            act,
+        })
+    });
 }
 
 /// Multi-head self-attention over packed sequences, no padding and so no mask.

@@ -299,26 +299,21 @@ impl FastBert {
         }
         kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.eps);
         let head_dim = h / self.heads;
-        // one buffer per intermediate result, reused by every layer
-        let (mut qkv, mut scratch, mut ctx, mut y, mut u, mut a) = Default::default();
+        // the intermediate results, in buffers reused by every layer; attention's working
+        // space then holds the output projection (both [tokens, hidden])
+        let (mut qkv, mut ctx, mut y, mut u) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for l in &self.layers {
             self.matmul_into(&x, tokens, &l.wqkv, &mut qkv)?;
             kernels::attention(
-                &qkv,
-                &l.bqkv,
-                &offsets,
-                self.heads,
-                head_dim,
-                &mut scratch,
-                &mut ctx,
+                &qkv, &l.bqkv, &offsets, self.heads, head_dim, &mut y, &mut ctx,
             );
             self.matmul_into(&ctx, tokens, &l.wo, &mut y)?;
             kernels::add_bias_residual_layer_norm(
                 &mut x, &y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
             );
             self.matmul_into(&x, tokens, &l.w1, &mut u)?;
-            kernels::bias_activation(&u, &l.b1, self.intermediate, self.act, &mut a);
-            self.matmul_into(&a, tokens, &l.w2, &mut y)?;
+            kernels::bias_activation(&mut u, &l.b1, self.intermediate, self.act);
+            self.matmul_into(&u, tokens, &l.w2, &mut y)?;
             kernels::add_bias_residual_layer_norm(
                 &mut x, &y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps,
             );
