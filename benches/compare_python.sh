@@ -27,8 +27,9 @@
 #     against the machine's f32 peak; then at batch MODES_BATCH (32) the reduced-precision modes
 #     (MODES, default `claimbench-f16 claimbench-bf16 claimbench-int16`) beside what a Python user
 #     would run instead (PY_MODES, default `bf16 onnx onnx-int8`: the model moved to
-#     torch.bfloat16; ONNX Runtime in f32; ONNX Runtime with dynamic int8 quantization; the ONNX
-#     rows also print the lowest cosine of their vectors to PyTorch f32's, see st_speed.py);
+#     torch.bfloat16, only on a CPU with avx512_bf16 or amx_bf16; ONNX Runtime in f32; ONNX
+#     Runtime with dynamic int8 quantization; the ONNX rows also print the lowest cosine of
+#     their vectors to PyTorch f32's, see st_speed.py); MODES="" skips this block;
 #  6. the whole-process scoring job (JOB_N predicted against JOB_N gold claims, embedding matcher,
 #     one-to-one assignment; start-up and model load included), Python vs Rust, median of RUNS.
 #
@@ -54,9 +55,15 @@ JOB_N="${JOB_N:-500}"
 QUIET_LOAD="${QUIET_LOAD:-0.5}"
 QUIET_TIMEOUT="${QUIET_TIMEOUT:-600}"
 IMPLS="${IMPLS:-claimbench claimbench-int16 candle}"
-MODES="${MODES:-claimbench-f16 claimbench-bf16 claimbench-int16}"
+MODES="${MODES-claimbench-f16 claimbench-bf16 claimbench-int16}"
 MODES_BATCH="${MODES_BATCH:-32}"
-PY_MODES="${PY_MODES-bf16 onnx onnx-int8}"
+# PyTorch bf16 only where the CPU has bf16 arithmetic: elsewhere PyTorch converts every
+# product and takes many minutes (on a Zen 2, under 35 sentences/s against 146 in f32)
+if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then
+  PY_MODES="${PY_MODES-bf16 onnx onnx-int8}"
+else
+  PY_MODES="${PY_MODES-onnx onnx-int8}"
+fi
 
 say() { printf '%s\n' "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
