@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Tables of the candidate trials (cross_encoder_trial.py, mpnet_trial.py) as Markdown, from their
-committed JSON outputs: `python3 render_trials.py results/cross_encoder.json results/mpnet.json`."""
+committed JSON outputs: `python3 render_trials.py results/cross_encoder.json results/mpnet.json
+[results/cross_encoder_b.json]` (the last: procedure B, frozen pairs only)."""
 
 import json
 import sys
@@ -33,6 +34,10 @@ def main():
         row("cross-encoder, alone", ce["tuning_held_out"]),
         row("cross-encoder + align's guards", ce["tuning_held_out_guarded"]),
     ]
+    if len(sys.argv) > 3:
+        b = json.load(open(sys.argv[3]))
+        frozen.append(row("cross-encoder B, alone", b["frozen"]))
+        frozen.append(row("cross-encoder B + align's guards", b["frozen_guarded"]))
     for name, m in mp.items():
         t = m["threshold"]
         frozen.append(row(f"{name} cosine >= {t:.4f}", m["frozen"]))
