@@ -218,7 +218,7 @@ fn norm_rows(xs: &mut [f32], gamma: &[f32], beta: &[f32], width: usize, eps: f32
     }
 }
 
-/// `dst = f(src + bias)`, row by row.
+/// `xs <- f(xs + bias)`, row by row.
 #[inline(always)]
 fn activation_rows(xs: &mut [f32], bias: &[f32], width: usize, f: impl Fn(f32) -> f32) {
     for row in xs.chunks_exact_mut(width) {

@@ -12,8 +12,11 @@
 //!   Q, K, V columns straight from the QKV product, with the bias added on the fly;
 //! - **fused element-wise work**: bias + GELU (erf) in one pass, bias + residual + LayerNorm in
 //!   one pass, with branch-free `erf`/`exp` that vectorise (AVX2 + FMA, picked at run time);
-//! - **threading for a small machine**: the matrix products go through candle (the `gemm` crate,
-//!   rayon-parallel); the row-wise kernels and attention use the same rayon pool.
+//! - **threading for a small machine**: the f32 matrix products go through the `gemm` crate,
+//!   rayon-parallel, called as candle calls it (`claimbench_kernels::matmul_f32_into`, the same
+//!   bits); the row-wise kernels and attention use the same rayon pool;
+//! - **no allocation per product**: every intermediate result has one buffer for the whole
+//!   forward, which each layer's products and kernels write over (the activation in place).
 //!
 //! The matrix products can run in f32 (exact path), f16/bf16 (through candle), or integers
 //! ([`Matmul::Int16`]: 10-bit weights quantized once per column, each token's activations to 12
