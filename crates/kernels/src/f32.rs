@@ -127,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn a_shape_mismatch_panics_before_anything_is_read() {
+    fn a_slice_that_does_not_match_its_shape_panics() {
         let r = std::panic::catch_unwind(|| {
             let mut out = vec![0.0f32; 4];
             matmul_f32_into(&[1.0; 5], 2, &[1.0; 6], 3, 2, 1, &mut out);
