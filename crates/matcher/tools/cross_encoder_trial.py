@@ -32,6 +32,11 @@ Rule fixed with it: if the frozen figures with align's guards meet issue 14's th
 claimbench itself with candle (its weights can't be committed, and no hub is reachable); otherwise
 the figures stand in CANDIDATES.md as a measured candidate.
 
+Procedure C's first half (fixed 2026-12-02, before its run; see combine_trial.py): procedure B's
+settings without `--skip-folds` and with `--skip-final`, so the five by-article folds alone, giving
+held-out scores for every tuning pair (the all-tuning model's frozen scores are procedure B's, which
+is deterministic: seed 0 and `torch.use_deterministic_algorithms`).
+
 Output: one JSON object (per-pair scores and the summary tables) on stdout; progress on stderr.
 Needs torch, transformers, scikit-learn (a throwaway venv). Not part of the test suite.
 """
@@ -200,6 +205,8 @@ def main():
     ap.add_argument("--guards-tuning", help="claimbench similarity --json over the tuning pairs")
     ap.add_argument("--guards-frozen", help="claimbench similarity --json over the frozen pairs")
     ap.add_argument("--skip-folds", action="store_true", help="only the all-tuning model on the frozen pairs")
+    ap.add_argument("--skip-final", action="store_true",
+                    help="only the by-article folds (held-out tuning scores); no all-tuning model")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
@@ -229,6 +236,10 @@ def main():
         result["tuning_scores"] = {r["id"] + "@" + r["file"]: round(x, 4) for r, x in zip(tuning, held)}
         print(json.dumps(result["tuning_held_out_guarded"]), file=sys.stderr)
 
+    if args.skip_final:
+        json.dump(result, sys.stdout, indent=1)
+        print()
+        return
     print("all tuning pairs -> frozen pairs", file=sys.stderr, flush=True)
     model = train(args, tok, tuning)
     fs = score(tok, model, frozen)
