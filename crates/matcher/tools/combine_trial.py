@@ -116,6 +116,11 @@ def main():
                 out.append((a + c) / 2)
         return out
 
+    def refit_align():
+        v = fit(x[:, :1], y)
+        return [1.0 if r["id"] in t_same else 1 / (1 + math.exp(-(v[0] + v[1] * logit(a))))
+                for r, a in zip(tuning, t_align)]
+
     fit_rows = [r for r in tuning if r["file"] in FIT_FILES]
     keep = [i for i, r in enumerate(tuning) if r["file"] in FIT_FILES]
 
@@ -133,6 +138,9 @@ def main():
                                      f_vet),
         "fit_set_combined": summary(fit_rows, sub(scores(tuning, t_align, t_ce, t_same, "combined")), t_vet),
         "fit_set_align": summary(fit_rows, sub(t_align), set()),
+        # Added after the one run (tuning pairs only, no frozen figure): align's logit alone, refitted the
+        # same way, to show what the cross-encoder's input adds over a new cut on align.
+        "fit_set_align_refitted": summary(fit_rows, sub(refit_align()), t_vet),
         "fit_set_ce_guarded": summary(
             fit_rows, sub([1.0 if r["id"] in t_same else c for r, c in zip(tuning, t_ce)]), t_vet),
     }
