@@ -22,38 +22,37 @@ def table(title, rows):
     return "\n".join([f"**{title}**", "", head, rule] + rows + [""])
 
 
+def rows(d, spec):
+    """One row per (label, key) of `spec`, from the trial output `d`."""
+    return [row(label, d[key]) for label, key in spec]
+
+
 def main():
     ce = json.load(open(sys.argv[1]))
     mp = json.load(open(sys.argv[2]))
-    frozen = [
-        row("align (the default, as committed)", ce["frozen_align"]),
-        row("cross-encoder, alone", ce["frozen"]),
-        row("cross-encoder + align's guards", ce["frozen_guarded"]),
-    ]
-    tuning = [
-        row("align (as committed: fitted on gold/pairs.jsonl, so flattering there)", ce["tuning_align_as_committed"]),
-        row("cross-encoder, alone", ce["tuning_held_out"]),
-        row("cross-encoder + align's guards", ce["tuning_held_out_guarded"]),
-    ]
-    if len(sys.argv) > 3:
-        b = json.load(open(sys.argv[3]))
-        frozen.append(row("cross-encoder B, alone", b["frozen"]))
-        frozen.append(row("cross-encoder B + align's guards", b["frozen_guarded"]))
+    frozen = rows(ce, [("align (the default, as committed)", "frozen_align"),
+                       ("cross-encoder, alone", "frozen"),
+                       ("cross-encoder + align's guards", "frozen_guarded")])
+    tuning = rows(ce, [("align (as committed: fitted on gold/pairs.jsonl, so flattering there)",
+                        "tuning_align_as_committed"),
+                       ("cross-encoder, alone", "tuning_held_out"),
+                       ("cross-encoder + align's guards", "tuning_held_out_guarded")])
     fit_set = []
+    if len(sys.argv) > 3:
+        frozen += rows(json.load(open(sys.argv[3])), [("cross-encoder B, alone", "frozen"),
+                                                       ("cross-encoder B + align's guards", "frozen_guarded")])
     if len(sys.argv) > 4:
         c = json.load(open(sys.argv[4]))
-        frozen.append(row("align + cross-encoder B, one monotone calibration (procedure C)", c["frozen_combined"]))
-        frozen.append(row("mean of align and cross-encoder B (no fitting; printed beside C)", c["frozen_mean"]))
-        fit_set = [
-            row("align (as committed; never fitted on these)", c["fit_set_align"]),
-            row("cross-encoder B held out by article + align's guards", c["fit_set_ce_guarded"]),
-            row("procedure C (in-sample: fitted on these)", c["fit_set_combined"]),
-            row("align's logit alone, refitted the same way (in-sample)", c["fit_set_align_refitted"]),
-        ]
+        frozen += rows(c, [("align + cross-encoder B, one monotone calibration (procedure C)", "frozen_combined"),
+                           ("mean of align and cross-encoder B (no fitting; printed beside C)", "frozen_mean")])
+        fit_set = rows(c, [("align (as committed; never fitted on these)", "fit_set_align"),
+                           ("cross-encoder B held out by article + align's guards", "fit_set_ce_guarded"),
+                           ("procedure C (in-sample: fitted on these)", "fit_set_combined"),
+                           ("align's logit alone, refitted the same way (in-sample)", "fit_set_align_refitted")])
     if len(sys.argv) > 5:
-        f = json.load(open(sys.argv[5]))
-        tuning.append(row("cross-encoder B, alone", f["tuning_held_out"]))
-        tuning.append(row("cross-encoder B + align's guards", f["tuning_held_out_guarded"]))
+        tuning += rows(json.load(open(sys.argv[5])), [("cross-encoder B, alone", "tuning_held_out"),
+                                                       ("cross-encoder B + align's guards",
+                                                        "tuning_held_out_guarded")])
     for name, m in mp.items():
         t = m["threshold"]
         frozen.append(row(f"{name} cosine >= {t:.4f}", m["frozen"]))
