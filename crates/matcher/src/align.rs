@@ -6,7 +6,8 @@
 //! - the same text (up to case, spacing, quote style and end punctuation) scores 1.0, the highest
 //!   score there is;
 //! - every feature is symmetric in the two claims (minimum and maximum of the two directions, and
-//!   the sentence cosine), and the guards run both ways, so `score(a, b) == score(b, a)` bit for bit;
+//!   the sentence cosine), and the guards run both ways, so `score(a, b) == score(b, a)` bit for bit
+//!   (and the reasons are the same list, each disagreement named once);
 //! - the calibration's weights are non-negative, so a pair whose words align better never scores
 //!   lower, and no region of the input space has a score of its own;
 //! - the guards and the features see only the prefix of a text that the model read, so the work per
@@ -333,6 +334,33 @@ fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, b
     (coverage, unmatched, name_missing)
 }
 
+/// The guards' reasons for a pair, run both ways round and the same whichever claim comes first,
+/// with a disagreement both directions see ("87 vs 89", "89 vs 87") named once.
+fn guard_reasons(a: &crate::guards::Analysis, b: &crate::guards::Analysis) -> Vec<String> {
+    let sorted = |hits: Vec<claimbench_score::GuardHit>| {
+        let mut v: Vec<(claimbench_score::GuardKind, String)> =
+            hits.into_iter().map(|h| (h.kind, h.to_string())).collect();
+        v.sort_by(|x, y| x.1.cmp(&y.1));
+        v.dedup();
+        v
+    };
+    let ab = sorted(crate::guards::check_analysed(a, b));
+    let ba = sorted(crate::guards::check_analysed(b, a));
+    // the direction whose reasons sort first, then what only the other one saw, by kind
+    let (first, other) = if ab.iter().map(|x| &x.1).le(ba.iter().map(|x| &x.1)) {
+        (ab, ba)
+    } else {
+        (ba, ab)
+    };
+    let mut out: BTreeSet<String> = first.iter().map(|x| x.1.clone()).collect();
+    for (kind, text) in other {
+        if !first.iter().any(|x| x.0 == kind) {
+            out.insert(text);
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The features of a pair, in [`ALIGN_FEATURES`] order, each symmetric in `a` and `b` bit for bit
 /// and higher when the claims agree more:
 /// - `coverage_min`: each side's mean best-counterpart cosine over its content words (a word's is
@@ -600,15 +628,9 @@ pub fn decide_aligned(
     }
     let f = features(pa, pb, params.match_cosine);
     let p = params.probability(&f);
-    // both ways round, each reason once, in a fixed order
-    let hits: BTreeSet<String> = crate::guards::check_analysed(&pa.analysis, &pb.analysis)
-        .iter()
-        .chain(crate::guards::check_analysed(&pb.analysis, &pa.analysis).iter())
-        .map(|h| h.to_string())
-        .collect();
-    let vetoed = !hits.is_empty();
+    let mut reasons = guard_reasons(&pa.analysis, &pb.analysis);
+    let vetoed = !reasons.is_empty();
     let score = round4(if vetoed { p * GUARD_FACTOR } else { p });
-    let mut reasons: Vec<String> = hits.into_iter().collect();
     reasons.push(format!(
         "aligned: coverage {:.3}, all matched {:.3}, cosine {:.3}, names agree {}: p={:.4}",
         f[0], f[1], f[2], f[3], p
@@ -799,5 +821,31 @@ mod tests {
             .map(|(x, y)| f64::from(*x) * f64::from(*y))
             .sum();
         assert!((f64::from(dot(&a, &b)) - naive).abs() < 1e-5);
+    }
+
+    #[test]
+    fn guard_reasons_name_a_disagreement_once_whichever_claim_comes_first() {
+        use crate::guards::Analysis;
+        let reasons = |x: &str, y: &str| guard_reasons(&Analysis::new(x), &Analysis::new(y));
+        let (a, b) = (
+            "The attack killed 87 people.",
+            "The attack killed 89 people.",
+        );
+        assert_eq!(reasons(a, b), vec!["number: 87 vs 89".to_string()]);
+        assert_eq!(reasons(b, a), reasons(a, b));
+        // two kinds, each named once
+        let (a, b) = (
+            "In 2013 the attack killed 87 people.",
+            "In 2015 the attack killed 89 people.",
+        );
+        let r = reasons(a, b);
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert!(
+            r[0].starts_with("date: ") && r[1].starts_with("number: "),
+            "{r:?}"
+        );
+        assert_eq!(reasons(b, a), r);
+        // no disagreement, no reason
+        assert!(reasons("Putin met Tillerson.", "Tillerson met Putin.").is_empty());
     }
 }
