@@ -160,6 +160,9 @@ pub struct EvalArgs {
     /// Name of this run's directory [default: a timestamp].
     #[arg(long)]
     pub name: Option<String>,
+    /// Save the run in this directory, as `score --out` does (instead of `--runs-dir`/`--name`).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["runs_dir", "name"])]
+    pub out: Option<PathBuf>,
     /// Decision threshold of minilm-worthy, a probability in [0, 1].
     #[arg(long, default_value_t = 0.5)]
     pub worthy_threshold: f32,

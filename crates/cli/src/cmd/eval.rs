@@ -23,16 +23,19 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .map(|s| SystemSpec::parse(s))
         .collect::<claimbench_harness::Result<Vec<_>>>()?;
     let shard = crate::config::shard(&args.shard)?;
-    if shard.is_some() && args.name.is_none() {
-        bail!("--shard: give --name NAME (every shard writes its part into RUNS_DIR/NAME, then: claimbench merge RUNS_DIR/NAME --out RUN)");
+    if shard.is_some() && args.name.is_none() && args.out.is_none() {
+        bail!("--shard: give --name NAME or --out DIR (every shard writes its part into RUNS_DIR/NAME or DIR, then: claimbench merge DIR --out RUN)");
     }
     settings.validate()?;
     let gold = claimbench_harness::gold::load(args.scoring.gold.as_deref())?;
-    let dir = args.runs_dir.join(
-        args.name
-            .clone()
-            .unwrap_or_else(claimbench_harness::run::default_name),
-    );
+    let dir = match &args.out {
+        Some(out) => out.clone(),
+        None => args.runs_dir.join(
+            args.name
+                .clone()
+                .unwrap_or_else(claimbench_harness::run::default_name),
+        ),
+    };
     let plan = Plan {
         gold_dir: args.scoring.gold.clone(),
         out: Some(dir),

@@ -102,6 +102,31 @@ fn eval_sentences_small() {
     let a = std::fs::read(t.path().join("r1/run.json")).unwrap();
     let b = std::fs::read(t.path().join("r2/run.json")).unwrap();
     assert!(a == b, "eval run.json differs between two runs");
+    // `--out DIR` saves the run there, as `score --out` does: the same run.json
+    let out = t.path().join("elsewhere/r3");
+    cb([
+        "eval",
+        "--extractor",
+        "sentences",
+        "--bootstrap",
+        "50",
+        "--out",
+    ])
+    .arg_path(&out)
+    .run()
+    .ok()
+    .stdout_has(&format!("run saved in {}", out.display()));
+    check_run(&out, &["sentences"]);
+    assert!(std::fs::read(out.join("run.json")).unwrap() == a);
+    // and it names the run's directory, so it can't be given with --name or --runs-dir
+    for clash in [["--name", "r4"], ["--runs-dir", "runs"]] {
+        cb(["eval", "--extractor", "sentences", "--out"])
+            .arg_path(&out)
+            .args(clash)
+            .run()
+            .code(2)
+            .stderr_has("cannot be used with");
+    }
 }
 
 #[test]
