@@ -6,6 +6,9 @@ use serde_json::Value;
 
 use crate::common::*;
 
+/// A quick eval: the sentences extractor, 50 bootstrap samples.
+const SMALL_EVAL: [&str; 5] = ["eval", "--extractor", "sentences", "--bootstrap", "50"];
+
 /// Checks every saved run must pass: run.json, timings.json and one predictions file per system, consistent.
 fn check_run(dir: &Path, systems: &[&str]) -> Value {
     let run = read_json(&dir.join("run.json"));
@@ -53,18 +56,10 @@ fn check_run(dir: &Path, systems: &[&str]) -> Value {
 fn eval_sentences_small() {
     ensure_model();
     let t = tmp();
-    let r = cb([
-        "eval",
-        "--extractor",
-        "sentences",
-        "--bootstrap",
-        "50",
-        "--name",
-        "r1",
-        "--runs-dir",
-    ])
-    .arg_path(t.path())
-    .run();
+    let r = cb(SMALL_EVAL)
+        .args(["--name", "r1", "--runs-dir"])
+        .arg_path(t.path())
+        .run();
     r.ok().stdout_has("sentences").stdout_has("run saved in");
     let run = check_run(&t.path().join("r1"), &["sentences"]);
     assert_eq!(run["manifest"]["bootstrap_samples"].as_u64(), Some(50));
@@ -85,37 +80,23 @@ fn eval_sentences_small() {
     let h = std::fs::read_to_string(&html).unwrap();
     assert!(h.contains("<svg") && h.contains("sentences"));
     // The same eval again, with one rayon thread: run.json byte for byte the same.
-    cb([
-        "eval",
-        "--extractor",
-        "sentences",
-        "--bootstrap",
-        "50",
-        "--name",
-        "r2",
-        "--runs-dir",
-    ])
-    .arg_path(t.path())
-    .env("RAYON_NUM_THREADS", "1")
-    .run()
-    .ok();
+    cb(SMALL_EVAL)
+        .args(["--name", "r2", "--runs-dir"])
+        .arg_path(t.path())
+        .env("RAYON_NUM_THREADS", "1")
+        .run()
+        .ok();
     let a = std::fs::read(t.path().join("r1/run.json")).unwrap();
     let b = std::fs::read(t.path().join("r2/run.json")).unwrap();
     assert!(a == b, "eval run.json differs between two runs");
     // `--out DIR` saves the run there, as `score --out` does: the same run.json
     let out = t.path().join("elsewhere/r3");
-    cb([
-        "eval",
-        "--extractor",
-        "sentences",
-        "--bootstrap",
-        "50",
-        "--out",
-    ])
-    .arg_path(&out)
-    .run()
-    .ok()
-    .stdout_has(&format!("run saved in {}", out.display()));
+    cb(SMALL_EVAL)
+        .arg("--out")
+        .arg_path(&out)
+        .run()
+        .ok()
+        .stdout_has(&format!("run saved in {}", out.display()));
     check_run(&out, &["sentences"]);
     assert!(std::fs::read(out.join("run.json")).unwrap() == a);
     // and it names the run's directory, so it can't be given with --name or --runs-dir
