@@ -1,17 +1,19 @@
-//! The integer matrix product of `claimbench-kernels` (`vpdpwssd` with AVX-512 VNNI, `vpmaddwd`
-//! with AVX2, and the scalar kernel) against the f32 product the fast forward uses otherwise
-//! (candle, the `gemm` crate), at all-MiniLM-L6-v2's shapes for 768 tokens (a batch of 32 seed
-//! sentences is about 730): the QKV product `[768, 384] x [384, 1152]` and the feed-forward down
-//! product `[768, 1536] x [1536, 384]`. Throughput is in multiply-adds times two (FLOP or integer
-//! operations) per second; `peak` is `vpdpwssd` alone on registers, one stream per core on every
-//! core at once: the most the integer kernel could reach, so its share of the peak is read off the
-//! same run (on a CPU with VNNI).
+//! The integer matrix product of `claimbench-kernels` (AMX tiles, `vpdpwssd` with AVX-512 VNNI,
+//! `vpmaddwd` with AVX2, and the scalar kernel: every one this CPU has) against the f32 product
+//! the fast forward uses otherwise (candle, the `gemm` crate), at all-MiniLM-L6-v2's shapes for
+//! 768 tokens (a batch of 32 seed sentences is about 730): the QKV product `[768, 384] x [384,
+//! 1152]` and the feed-forward down product `[768, 1536] x [1536, 384]`. Throughput is in
+//! multiply-adds times two (FLOP or integer operations) per second of the int16 product; `peak`
+//! is the unit's product instruction alone on registers (`vpdpwssd`, or AMX's `tdpbssd` on
+//! bytes), one stream per core on every core at once: the most a kernel could reach, so its share
+//! of the peak is read off the same run. The AMX kernel does three byte products per int16
+//! product, so its share of `tdpbssd`'s peak is three times its rate over that peak.
 //!
 //! Run: `cargo bench -p claimbench-benches -- kernels/`
 
 use candle_core::{Device, Tensor};
 use claimbench_kernels::{
-    matmul_i16, matmul_i16_with, peak_loop, I16Matrix, Isa, PEAK_OPS_PER_ROUND,
+    matmul_i16, matmul_i16_with, peak_loop, peak_ops_per_round, I16Matrix, Isa,
 };
 use criterion::{BenchmarkId, Criterion, Throughput};
 
@@ -38,10 +40,14 @@ pub fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new(name, &shape), &q, |b, q| {
             b.iter(|| matmul_i16(&x, rows, q))
         });
-        if Isa::detect() != Isa::Scalar {
-            // what a CPU without AVX2 runs
-            group.bench_with_input(BenchmarkId::new("int16-scalar", &shape), &q, |b, q| {
-                b.iter(|| matmul_i16_with(Isa::Scalar, &x, rows, q))
+        // the kernels this CPU would fall back to (the scalar one is what a CPU without AVX2 runs)
+        for isa in Isa::ALL
+            .into_iter()
+            .filter(|i| i.supported() && *i != Isa::detect())
+        {
+            let name = format!("int16-{}", isa.name());
+            group.bench_with_input(BenchmarkId::new(name, &shape), &q, |b, q| {
+                b.iter(|| matmul_i16_with(isa, &x, rows, q))
             });
         }
         let (xt, wt) = match (
@@ -58,28 +64,34 @@ pub fn benches(c: &mut Criterion) {
             })
         });
     }
-    peak(&mut group);
+    for isa in Isa::ALL {
+        peak(&mut group, isa);
+    }
     group.finish();
 }
 
-/// Rounds of [`peak_loop`] per thread and iteration (about 6 ms of work).
-const PEAK_ROUNDS: u64 = 2_000_000;
-
-/// `vpdpwssd` alone, one thread per core, where this CPU has it.
-fn peak(group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>) {
-    if peak_loop(Isa::detect(), 1).is_none() {
-        return;
+/// Rounds of [`peak_loop`] per thread and iteration on `isa` (about 6 ms of work).
+fn peak_rounds(isa: Isa) -> u64 {
+    match isa {
+        Isa::Amx => 250_000,
+        _ => 2_000_000,
     }
+}
+
+/// `isa`'s product instruction alone, one thread per core, where this CPU has it.
+fn peak(group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>, isa: Isa) {
+    let (Some(ops), Some(_)) = (peak_ops_per_round(isa), peak_loop(isa, 1)) else {
+        return;
+    };
+    let rounds = peak_rounds(isa);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    group.throughput(Throughput::Elements(
-        threads as u64 * PEAK_ROUNDS * PEAK_OPS_PER_ROUND,
-    ));
-    let name = format!("peak-{}", Isa::detect().name());
+    group.throughput(Throughput::Elements(threads as u64 * rounds * ops));
+    let name = format!("peak-{}", isa.name());
     group.bench_function(BenchmarkId::new(name, format!("{threads}-threads")), |b| {
         b.iter(|| {
             std::thread::scope(|s| {
                 let hs: Vec<_> = (0..threads)
-                    .map(|_| s.spawn(|| peak_loop(Isa::detect(), PEAK_ROUNDS)))
+                    .map(|_| s.spawn(move || peak_loop(isa, rounds)))
                     .collect();
                 hs.into_iter()
                     .map(|h| h.join().ok().flatten())

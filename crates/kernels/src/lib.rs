@@ -17,10 +17,16 @@
 //! kernel and the scalar reference give the same bits, and a row's result depends on that row
 //! alone: not on the other rows, the batch or the thread count.
 //!
+//! On a CPU with AMX (Sapphire Rapids and later) the same integer product runs on the tile unit:
+//! each operand split into bytes, three `tdpbssd` byte products rebuilt into the exact sum (see
+//! the `amx` module), so again the same bits.
+//!
 //! [`matmul_f32_into`]: the f32 product as candle runs it (the `gemm` crate), written into a buffer
 //! the caller reuses, instead of a fresh zero-filled one for every product.
 #![allow(unsafe_code)]
 
+#[cfg(target_arch = "x86_64")]
+mod amx;
 mod f32;
 
 pub use f32::matmul_f32_into;
@@ -38,9 +44,45 @@ pub const WEIGHT_MAX: i32 = 511;
 /// The largest activation integer (12 bits, signed), when `k` allows it (see [`I16Matrix::levels`]).
 pub const ACTIVATION_MAX: i32 = 2047;
 
+/// Bytes kept on 64-byte boundaries (cache lines), as AMX's tile loads need to run at full speed
+/// (an unaligned buffer costs each 64-byte row two lines: 2.7 times slower, measured).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Lines(Vec<Line>);
+
+/// One cache line of bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+struct Line([i8; 64]);
+
+impl Lines {
+    /// `len` zero bytes (rounded up to whole lines).
+    fn zeroed(len: usize) -> Lines {
+        Lines(vec![Line([0; 64]); len.div_ceil(64)])
+    }
+
+    /// Make room for at least `len` bytes (new bytes are zero).
+    fn resize(&mut self, len: usize) {
+        self.0.resize(len.div_ceil(64), Line([0; 64]));
+    }
+
+    /// The bytes.
+    fn bytes(&self) -> &[i8] {
+        // SAFETY: `Line` is 64 i8s with no padding, so the lines are that many i8s in a row.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast(), self.0.len() * 64) }
+    }
+
+    /// The bytes, to write.
+    fn bytes_mut(&mut self) -> &mut [i8] {
+        // SAFETY: as in `bytes`, and the borrow is unique.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr().cast(), self.0.len() * 64) }
+    }
+}
+
 /// Which implementation [`matmul_i16`] runs on this CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {
+    /// AMX tiles (AMX-TILE + AMX-INT8, granted by the OS), with AVX-512 F + VNNI.
+    Amx,
     /// AVX-512 F + VNNI.
     Avx512Vnni,
     /// AVX2 (x86-64-v3).
@@ -51,7 +93,7 @@ pub enum Isa {
 
 impl Isa {
     /// Every implementation, best first.
-    pub const ALL: [Isa; 3] = [Isa::Avx512Vnni, Isa::Avx2, Isa::Scalar];
+    pub const ALL: [Isa; 4] = [Isa::Amx, Isa::Avx512Vnni, Isa::Avx2, Isa::Scalar];
 
     /// The best implementation this CPU supports.
     pub fn detect() -> Isa {
@@ -64,6 +106,8 @@ impl Isa {
     /// Whether this CPU can run it.
     pub fn supported(self) -> bool {
         match self {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Amx => amx::usable(),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512Vnni => {
                 std::arch::is_x86_feature_detected!("avx512f")
@@ -80,6 +124,7 @@ impl Isa {
     /// Its name, as manifests and benchmarks print it.
     pub fn name(self) -> &'static str {
         match self {
+            Isa::Amx => "amx-int8",
             Isa::Avx512Vnni => "avx512-vnni",
             Isa::Avx2 => "avx2",
             Isa::Scalar => "scalar",
@@ -114,6 +159,9 @@ pub struct I16Matrix {
     scale: Vec<f32>,
     /// The largest activation integer for this `k`.
     levels: i32,
+    /// The weights split into byte planes for the AMX kernel, where this CPU has AMX.
+    #[cfg(target_arch = "x86_64")]
+    amx: Option<amx::Weights>,
 }
 
 impl I16Matrix {
@@ -151,14 +199,21 @@ impl I16Matrix {
         // no sum of kp products can leave i32: kp * levels * WEIGHT_MAX <= i32::MAX
         let levels = (i64::from(i32::MAX) / (kp.max(1) as i64 * i64::from(WEIGHT_MAX)))
             .clamp(1, i64::from(ACTIVATION_MAX)) as i32;
-        Ok(I16Matrix {
+        let mut q = I16Matrix {
             k,
             n,
             kp,
             packed,
             scale,
             levels,
-        })
+            #[cfg(target_arch = "x86_64")]
+            amx: None,
+        };
+        #[cfg(target_arch = "x86_64")]
+        if Isa::Amx.supported() {
+            q.amx = Some(amx::Weights::new(&q));
+        }
+        Ok(q)
     }
 
     /// Rows (the inner dimension).
@@ -287,15 +342,25 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
     // every element is written exactly once by the tiles below, so the buffer is not zeroed first
     out.reserve(rows * w.n);
     // 1. each row quantized (a NaN scale marks a row with a value that is not finite), padded
-    //    with zero rows to whole blocks of MR rows
+    //    with zero rows to whole blocks of rows; for AMX also split into byte planes
     let half = w.kp / 2;
-    let rows_p = rows.div_ceil(MR) * MR;
+    #[cfg(target_arch = "x86_64")]
+    let (block, plane_row) = match (isa, &w.amx) {
+        (Isa::Amx, Some(a)) => (amx::BLOCK_ROWS, amx::PLANES * a.kpad),
+        _ => (MR, 0),
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (block, plane_row) = (MR, 0);
+    let rows_p = rows.div_ceil(block) * block;
     // the calling thread's buffers from its last call: every element is written below
-    let (mut pairs, mut scales) = ROWS.with(|b| b.take());
+    let (mut pairs, mut scales, mut lines) = ROWS.with(|b| b.take());
     pairs.resize(rows_p * half, 0);
     scales.resize(rows_p, 0.0);
+    lines.resize(rows_p * plane_row);
+    let planes = lines.bytes_mut();
     pairs[rows * half..].fill(0);
     scales[rows..].fill(0.0);
+    planes[rows * plane_row..].fill(0);
     pairs[..rows * half]
         .par_chunks_mut(half)
         .zip(scales[..rows].par_iter_mut())
@@ -303,12 +368,22 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
         .for_each(|((p, s), xr)| {
             let q = match isa {
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::Avx512Vnni` is kept above only where this CPU supports it.
-                Isa::Avx512Vnni => unsafe { vnni::quantize_row(xr, w.levels, p) },
+                // SAFETY: `Isa::Avx512Vnni` and `Isa::Amx` (which needs AVX-512 F) are kept
+                // above only where this CPU supports them.
+                Isa::Avx512Vnni | Isa::Amx => unsafe { vnni::quantize_row(xr, w.levels, p) },
                 _ => quantize_row(xr, w.levels, p),
             };
             *s = q.unwrap_or(f32::NAN);
         });
+    #[cfg(target_arch = "x86_64")]
+    if plane_row > 0 {
+        planes[..rows * plane_row]
+            .par_chunks_mut(plane_row)
+            .zip(pairs.par_chunks(half))
+            // SAFETY: `plane_row > 0` only for `Isa::Amx`, kept only where AMX (with AVX-512 F
+            // and BW) is usable.
+            .for_each(|(row, p)| unsafe { amx::split_row(p, plane_row / amx::PLANES, row) });
+    }
     // 2. the tiles, each writing its block of `out`
     let groups = w.width() / (NR * PB);
     let (row_tiles, col_tiles) = (rows_p.div_ceil(TILE_ROWS), groups.div_ceil(TILE_GROUPS));
@@ -322,6 +397,7 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
         let r0 = rt * TILE_ROWS;
         let tile = Tile {
             pairs: &pairs[r0 * half..],
+            planes: &planes[r0 * plane_row..],
             scales: &scales[r0..],
             r0,
             rows: (rows_p - r0).min(TILE_ROWS),
@@ -329,15 +405,19 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
         };
         match isa {
             #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Isa::Amx` is kept above only where AMX is usable, and `plane_row > 0`
+            // only where its weights were built; the tiles' output blocks are disjoint.
+            Isa::Amx if plane_row > 0 => unsafe { amx::tile(&tile, w, &dst) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: as above; the tiles' output blocks are disjoint (see `Out`).
-            Isa::Avx512Vnni => unsafe { vnni::tile(&tile, w, &dst) },
+            Isa::Avx512Vnni | Isa::Amx => unsafe { vnni::tile(&tile, w, &dst) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Isa::Avx2` is kept above only where this CPU has AVX2; blocks as above.
             Isa::Avx2 => unsafe { avx2::tile(&tile, w, &dst) },
             _ => scalar_tile(&tile, w, &dst),
         }
     });
-    ROWS.with(|b| b.replace((pairs, scales)));
+    ROWS.with(|b| b.replace((pairs, scales, lines)));
     // SAFETY: the tiles cover rows 0..rows_p >= rows and column groups covering 0..n, and each
     // writes every element (r < rows, j < n) of its block (a NaN for a row with a non-finite
     // value), so all rows * n elements are initialised.
@@ -345,13 +425,13 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
 }
 
 thread_local! {
-    /// The quantized rows of [`matmul_i16_with`] and their scales, kept between calls (each
-    /// calling thread keeps the largest it has needed).
-    static ROWS: std::cell::RefCell<(Vec<i32>, Vec<f32>)> =
-        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    /// The quantized rows of [`matmul_i16_with`], their scales and their byte planes (AMX), kept
+    /// between calls (each calling thread keeps the largest it has needed).
+    static ROWS: std::cell::RefCell<(Vec<i32>, Vec<f32>, Lines)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new(), Lines(Vec::new()))) };
 }
 
-/// Rows per tile of [`matmul_i16_with`] (a multiple of [`MR`]).
+/// Rows per tile of [`matmul_i16_with`] (a multiple of [`MR`] and of AMX's blocks of 32).
 pub const TILE_ROWS: usize = 96;
 /// Column groups (of `PB * NR` columns) per tile of [`matmul_i16_with`].
 pub const TILE_GROUPS: usize = 4;
@@ -359,10 +439,12 @@ pub const TILE_GROUPS: usize = 4;
 /// stays in the L1 cache while every row of the tile passes over it.
 const KB: usize = 128;
 
-/// One tile's inputs: its quantized rows (a multiple of [`MR`], padding included) with their
-/// scales, the index of its first row, and its column groups.
+/// One tile's inputs: its quantized rows (a multiple of [`MR`], or of 32 for AMX, padding
+/// included) with their scales and (AMX only) byte planes, the index of its first row, and its
+/// column groups.
 struct Tile<'a> {
     pairs: &'a [i32],
+    planes: &'a [i8],
     scales: &'a [f32],
     r0: usize,
     rows: usize,
@@ -434,21 +516,37 @@ fn scalar_tile(tile: &Tile, w: &I16Matrix, out: &Out) {
     }
 }
 
-/// Integer operations (multiply and add counted apart) per round of [`peak_loop`].
-pub const PEAK_OPS_PER_ROUND: u64 = (PEAK_CHAINS * NR * 4) as u64;
-/// Independent accumulators of [`peak_loop`]: more than latency × throughput of `vpdpwssd`.
+/// Integer operations (multiply and add counted apart) per round of [`peak_loop`] on `isa`;
+/// `None` where it has no peak loop.
+pub fn peak_ops_per_round(isa: Isa) -> Option<u64> {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Amx => Some(4 * amx::OPS_PER_DP),
+        Isa::Avx512Vnni => Some((PEAK_CHAINS * NR * 4) as u64),
+        _ => None,
+    }
+}
+
+/// Independent accumulators of [`peak_loop`] on VNNI: more than latency × throughput of
+/// `vpdpwssd`.
 const PEAK_CHAINS: usize = 16;
 
-/// The product instruction of `isa` alone: `rounds` rounds of [`PEAK_CHAINS`] independent
-/// `vpdpwssd` on registers, no memory traffic, so that a benchmark can state a kernel's rate as
-/// a share of the most this core can do; `None` for the other implementations (or a CPU without
-/// VNNI).
+/// The product instruction of `isa` alone, on registers with no memory traffic, so that a
+/// benchmark can state a kernel's rate as a share of the most this core can do: `rounds` rounds
+/// of [`PEAK_CHAINS`] independent `vpdpwssd` (VNNI) or of four independent `tdpbssd` (AMX);
+/// `None` for the other implementations, or where this CPU lacks the one asked for.
 /// The result depends on every round, so the loop cannot be skipped.
 pub fn peak_loop(isa: Isa, rounds: u64) -> Option<i32> {
-    match (isa, Isa::detect()) {
+    if !isa.supported() {
+        return None;
+    }
+    match isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Isa::detect` found AVX-512 F and VNNI.
-        (Isa::Avx512Vnni, Isa::Avx512Vnni) => Some(unsafe { vnni::peak(rounds) }),
+        // SAFETY: supported: AMX is usable.
+        Isa::Amx => Some(unsafe { amx::peak(rounds) }),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: supported: AVX-512 F and VNNI.
+        Isa::Avx512Vnni => Some(unsafe { vnni::peak(rounds) }),
         _ => None,
     }
 }

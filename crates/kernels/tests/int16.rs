@@ -2,8 +2,8 @@
 //! sizes and non-finite inputs.
 
 use claimbench_kernels::{
-    matmul_i16_reference, matmul_i16_with, matmul_i16_with_into, peak_loop, I16Matrix, Isa,
-    PEAK_OPS_PER_ROUND,
+    matmul_i16_reference, matmul_i16_with, matmul_i16_with_into, peak_loop, peak_ops_per_round,
+    I16Matrix, Isa,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -58,12 +58,29 @@ proptest! {
     }
 }
 
+/// The CPU flags Linux lists in /proc/cpuinfo (empty elsewhere).
+fn cpu_flags() -> Vec<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    info.lines()
+        .find(|l| l.starts_with("flags"))
+        .map(|l| l.split_whitespace().skip(2).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn the_detected_kernel_is_the_best_this_cpu_has() {
     let vnni = std::arch::is_x86_feature_detected!("avx512vnni")
         && std::arch::is_x86_feature_detected!("avx512f");
-    let want = if vnni {
+    // Linux lists amx_tile only where it saves the tile state, and grants it on request
+    let flags = cpu_flags();
+    let amx = vnni
+        && ["amx_tile", "amx_int8"]
+            .iter()
+            .all(|f| flags.iter().any(|g| g == f));
+    let want = if amx {
+        Isa::Amx
+    } else if vnni {
         Isa::Avx512Vnni
     } else if std::arch::is_x86_feature_detected!("avx2") {
         Isa::Avx2
@@ -73,6 +90,7 @@ fn the_detected_kernel_is_the_best_this_cpu_has() {
     assert_eq!(Isa::detect(), want);
     assert!(Isa::Scalar.supported());
     assert_eq!(Isa::Avx512Vnni.supported(), vnni);
+    assert_eq!(Isa::Amx.supported(), amx);
 }
 
 #[test]
@@ -225,10 +243,15 @@ fn activation_levels_shrink_only_where_a_sum_could_overflow() {
 }
 
 #[test]
-fn the_peak_loop_runs_every_round_on_vnni_only() {
+fn the_peak_loops_run_every_round_where_the_cpu_has_them() {
     // each round: 16 chains × 16 lanes × 2 products of 3 · -5
-    let want = (Isa::detect() == Isa::Avx512Vnni).then_some(-30 * 256 * 1000);
+    let want = Isa::Avx512Vnni.supported().then_some(-30 * 256 * 1000);
     assert_eq!(peak_loop(Isa::Avx512Vnni, 1000), want);
+    // each round: four tiles, each element gaining 64 products of 1 · 1; element 0 of each summed
+    let want = Isa::Amx.supported().then_some(4 * 64 * 1000);
+    assert_eq!(peak_loop(Isa::Amx, 1000), want);
     assert_eq!(peak_loop(Isa::Scalar, 1000), None);
-    assert_eq!(PEAK_OPS_PER_ROUND, 16 * 16 * 2 * 2);
+    assert_eq!(peak_ops_per_round(Isa::Avx512Vnni), Some(16 * 16 * 2 * 2));
+    assert_eq!(peak_ops_per_round(Isa::Amx), Some(4 * 16 * 16 * 64 * 2));
+    assert_eq!(peak_ops_per_round(Isa::Scalar), None);
 }

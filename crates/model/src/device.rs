@@ -154,11 +154,14 @@ impl From<Precision> for String {
     }
 }
 
-/// Whether this CPU runs the integer kernels of [`Precision::Int16`] natively (AVX-512 VNNI);
-/// elsewhere they run on AVX2 (about the speed of f32) or the scalar kernel (slower), with the
-/// same bits.
+/// Whether this CPU runs the integer kernels of [`Precision::Int16`] natively (AMX tiles or
+/// AVX-512 VNNI); elsewhere they run on AVX2 (about the speed of f32) or the scalar kernel
+/// (slower), with the same bits.
 pub fn int16_is_native() -> bool {
-    claimbench_kernels::Isa::detect() == claimbench_kernels::Isa::Avx512Vnni
+    matches!(
+        claimbench_kernels::Isa::detect(),
+        claimbench_kernels::Isa::Amx | claimbench_kernels::Isa::Avx512Vnni
+    )
 }
 
 /// Whether this build has CUDA support (`--features cuda`).
