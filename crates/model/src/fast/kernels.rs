@@ -431,58 +431,125 @@ fn attend_one(
             *dst = s + b;
         }
     }
-    let mut q = vec![0.0f32; d];
-    let mut scores = vec![0.0f32; lp];
-    for i in 0..len {
-        let base = (start + i) * row;
-        for ((dst, &s), &b) in q
+    // query rows four at a time (each K and V load feeding four independent sums), the rest one
+    // at a time: every sum has the same terms in the same order either way
+    let mut q = vec![0.0f32; ATTEND_ROWS * d];
+    let mut scores = vec![0.0f32; ATTEND_ROWS * lp];
+    let args = Rows {
+        qkv,
+        bias,
+        start,
+        len,
+        lp,
+        row,
+        qo,
+        d,
+        scale,
+        kt: &kt,
+        v: &v,
+    };
+    let whole = len - len % ATTEND_ROWS;
+    for i in (0..whole).step_by(ATTEND_ROWS) {
+        attend_rows::<ATTEND_ROWS>(&args, i, &mut q, &mut scores, out);
+    }
+    for i in whole..len {
+        attend_rows::<1>(&args, i, &mut q, &mut scores, out);
+    }
+}
+
+/// Query rows [`attend_one`] takes at a time.
+const ATTEND_ROWS: usize = 4;
+
+/// What [`attend_rows`] reads: one (sequence, head)'s Q source, K^T and V.
+struct Rows<'a> {
+    qkv: &'a [f32],
+    bias: &'a [f32],
+    start: usize,
+    len: usize,
+    lp: usize,
+    row: usize,
+    qo: usize,
+    d: usize,
+    scale: f32,
+    kt: &'a [f32],
+    v: &'a [f32],
+}
+
+/// Attention of the `R` query rows from `i0` of one (sequence, head) into `out` (`[len, d]`):
+/// each row's scores, softmax and context as [`attend_one`] describes, the rows' sums
+/// interleaved.
+#[inline(always)]
+fn attend_rows<const R: usize>(
+    a: &Rows,
+    i0: usize,
+    q: &mut [f32],
+    scores: &mut [f32],
+    out: &mut [f32],
+) {
+    let (d, lp, len) = (a.d, a.lp, a.len);
+    for r in 0..R {
+        let base = (a.start + i0 + r) * a.row;
+        for ((dst, &s), &b) in q[r * d..(r + 1) * d]
             .iter_mut()
-            .zip(&qkv[base + qo..base + qo + d])
-            .zip(&bias[qo..qo + d])
+            .zip(&a.qkv[base + a.qo..base + a.qo + d])
+            .zip(&a.bias[a.qo..a.qo + d])
         {
-            *dst = (s + b) * scale;
+            *dst = (s + b) * a.scale;
         }
-        // scores p[j] = q . k_j, as d axpys over the rows of K^T (each score the same sum in
-        // the same order as without the padding)
-        for (b, block) in scores.chunks_exact_mut(16).enumerate() {
-            // 16 scores in one register while the d rows of K^T pass
-            let mut acc = [0.0f32; 16];
-            for (c, &qc) in q.iter().enumerate() {
-                let k = &kt[c * lp + b * 16..c * lp + b * 16 + 16];
-                for (a, &kj) in acc.iter_mut().zip(k) {
-                    *a += qc * kj;
+    }
+    // scores p[j] = q . k_j, as d axpys over the rows of K^T (each score the same sum in the
+    // same order as without the padding), 16 scores of each row in one register
+    for b in 0..lp / 16 {
+        let mut acc = [[0.0f32; 16]; R];
+        for c in 0..d {
+            let k = &a.kt[c * lp + b * 16..c * lp + b * 16 + 16];
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                let qc = q[r * d + c];
+                for (x, &kj) in acc_r.iter_mut().zip(k) {
+                    *x += qc * kj;
                 }
             }
-            block.copy_from_slice(&acc);
         }
-        let p = &mut scores[..len];
-        // softmax (max, exp and sum in separate passes, so that each vectorises)
+        for (r, acc_r) in acc.iter().enumerate() {
+            scores[r * lp + b * 16..r * lp + b * 16 + 16].copy_from_slice(acc_r);
+        }
+    }
+    // softmax (max, exp and sum in separate passes, so that each vectorises)
+    let mut inv = [0.0f32; R];
+    for (r, inv_r) in inv.iter_mut().enumerate() {
+        let p = &mut scores[r * lp..r * lp + len];
         let m = max(p);
         for x in p.iter_mut() {
             *x = exp(*x - m);
         }
-        let inv = 1.0 / sum(p);
-        // out_i = sum_j p_j v_j
-        // 16 columns of out_i at a time in one register, then the rest (the same sums in the
-        // same order either way)
-        let o = &mut out[i * d..(i + 1) * d];
-        let whole = d - d % 16;
-        for (b, block) in o[..whole].chunks_exact_mut(16).enumerate() {
-            let mut acc = [0.0f32; 16];
-            for (j, &pj) in p.iter().enumerate() {
-                let w = pj * inv;
-                let vj = &v[j * d + b * 16..j * d + b * 16 + 16];
-                for (a, &vc) in acc.iter_mut().zip(vj) {
-                    *a += w * vc;
+        *inv_r = 1.0 / sum(p);
+    }
+    // out_i = sum_j p_j v_j: 16 columns of each row at a time in one register, then the rest
+    // (the same sums in the same order either way)
+    let whole = d - d % 16;
+    for b in 0..whole / 16 {
+        let mut acc = [[0.0f32; 16]; R];
+        for j in 0..len {
+            let vj = &a.v[j * d + b * 16..j * d + b * 16 + 16];
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                let w = scores[r * lp + j] * inv[r];
+                for (x, &vc) in acc_r.iter_mut().zip(vj) {
+                    *x += w * vc;
                 }
             }
-            block.copy_from_slice(&acc);
         }
-        let rest = &mut o[whole..];
+        for (r, acc_r) in acc.iter().enumerate() {
+            let i = i0 + r;
+            out[i * d + b * 16..i * d + b * 16 + 16].copy_from_slice(acc_r);
+        }
+    }
+    for r in 0..R {
+        let i = i0 + r;
+        let rest = &mut out[i * d + whole..(i + 1) * d];
         rest.iter_mut().for_each(|x| *x = 0.0);
-        for (j, &pj) in p.iter().enumerate() {
-            let w = pj * inv;
-            for (oc, &vc) in rest.iter_mut().zip(&v[j * d + whole..(j + 1) * d]) {
+        for j in 0..len {
+            let w = scores[r * lp + j] * inv[r];
+            for (oc, &vc) in rest.iter_mut().zip(&a.v[j * d + whole..(j + 1) * d]) {
                 *oc += w * vc;
             }
         }
