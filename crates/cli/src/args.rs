@@ -58,7 +58,7 @@ pub struct ModelArgs {
     #[arg(long, default_value = "cpu")]
     pub device: String,
     /// Precision: f32, f16, bf16, int16 (CPU), or auto (f16 on a GPU; on the CPU int16 for the
-    /// default model where AVX-512 VNNI is there, else f32).
+    /// default model where AMX or AVX-512 VNNI is there, else f32).
     #[arg(long, default_value = "auto")]
     pub dtype: String,
     /// Texts per forward pass [default: 32 on the CPU, 256 on a GPU].

@@ -189,7 +189,7 @@ pub fn check_threshold(kind: MatcherKind, threshold: Option<f32>) -> Result<Opti
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Dtype {
     /// f16 on a GPU; on the CPU, the registry model's `cpu_auto` where the integer kernels are
-    /// native (int16 for all-MiniLM-L6-v2 on AVX-512 VNNI), else f32.
+    /// native (int16 for all-MiniLM-L6-v2 on AMX or AVX-512 VNNI), else f32.
     #[default]
     Auto,
     /// This one.

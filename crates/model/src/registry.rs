@@ -89,7 +89,7 @@ pub struct ModelEntry {
     pub files: BTreeMap<String, FileEntry>,
     /// Where to fetch it.
     pub sources: Sources,
-    /// What `--dtype auto` runs on a CPU whose integer kernels are native (AVX-512 VNNI): a
+    /// What `--dtype auto` runs on a CPU whose integer kernels are native (AMX, AVX-512 VNNI): a
     /// precision the test suite verified for these weights. Absent: f32.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_auto: Option<crate::Precision>,
