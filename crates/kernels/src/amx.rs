@@ -82,44 +82,48 @@ fn weight_offset(kpad: usize, p: usize, i: usize, j: usize) -> usize {
     ((cb * PLANES + p) * (kpad / 4) + i / 4) * (TC * 4) + c * 4 + i % 4
 }
 
-/// One quantized row (pairs of i16, as the other kernels take them) split into its planes,
-/// `[plane][kpad]`, zero beyond the row's values.
+/// One row quantized as the other kernels quantize it (the same scale and integers) and written
+/// as its three planes, `[plane][kpad]`, zero beyond the row's values; its scale, or `None` when
+/// the row has a value that is not finite.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F and BW.
 #[target_feature(enable = "avx512f,avx512bw")]
-pub(super) unsafe fn split_row(pairs: &[i32], kpad: usize, planes: &mut [i8]) {
+pub(super) unsafe fn quantize_row(
+    x: &[f32],
+    levels: i32,
+    kpad: usize,
+    planes: &mut [i8],
+) -> Option<f32> {
+    // SAFETY: AVX-512 F, as the caller promises.
+    let (scale, inv) = unsafe { super::vnni::row_scale(x, levels) }?;
+    let l = levels as f32;
     let (hi, rest) = planes.split_at_mut(kpad);
     let (lo, sum) = rest.split_at_mut(kpad);
-    let n = (2 * pairs.len()).min(kpad);
-    let low_bits = _mm512_set1_epi16(63);
-    // 32 values (16 pairs, in order in memory) at a time
-    for c in 0..n / 32 {
-        // SAFETY: values 32c..32c + 32 are inside `pairs` (2 per i32) and each plane (n <= kpad).
+    let low_bits = _mm512_set1_epi32(63);
+    let chunks = x.chunks_exact(16);
+    let done = x.len() - chunks.remainder().len();
+    for (c, v) in chunks.enumerate() {
+        // SAFETY: v holds 16 f32s, and values 16c..16c + 16 lie inside each plane (k <= kpad).
         unsafe {
-            let v = _mm512_loadu_si512(pairs.as_ptr().add(16 * c).cast());
-            let (h, l) = (_mm512_srai_epi16::<6>(v), _mm512_and_si512(v, low_bits));
-            let s = _mm512_add_epi16(h, l);
-            for (plane, x) in [(&mut *hi, h), (&mut *lo, l), (&mut *sum, s)] {
-                _mm256_storeu_si256(
-                    plane.as_mut_ptr().add(32 * c).cast(),
-                    _mm512_cvtepi16_epi8(x),
+            let q = super::vnni::levels16(_mm512_loadu_ps(v.as_ptr()), inv, l);
+            let (h, lw) = (_mm512_srai_epi32::<6>(q), _mm512_and_si512(q, low_bits));
+            let s = _mm512_add_epi32(h, lw);
+            for (plane, p) in [(&mut *hi, h), (&mut *lo, lw), (&mut *sum, s)] {
+                _mm_storeu_si128(
+                    plane.as_mut_ptr().add(16 * c).cast(),
+                    _mm512_cvtepi32_epi8(p),
                 );
             }
         }
     }
-    for i in n / 32 * 32..n {
-        let p = pairs[i / 2];
-        let v = if i % 2 == 0 {
-            p as i16
-        } else {
-            (p >> 16) as i16
-        };
-        [hi[i], lo[i], sum[i]] = split(i32::from(v));
+    for (i, &v) in x.iter().enumerate().skip(done) {
+        [hi[i], lo[i], sum[i]] = split(super::level(v, inv, l));
     }
-    hi[n..].fill(0);
-    lo[n..].fill(0);
-    sum[n..].fill(0);
+    hi[x.len()..].fill(0);
+    lo[x.len()..].fill(0);
+    sum[x.len()..].fill(0);
+    Some(scale)
 }
 
 /// Whether this CPU and OS run AMX int8 tiles for this process (asked once).
@@ -213,7 +217,7 @@ type Block = [[[i32; TR * TC]; 2]; 2];
 /// before it); the three planes' sums are stored, rebuilt and written as `(sx · sw) · sum`, as in
 /// the scalar kernel.
 ///
-/// `tile.planes` holds the tile's rows split by [`split_row`], `[row][plane][kpad]`.
+/// `tile.planes` holds the tile's rows as [`quantize_row`] writes them, `[row][plane][kpad]`.
 ///
 /// # Safety
 /// [`usable`] must have returned true, and no other thread may write this tile's elements of

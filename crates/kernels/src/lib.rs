@@ -266,15 +266,18 @@ fn quantize_row(x: &[f32], levels: i32, pairs: &mut [i32]) -> Option<f32> {
     Some(scale)
 }
 
-/// Quantize `x` with step `1 / inv` into `[-l, l]`, rounding half away from zero (written so
-/// that it vectorises), and pack it as pairs from the start of `pairs`, zero-filling the rest.
-/// The one rounding rule of both row quantizers, so their bits agree.
+/// `v` quantized with step `1 / inv` into `[-l, l]`, rounding half away from zero (written so
+/// that it vectorises): the one rounding rule of every row quantizer, so their bits agree.
+#[inline(always)]
+fn level(v: f32, inv: f32, l: f32) -> i32 {
+    let t = (v * inv).clamp(-l, l);
+    (t + 0.5f32.copysign(t)) as i32
+}
+
+/// Quantize `x` with [`level`] and pack it as pairs from the start of `pairs`, zero-filling the rest.
 #[inline(always)]
 fn pack_pairs(x: &[f32], inv: f32, l: f32, pairs: &mut [i32]) {
-    let q = |v: f32| -> u32 {
-        let t = (v * inv).clamp(-l, l);
-        (t + 0.5f32.copysign(t)) as i32 as i16 as u16 as u32
-    };
+    let q = |v: f32| -> u32 { level(v, inv, l) as i16 as u16 as u32 };
     let (even, odd) = (x.chunks_exact(2), x.chunks_exact(2).remainder());
     for (p, v) in pairs.iter_mut().zip(even) {
         *p = (q(v[0]) | (q(v[1]) << 16)) as i32;
@@ -354,35 +357,46 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
     let rows_p = rows.div_ceil(block) * block;
     // the calling thread's buffers from its last call: every element is written below
     let (mut pairs, mut scales, mut lines) = ROWS.with(|b| b.take());
-    pairs.resize(rows_p * half, 0);
     scales.resize(rows_p, 0.0);
-    lines.resize(rows_p * plane_row);
-    let planes = lines.bytes_mut();
-    pairs[rows * half..].fill(0);
     scales[rows..].fill(0.0);
-    planes[rows * plane_row..].fill(0);
-    pairs[..rows * half]
-        .par_chunks_mut(half)
-        .zip(scales[..rows].par_iter_mut())
-        .zip(x.par_chunks(w.k))
-        .for_each(|((p, s), xr)| {
-            let q = match isa {
-                #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::Avx512Vnni` and `Isa::Amx` (which needs AVX-512 F) are kept
-                // above only where this CPU supports them.
-                Isa::Avx512Vnni | Isa::Amx => unsafe { vnni::quantize_row(xr, w.levels, p) },
-                _ => quantize_row(xr, w.levels, p),
-            };
-            *s = q.unwrap_or(f32::NAN);
-        });
-    #[cfg(target_arch = "x86_64")]
+    // the AMX kernel reads the planes alone, the others the pairs alone
+    let (pair_rows, plane_rows) = if plane_row > 0 {
+        (0, rows_p)
+    } else {
+        (rows_p, 0)
+    };
+    pairs.resize(pair_rows * half, 0);
+    lines.resize(plane_rows * plane_row);
+    let planes = lines.bytes_mut();
     if plane_row > 0 {
+        planes[rows * plane_row..plane_rows * plane_row].fill(0);
+        #[cfg(target_arch = "x86_64")]
         planes[..rows * plane_row]
             .par_chunks_mut(plane_row)
-            .zip(pairs.par_chunks(half))
-            // SAFETY: `plane_row > 0` only for `Isa::Amx`, kept only where AMX (with AVX-512 F
-            // and BW) is usable.
-            .for_each(|(row, p)| unsafe { amx::split_row(p, plane_row / amx::PLANES, row) });
+            .zip(scales[..rows].par_iter_mut())
+            .zip(x.par_chunks(w.k))
+            .for_each(|((pl, s), xr)| {
+                // SAFETY: `plane_row > 0` only for `Isa::Amx`, kept only where AMX (with
+                // AVX-512 F and BW) is usable.
+                let q = unsafe { amx::quantize_row(xr, w.levels, plane_row / amx::PLANES, pl) };
+                *s = q.unwrap_or(f32::NAN);
+            });
+    } else {
+        pairs[rows * half..].fill(0);
+        pairs[..rows * half]
+            .par_chunks_mut(half)
+            .zip(scales[..rows].par_iter_mut())
+            .zip(x.par_chunks(w.k))
+            .for_each(|((p, s), xr)| {
+                let q = match isa {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: `Isa::Avx512Vnni` and `Isa::Amx` (which needs AVX-512 F) are kept
+                    // above only where this CPU supports them.
+                    Isa::Avx512Vnni | Isa::Amx => unsafe { vnni::quantize_row(xr, w.levels, p) },
+                    _ => quantize_row(xr, w.levels, p),
+                };
+                *s = q.unwrap_or(f32::NAN);
+            });
     }
     // 2. the tiles, each writing its block of `out`
     let groups = w.width() / (NR * PB);
@@ -396,8 +410,9 @@ pub fn matmul_i16_with_into(isa: Isa, x: &[f32], rows: usize, w: &I16Matrix, out
         let (rt, ct) = (t / col_tiles, t % col_tiles);
         let r0 = rt * TILE_ROWS;
         let tile = Tile {
-            pairs: &pairs[r0 * half..],
-            planes: &planes[r0 * plane_row..],
+            // each kernel reads one of the two; the other is empty
+            pairs: pairs.get(r0 * half..).unwrap_or_default(),
+            planes: planes.get(r0 * plane_row..).unwrap_or_default(),
             scales: &scales[r0..],
             r0,
             rows: (rows_p - r0).min(TILE_ROWS),
@@ -669,12 +684,35 @@ mod vnni {
     /// The CPU must support AVX-512 F.
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn quantize_row(x: &[f32], levels: i32, pairs: &mut [i32]) -> Option<f32> {
+        // SAFETY: AVX-512 F, as the caller promises.
+        let (scale, inv) = unsafe { row_scale(x, levels) }?;
+        let l = levels as f32;
+        let chunks = x.chunks_exact(16);
+        let tail = chunks.remainder();
+        for (c, out) in chunks.zip(pairs.chunks_exact_mut(8)) {
+            // SAFETY: c holds 16 f32s, out 8 i32s (16 i16s); unaligned load and store.
+            let q = unsafe { levels16(_mm512_loadu_ps(c.as_ptr()), inv, l) };
+            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm512_cvtepi32_epi16(q)) };
+        }
+        // the tail starts at an even index (whole chunks of 16 before it)
+        super::pack_pairs(tail, inv, l, &mut pairs[(x.len() - tail.len()) / 2..]);
+        Some(scale)
+    }
+
+    /// A row's scale (its largest magnitude over `levels`, or 1 for a row of zeros) and the
+    /// scale's inverse, as [`super::quantize_row`] computes them (an exact maximum, so the same
+    /// bits); `None` when the row has a value that is not finite.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn row_scale(x: &[f32], levels: i32) -> Option<(f32, f32)> {
         let chunks = x.chunks_exact(16);
         let tail = chunks.remainder();
         let abs_mask = _mm512_set1_epi32(0x7fff_ffff);
         let big = _mm512_set1_ps(f32::MAX);
         let mut m = _mm512_setzero_ps();
-        for c in chunks.clone() {
+        for c in chunks {
             // SAFETY: c holds 16 f32s; an unaligned load.
             let v = unsafe { _mm512_loadu_ps(c.as_ptr()) };
             let a = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), abs_mask));
@@ -694,26 +732,25 @@ mod vnni {
                 m
             }
         });
-        let l = levels as f32;
-        let scale = if m > 0.0 { m / l } else { 1.0 };
-        let inv = 1.0 / scale;
+        let scale = if m > 0.0 { m / levels as f32 } else { 1.0 };
+        Some((scale, 1.0 / scale))
+    }
+
+    /// [`super::level`] of 16 values at once: multiply, clamp to `[-l, l]`, add ±0.5 and
+    /// truncate, the same operations, so the same bits.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn levels16(v: __m512, inv: f32, l: f32) -> __m512i {
         let (vinv, lo, hi) = (_mm512_set1_ps(inv), _mm512_set1_ps(-l), _mm512_set1_ps(l));
-        let half = _mm512_set1_ps(0.5);
-        let sign = _mm512_set1_epi32(i32::MIN);
-        for (c, out) in chunks.zip(pairs.chunks_exact_mut(8)) {
-            // SAFETY: c holds 16 f32s, out 8 i32s (16 i16s); unaligned load and store.
-            let v = unsafe { _mm512_loadu_ps(c.as_ptr()) };
-            let t = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, vinv), lo), hi);
-            let s = _mm512_or_si512(
-                _mm512_and_si512(_mm512_castps_si512(t), sign),
-                _mm512_castps_si512(half),
-            );
-            let q = _mm512_cvttps_epi32(_mm512_add_ps(t, _mm512_castsi512_ps(s)));
-            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm512_cvtepi32_epi16(q)) };
-        }
-        // the tail starts at an even index (whole chunks of 16 before it)
-        super::pack_pairs(tail, inv, l, &mut pairs[(x.len() - tail.len()) / 2..]);
-        Some(scale)
+        let t = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, vinv), lo), hi);
+        let s = _mm512_or_si512(
+            _mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(i32::MIN)),
+            _mm512_castps_si512(_mm512_set1_ps(0.5)),
+        );
+        _mm512_cvttps_epi32(_mm512_add_ps(t, _mm512_castsi512_ps(s)))
     }
 
     /// One tile with `vpdpwssd`: for each column group and block of [`KB`] pairs of `k`, every

@@ -113,9 +113,10 @@ fn rows_are_close_to_f32_at_model_sizes() {
 
 #[test]
 fn every_kernel_gives_the_reference_bits_at_model_sizes() {
-    // k = 1536 spans several of the VNNI kernel's blocks of k; 13 rows leave a partial block
+    // k = 1536 spans several of the VNNI kernel's blocks of k; 13 rows leave a partial block;
+    // 201 rows span three tiles of rows (`TILE_ROWS`), the last one partial
     let mut rng = StdRng::seed_from_u64(11);
-    for (rows, k, n) in [(13, 384, 1152), (7, 1536, 384)] {
+    for (rows, k, n) in [(13, 384, 1152), (7, 1536, 384), (201, 384, 70)] {
         let (x, w) = (random(&mut rng, rows * k), random(&mut rng, k * n));
         let q = I16Matrix::quantize(&w, k, n).expect("finite");
         let want = matmul_i16_reference(&x, rows, &q);
