@@ -54,7 +54,9 @@ pub fn exp(x: f32) -> f32 {
     const LN2_LO: f32 = 1.428_606_8e-6;
     let x = x.clamp(-87.0, 88.0);
     // round to nearest without a libm call: adding 1.5 * 2^23 drops the fraction bits
-    let n = (x * std::f32::consts::LOG2_E + 12_582_912.0) - 12_582_912.0;
+    const SHIFT: f32 = 12_582_912.0;
+    let big = x * std::f32::consts::LOG2_E + SHIFT;
+    let n = big - SHIFT;
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = r * (1.0 / 720.0) + 1.0 / 120.0;
     p = p * r + 1.0 / 24.0;
@@ -62,7 +64,11 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // 2^n from the bits of `big`, whose last mantissa bits hold n (its ulp is 1 in
+    // [2^23, 2^24)): integer arithmetic that vectorises, where `n as i32` (a saturating
+    // conversion) is done one lane at a time; the same value for every x (a NaN x stays NaN)
+    let n_int = big.to_bits().wrapping_sub(SHIFT.to_bits());
+    let scale = f32::from_bits(n_int.wrapping_add(127) << 23);
     p * scale
 }
 
@@ -277,18 +283,24 @@ fn sum(xs: &[f32]) -> f32 {
     s
 }
 
-/// Maximum with 16 independent lanes (vectorises; NaN-free inputs assumed).
+/// The largest of `xs[..len]` (NaN skipped), with 16 independent lanes over whole vectors of 16
+/// (vectorises): the lanes from `len` on count as -inf. `xs.len()` must be a multiple of 16, at
+/// least `len`.
 #[inline(always)]
-fn max(xs: &[f32]) -> f32 {
+fn max_of_first(xs: &[f32], len: usize) -> f32 {
     let mut acc = [f32::NEG_INFINITY; 16];
-    let mut chunks = xs.chunks_exact(16);
-    for c in &mut chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
+    for (b, c) in xs.chunks_exact(16).enumerate() {
+        for (l, (a, &v)) in acc.iter_mut().zip(c).enumerate() {
+            let v = if b * 16 + l < len {
+                v
+            } else {
+                f32::NEG_INFINITY
+            };
             *a = if v > *a { v } else { *a };
         }
     }
     let mut m = f32::NEG_INFINITY;
-    for &v in acc.iter().chain(chunks.remainder()) {
+    for &v in &acc {
         m = if v > m { v } else { m };
     }
     m
@@ -514,15 +526,19 @@ fn attend_rows<const R: usize>(
             scores[r * lp + b * 16..r * lp + b * 16 + 16].copy_from_slice(acc_r);
         }
     }
-    // softmax (max, exp and sum in separate passes, so that each vectorises)
-    let mut inv = [0.0f32; R];
-    for (r, inv_r) in inv.iter_mut().enumerate() {
-        let p = &mut scores[r * lp..r * lp + len];
-        let m = max(p);
+    // softmax (max, exp and sum in separate passes, so that each vectorises; max and exp run
+    // over whole vectors, the padding's lanes masked out of the max and never read after exp),
+    // then each weight p_j / sum once, for both blocks of columns below
+    for r in 0..R {
+        let p = &mut scores[r * lp..(r + 1) * lp];
+        let m = max_of_first(p, len);
         for x in p.iter_mut() {
             *x = exp(*x - m);
         }
-        *inv_r = 1.0 / sum(p);
+        let inv = 1.0 / sum(&p[..len]);
+        for x in p[..len].iter_mut() {
+            *x *= inv;
+        }
     }
     // out_i = sum_j p_j v_j: 16 columns of each row at a time in one register, then the rest
     // (the same sums in the same order either way)
@@ -532,7 +548,7 @@ fn attend_rows<const R: usize>(
         for j in 0..len {
             let vj = &a.v[j * d + b * 16..j * d + b * 16 + 16];
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                let w = scores[r * lp + j] * inv[r];
+                let w = scores[r * lp + j];
                 for (x, &vc) in acc_r.iter_mut().zip(vj) {
                     *x += w * vc;
                 }
@@ -548,7 +564,7 @@ fn attend_rows<const R: usize>(
         let rest = &mut out[i * d + whole..(i + 1) * d];
         rest.iter_mut().for_each(|x| *x = 0.0);
         for j in 0..len {
-            let w = scores[r * lp + j] * inv[r];
+            let w = scores[r * lp + j];
             for (oc, &vc) in rest.iter_mut().zip(&a.v[j * d + whole..(j + 1) * d]) {
                 *oc += w * vc;
             }
@@ -683,5 +699,33 @@ mod tests {
             );
             x += 0.37;
         }
+    }
+
+    #[test]
+    fn exp_gives_the_bits_of_the_plain_conversion() {
+        // the formula before 2^n came from the bits of the shifted sum: `n as i32`
+        fn plain(x: f32) -> f32 {
+            let x = x.clamp(-87.0, 88.0);
+            let n = (x * std::f32::consts::LOG2_E + 12_582_912.0) - 12_582_912.0;
+            let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
+            let mut p = r * (1.0 / 720.0) + 1.0 / 120.0;
+            for c in [1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+                p = p * r + c;
+            }
+            p * f32::from_bits(((n as i32 + 127) as u32) << 23)
+        }
+        let edges = [
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            0.0,
+            -0.0,
+        ];
+        let xs = (-10_000..=10_000).map(|i| i as f32 * 0.01).chain(edges);
+        for x in xs {
+            assert_eq!(exp(x).to_bits(), plain(x).to_bits(), "exp({x})");
+        }
+        assert!(exp(f32::NAN).is_nan());
     }
 }
