@@ -21,7 +21,7 @@
 #     QUIET_TIMEOUT=600 s), then notes the load; for each batch size (BATCHES, 1 8 32 64) runs
 #     PyTorch and each of IMPLS (default `claimbench claimbench-int16 candle`: claimbench's
 #     embedder with the fast forward in f32; the same in int16, what `--dtype auto` runs on a CPU
-#     with AVX-512 VNNI; and the plain candle-transformers forward), each with a
+#     with AMX or AVX-512 VNNI; and the plain candle-transformers forward), each with a
 #     warm-up and the median of RUNS=5 passes, printing sentences/s, the ratio to PyTorch, CPU-time
 #     throughput (sentences per CPU second: usable even when the load never dropped) and GFLOP/s
 #     against the machine's f32 peak; then at batch MODES_BATCH (32) the reduced-precision modes
@@ -146,7 +146,7 @@ FMA_UNITS="${FMA_UNITS:-2}"
 if grep -qw avx512f /proc/cpuinfo; then LANES=16; ISA=avx512f; else LANES=8; ISA=avx2; fi
 PEAK="$(awk -v c="$CORES" -v g="$GHZ" -v u="$FMA_UNITS" -v l="$LANES" 'BEGIN {printf "%.1f", c*g*u*l*2}')"
 say "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $CORES cores, $GHZ GHz measured ($NOMINAL nominal), $ISA, $FMA_UNITS FMA units"
-say "   reduced-precision hardware: $(grep -o -w -E 'amx_tile|amx_bf16|avx512_bf16|avx512_fp16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+say "   reduced-precision hardware: $(grep -o -w -E 'amx_tile|amx_int8|amx_bf16|avx512_bf16|avx512_fp16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 say "   f32 peak = $CORES cores x $GHZ GHz x $FMA_UNITS FMA x $LANES lanes x 2 = $PEAK GFLOP/s"
 say "   $("$PY" -c 'import torch, sentence_transformers as s; print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), sentence-transformers {s.__version__}")')"
 
