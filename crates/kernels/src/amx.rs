@@ -298,7 +298,19 @@ unsafe fn pass(a: *const i8, sa: usize, b: *const i8, bnext: usize, kpad: usize,
                 options(nostack, readonly, preserves_flags),
             );
         }
-        let [[c00, c01], [c10, c11]] = sums;
+        store(sums);
+    }
+}
+
+/// The four accumulators (tmm0–3) into `sums`.
+///
+/// # Safety
+/// Tiles configured as [`Config::new`] does.
+#[inline]
+unsafe fn store(sums: &mut Block) {
+    let [[c00, c01], [c10, c11]] = sums;
+    // SAFETY: each destination holds 16 rows of 64 bytes, 64 bytes apart.
+    unsafe {
         asm!(
             "tilestored [{c00} + {s} * 1], tmm0",
             "tilestored [{c01} + {s} * 1], tmm1",
@@ -310,8 +322,8 @@ unsafe fn pass(a: *const i8, sa: usize, b: *const i8, bnext: usize, kpad: usize,
             c11 = in(reg) c11.as_mut_ptr(),
             s = in(reg) TC * 4,
             options(nostack, preserves_flags),
-        );
-    }
+        )
+    };
 }
 
 /// The sums of a block of 32 rows from `row0` and two column tiles from `col0` rebuilt from the
@@ -347,11 +359,7 @@ unsafe fn finish(
                 continue;
             }
             let cols = (out.n - j).min(TC);
-            let mask: __mmask16 = if cols == TC {
-                0xffff
-            } else {
-                (1u16 << cols) - 1
-            };
+            let mask = super::first_lanes(cols);
             let at = |p: usize| {
                 // SAFETY: row rr of a stored tile: 16 i32s.
                 unsafe { _mm512_loadu_si512(sums.0[p][rt][ct][rr * TC..].as_ptr().cast()) }
@@ -405,22 +413,10 @@ pub(super) unsafe fn peak(rounds: u64) -> i32 {
                 options(nostack, nomem, preserves_flags),
             );
         }
-        let mut out = [[0i32; TR * TC]; 4];
-        let [c0, c1, c2, c3] = &mut out;
-        asm!(
-            "tilestored [{c0} + {s} * 1], tmm0",
-            "tilestored [{c1} + {s} * 1], tmm1",
-            "tilestored [{c2} + {s} * 1], tmm2",
-            "tilestored [{c3} + {s} * 1], tmm3",
-            "tilerelease",
-            c0 = in(reg) c0.as_mut_ptr(),
-            c1 = in(reg) c1.as_mut_ptr(),
-            c2 = in(reg) c2.as_mut_ptr(),
-            c3 = in(reg) c3.as_mut_ptr(),
-            s = in(reg) TC * 4,
-            options(nostack, preserves_flags),
-        );
-        out.iter().fold(0i32, |s, t| s.wrapping_add(t[0]))
+        let mut out: Block = [[[0; TR * TC]; 2]; 2];
+        store(&mut out);
+        asm!("tilerelease", options(nostack, nomem, preserves_flags));
+        out.iter().flatten().fold(0i32, |s, t| s.wrapping_add(t[0]))
     }
 }
 

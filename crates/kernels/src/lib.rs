@@ -493,6 +493,15 @@ impl Out {
     }
 }
 
+/// A mask of the first `cols` of 16 lanes (`cols` at most 16), for the kernels' last columns.
+fn first_lanes(cols: usize) -> u16 {
+    if cols >= 16 {
+        0xffff
+    } else {
+        (1u16 << cols) - 1
+    }
+}
+
 /// The two i16 halves of a packed pair.
 fn halves(p: i32) -> (i32, i32) {
     (i32::from(p as i16), i32::from((p >> 16) as i16))
@@ -883,11 +892,7 @@ mod vnni {
                     continue;
                 }
                 let cols = (out.n - j).min(NR);
-                let mask: __mmask16 = if cols == NR {
-                    0xffff
-                } else {
-                    (1u16 << cols) - 1
-                };
+                let mask = super::first_lanes(cols);
                 // SAFETY: the masked columns j..j + cols are inside `w.scale` (n values); the
                 // others read as 0.
                 let swv = unsafe { _mm512_maskz_loadu_ps(mask, w.scale.as_ptr().add(j)) };
