@@ -8,12 +8,15 @@
 //! bytes), one stream per core on every core at once: the most a kernel could reach, so its share
 //! of the peak is read off the same run. The AMX kernel does three byte products per int16
 //! product, so its share of `tdpbssd`'s peak is three times its rate over that peak.
+//! `peak-amx-bf16` is AMX's bf16 product (`tdpbf16ps`) alone, which no kernel here uses: the peak
+//! that `benches/python/torch_matmul.py`'s PyTorch bf16 rates are read against.
 //!
 //! Run: `cargo bench -p claimbench-benches -- kernels/`
 
 use candle_core::{Device, Tensor};
 use claimbench_kernels::{
-    matmul_i16, matmul_i16_with, peak_loop, peak_ops_per_round, I16Matrix, Isa,
+    matmul_i16, matmul_i16_with, peak_loop, peak_loop_amx_bf16, peak_ops_per_round, I16Matrix, Isa,
+    AMX_BF16_OPS_PER_ROUND,
 };
 use criterion::{BenchmarkId, Criterion, Throughput};
 
@@ -67,6 +70,7 @@ pub fn benches(c: &mut Criterion) {
     for isa in Isa::ALL {
         peak(&mut group, isa);
     }
+    peak_bf16(&mut group);
     group.finish();
 }
 
@@ -79,22 +83,48 @@ fn peak_rounds(isa: Isa) -> u64 {
 }
 
 /// `isa`'s product instruction alone, one thread per core, where this CPU has it.
-fn peak(group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>, isa: Isa) {
+fn peak(group: &mut Group, isa: Isa) {
     let (Some(ops), Some(_)) = (peak_ops_per_round(isa), peak_loop(isa, 1)) else {
         return;
     };
     let rounds = peak_rounds(isa);
+    on_every_core(
+        group,
+        &format!("peak-{}", isa.name()),
+        rounds * ops,
+        move || peak_loop(isa, rounds).is_some(),
+    );
+}
+
+/// AMX's bf16 product alone (`tdpbf16ps`, which no kernel here uses), one thread per core, where
+/// this CPU has it: the peak against which `benches/python/torch_matmul.py`'s bf16 rates (PyTorch
+/// on oneDNN) are read.
+fn peak_bf16(group: &mut Group) {
+    if peak_loop_amx_bf16(1).is_none() {
+        return;
+    }
+    let rounds = peak_rounds(Isa::Amx);
+    on_every_core(
+        group,
+        "peak-amx-bf16",
+        rounds * AMX_BF16_OPS_PER_ROUND,
+        move || peak_loop_amx_bf16(rounds).is_some(),
+    );
+}
+
+/// The benchmark group of this file.
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+/// `work` (`ops` operations) on one thread per core at once, as benchmark `name`.
+fn on_every_core(group: &mut Group, name: &str, ops: u64, work: impl Fn() -> bool + Copy + Send) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    group.throughput(Throughput::Elements(threads as u64 * rounds * ops));
-    let name = format!("peak-{}", isa.name());
+    group.throughput(Throughput::Elements(threads as u64 * ops));
     group.bench_function(BenchmarkId::new(name, format!("{threads}-threads")), |b| {
         b.iter(|| {
             std::thread::scope(|s| {
-                let hs: Vec<_> = (0..threads)
-                    .map(|_| s.spawn(move || peak_loop(isa, rounds)))
-                    .collect();
+                let hs: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
                 hs.into_iter()
-                    .map(|h| h.join().ok().flatten())
+                    .map(|h| h.join().unwrap_or(false))
                     .collect::<Vec<_>>()
             })
         })

@@ -388,9 +388,38 @@ pub(super) const OPS_PER_DP: u64 = (TR * TC * KT * 2) as u64;
 /// # Safety
 /// [`usable`] must have returned true.
 pub(super) unsafe fn peak(rounds: u64) -> i32 {
+    let ones = [1u8; TR * KT];
+    // SAFETY: as the caller promises; `ones` is one tile of bytes.
+    let firsts = unsafe { peak_of::<false>(rounds, ones.as_ptr()) };
+    firsts.iter().fold(0i32, |s, &v| s.wrapping_add(v as i32))
+}
+
+/// [`peak`] for `tdpbf16ps`, the bf16 product no kernel here uses (on tiles of bf16 ones): the
+/// unit's peak in bf16, to state the share of it that other libraries' bf16 products reach.
+///
+/// # Safety
+/// [`bf16_usable`] must have returned true.
+pub(super) unsafe fn peak_bf16(rounds: u64) -> f32 {
+    // bf16 1.0 is the high half of f32 1.0
+    let ones = [(1.0f32.to_bits() >> 16) as u16; TR * KT / 2];
+    // SAFETY: as the caller promises; `ones` is one tile of 16 rows of 32 bf16s.
+    let firsts = unsafe { peak_of::<true>(rounds, ones.as_ptr().cast()) };
+    firsts.iter().map(|&v| f32::from_bits(v)).sum()
+}
+
+/// Whether this CPU also has AMX-BF16 (CPUID leaf 7, EDX bit 22) where [`usable`] holds.
+pub(super) fn bf16_usable() -> bool {
+    usable() && __cpuid_count(7, 0).edx >> 22 & 1 == 1
+}
+
+/// The loop of [`peak`] (`tdpbssd`) or [`peak_bf16`] (`tdpbf16ps`, with `BF16`) on two copies
+/// of the tile at `operand`; the bits of element 0 of each accumulator.
+///
+/// # Safety
+/// As [`peak`], and AMX-BF16 for `BF16`; `operand` holds 16 rows of 64 bytes.
+unsafe fn peak_of<const BF16: bool>(rounds: u64, operand: *const u8) -> [u32; 4] {
     let cfg = Config::new();
-    let ones = [1i8; TR * KT];
-    // SAFETY: a valid configuration; `ones` holds one 16 × 64-byte tile.
+    // SAFETY: a valid configuration; `operand` holds one 16 × 64-byte tile.
     unsafe {
         asm!("ldtilecfg [{}]", in(reg) cfg.0.as_ptr(), options(nostack, readonly));
         asm!(
@@ -400,23 +429,34 @@ pub(super) unsafe fn peak(rounds: u64) -> i32 {
             "tilezero tmm3",
             "tileloadd tmm6, [{a} + {s} * 1]",
             "tileloadd tmm7, [{a} + {s} * 1]",
-            a = in(reg) ones.as_ptr(),
+            a = in(reg) operand,
             s = in(reg) KT,
             options(nostack, readonly, preserves_flags),
         );
         for _ in 0..rounds {
-            asm!(
-                "tdpbssd tmm0, tmm6, tmm7",
-                "tdpbssd tmm1, tmm6, tmm7",
-                "tdpbssd tmm2, tmm6, tmm7",
-                "tdpbssd tmm3, tmm6, tmm7",
-                options(nostack, nomem, preserves_flags),
-            );
+            if BF16 {
+                asm!(
+                    "tdpbf16ps tmm0, tmm6, tmm7",
+                    "tdpbf16ps tmm1, tmm6, tmm7",
+                    "tdpbf16ps tmm2, tmm6, tmm7",
+                    "tdpbf16ps tmm3, tmm6, tmm7",
+                    options(nostack, nomem, preserves_flags),
+                );
+            } else {
+                asm!(
+                    "tdpbssd tmm0, tmm6, tmm7",
+                    "tdpbssd tmm1, tmm6, tmm7",
+                    "tdpbssd tmm2, tmm6, tmm7",
+                    "tdpbssd tmm3, tmm6, tmm7",
+                    options(nostack, nomem, preserves_flags),
+                );
+            }
         }
         let mut out: Block = [[[0; TR * TC]; 2]; 2];
         store(&mut out);
         asm!("tilerelease", options(nostack, nomem, preserves_flags));
-        out.iter().flatten().fold(0i32, |s, t| s.wrapping_add(t[0]))
+        let [[a, b], [c, d]] = out;
+        [a[0], b[0], c[0], d[0]].map(|v| v as u32)
     }
 }
 

@@ -575,6 +575,27 @@ pub fn peak_loop(isa: Isa, rounds: u64) -> Option<i32> {
     }
 }
 
+/// Multiply-adds times two per round of [`peak_loop_amx_bf16`]: four `tdpbf16ps`, each 16 × 16
+/// sums of 32 bf16 products.
+pub const AMX_BF16_OPS_PER_ROUND: u64 = 4 * 16 * 16 * 32 * 2;
+
+/// [`peak_loop`] for AMX's bf16 product (`tdpbf16ps`, on ones), which no kernel here uses: the
+/// unit's peak in bf16, against which a benchmark states the share that other libraries' bf16
+/// products (PyTorch's oneDNN) reach; the sum of the four accumulators' first elements, or
+/// `None` where this CPU lacks AMX-BF16.
+pub fn peak_loop_amx_bf16(rounds: u64) -> Option<f32> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: only where AMX (tiles granted) and AMX-BF16 are present.
+        amx::bf16_usable().then(|| unsafe { amx::peak_bf16(rounds) })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = rounds;
+        None
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{I16Matrix, Out, Tile, MR, NR, PB};

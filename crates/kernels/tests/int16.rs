@@ -2,8 +2,8 @@
 //! sizes and non-finite inputs.
 
 use claimbench_kernels::{
-    matmul_i16_reference, matmul_i16_with, matmul_i16_with_into, peak_loop, peak_ops_per_round,
-    I16Matrix, Isa,
+    matmul_i16_reference, matmul_i16_with, matmul_i16_with_into, peak_loop, peak_loop_amx_bf16,
+    peak_ops_per_round, I16Matrix, Isa, AMX_BF16_OPS_PER_ROUND,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -255,4 +255,12 @@ fn the_peak_loops_run_every_round_where_the_cpu_has_them() {
     assert_eq!(peak_ops_per_round(Isa::Avx512Vnni), Some(16 * 16 * 2 * 2));
     assert_eq!(peak_ops_per_round(Isa::Amx), Some(4 * 16 * 16 * 64 * 2));
     assert_eq!(peak_ops_per_round(Isa::Scalar), None);
+}
+
+#[test]
+fn the_bf16_peak_loop_runs_every_round_where_the_cpu_has_amx_bf16() {
+    // each round: four tiles, each element gaining 32 products of 1.0 · 1.0 (exact in f32)
+    let has = Isa::Amx.supported() && cpu_flags().iter().any(|f| f == "amx_bf16");
+    assert_eq!(peak_loop_amx_bf16(1000), has.then_some(4.0 * 32.0 * 1000.0));
+    assert_eq!(AMX_BF16_OPS_PER_ROUND, 4 * 16 * 16 * 32 * 2);
 }
