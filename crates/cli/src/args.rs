@@ -236,9 +236,16 @@ pub struct CompareArgs {
 /// `claimbench gate`.
 #[derive(Debug, Args)]
 pub struct GateArgs {
+    /// The run to check (as `report` and `compare` take theirs; `--run RUN` says the same).
+    #[arg(
+        value_name = "RUN",
+        required_unless_present = "run",
+        conflicts_with = "run"
+    )]
+    pub run_dir: Option<PathBuf>,
     /// The run to check.
     #[arg(long, value_name = "RUN")]
-    pub run: PathBuf,
+    pub run: Option<PathBuf>,
     /// The baseline run to compare against.
     #[arg(long, value_name = "RUN")]
     pub baseline: Option<PathBuf>,

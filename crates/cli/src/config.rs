@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use claimbench_extract::file::{Leniency, ReadOptions, UnknownFields};
+use claimbench_harness::gate::GateConfig;
 use claimbench_harness::settings::{CacheChoice, Dtype, ModelOptions, Settings};
 use claimbench_harness::shard::{self, Shard};
 use claimbench_model::{DeviceSpec, Embedder};
@@ -141,25 +142,9 @@ pub fn compare(args: &CompareArgs) -> Result<CompareConfig> {
     compare_config(args.permutations, args.seed, COMPARE_ALPHA)
 }
 
-/// The gate's settings, validated.
-#[derive(Debug, Clone, Copy)]
-pub struct Gate {
-    /// F1 floor.
-    pub min_f1: Option<f64>,
-    /// Allowed F1 drop against the baseline.
-    pub max_drop: f64,
-    /// Significance level.
-    pub alpha: f64,
-    /// Paired-test settings.
-    pub compare: CompareConfig,
-    /// Systems the baseline lacks are skipped, not errors.
-    pub allow_new: bool,
-    /// Baseline systems the run lacks are skipped, not errors.
-    pub allow_missing: bool,
-}
-
 /// Validate the gate's options.
-pub fn gate(args: &GateArgs) -> Result<Gate> {
+/// The gate's settings, validated.
+pub fn gate(args: &GateArgs) -> Result<GateConfig> {
     if args.min_f1.is_none() && args.baseline.is_none() {
         bail!("nothing to check: give --min-f1, --baseline, or both");
     }
@@ -173,7 +158,7 @@ pub fn gate(args: &GateArgs) -> Result<Gate> {
             show(args.alpha)
         );
     }
-    Ok(Gate {
+    Ok(GateConfig {
         min_f1: args.min_f1,
         max_drop: args.max_drop,
         alpha: args.alpha,

@@ -5,6 +5,8 @@ use std::io::Write;
 use anyhow::Result;
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table, TableComponent};
 
+pub use claimbench_harness::compare::pvalue;
+
 /// An aligned table: text columns left, numeric columns right.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut t = Table::new();
@@ -55,15 +57,6 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
 /// A rate as a fixed-width string.
 pub fn f3(x: f64) -> String {
     format!("{x:.3}")
-}
-
-/// A p-value with enough digits to read against any usual level: four decimals, `< 0.0001` below that.
-pub fn pvalue(p: f64) -> String {
-    if p < 0.0001 {
-        "< 0.0001".to_string()
-    } else {
-        format!("{p:.4}")
-    }
 }
 
 /// A 95% interval as `[lo, hi]`.

@@ -121,3 +121,12 @@ pub fn verdict(c: &Comparison, alpha: f64) -> &'static str {
         "B better"
     }
 }
+
+/// A p-value with enough digits to read against any usual level: four decimals, `< 0.0001` below that.
+pub fn pvalue(p: f64) -> String {
+    if p < 0.0001 {
+        "< 0.0001".to_string()
+    } else {
+        format!("{p:.4}")
+    }
+}

@@ -24,6 +24,7 @@ pub mod compare;
 pub mod error;
 pub mod evaluate;
 pub mod files;
+pub mod gate;
 pub mod gold;
 pub mod integrity;
 pub mod pipeline;

@@ -12,8 +12,6 @@ use crate::Outcome;
 use claimbench_harness::compare::{entries, pairs, verdict, PairRow};
 use claimbench_harness::run::{self, LoadedRun};
 
-pub use claimbench_harness::compare::{compare_pair, incompatible, Entry};
-
 /// The runs of `compare`'s arguments, loaded.
 fn load(args: &CompareArgs) -> Result<Vec<LoadedRun>> {
     Ok(args

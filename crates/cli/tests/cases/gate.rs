@@ -1,4 +1,5 @@
-//! `claimbench gate`: pass, fail with exit 1, JUnit XML, Markdown, `$GITHUB_STEP_SUMMARY`, incompatible baselines.
+//! `claimbench gate`: pass, fail with exit 1, JUnit XML, Markdown, `$GITHUB_STEP_SUMMARY`, incompatible baselines,
+//! a run that scored nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -130,6 +131,20 @@ fn a_floor_below_the_score_passes() {
         .args(["--min-f1", "0.036"])
         .run()
         .code(1);
+    // The run as a positional argument, as `report` and `compare` take theirs: the same checks.
+    cb(["gate"])
+        .arg_path(&worse)
+        .args(["--min-f1", "0.036"])
+        .run()
+        .code(1)
+        .stdout_has("F1 0.035 < floor 0.036");
+    cb(["gate"])
+        .arg_path(&worse)
+        .arg("--run")
+        .arg_path(&worse)
+        .args(["--min-f1", "0.036"])
+        .run()
+        .code(2);
 }
 
 #[test]
@@ -188,6 +203,38 @@ fn a_baseline_on_another_gold_set_is_an_error() {
         .run();
     r.code(2);
     assert!(r.error_line().contains("gold"), "{r}");
+}
+
+#[test]
+fn a_run_that_scored_no_predictions_is_an_error_whatever_the_floor_or_baseline() {
+    let t = tmp();
+    let src = t.path().join("empty-in").join("preds.jsonl");
+    write(&src, "");
+    let empty = t.path().join("empty");
+    cb(["score", "--pred"])
+        .arg_path(&src)
+        .args(["--matcher", "exact", "--out"])
+        .arg_path(&empty)
+        .run()
+        .ok();
+    let xml = t.path().join("gate.xml");
+    // F1 0.000 meets a floor of 0, and an equally empty baseline shows no drop: neither may pass.
+    let r = cb(["gate", "--run"])
+        .arg_path(&empty)
+        .arg("--baseline")
+        .arg_path(&empty)
+        .args(["--min-f1", "0", "--permutations", "100", "--junit"])
+        .arg_path(&xml)
+        .run();
+    r.code(2);
+    r.stdout_has("gate ERROR: 3 checks, 0 failed, 1 error, 0 skipped");
+    assert!(
+        r.error_line()
+            .contains("preds: no predictions were scored (0 claims over 5 documents)"),
+        "{r}"
+    );
+    let report = junit(&xml);
+    assert_eq!((report.tests, report.failures, report.errors), (3, 0, 1));
 }
 
 #[test]
