@@ -120,14 +120,15 @@ impl Verdict {
     }
 }
 
+/// The names of a run's systems, for a message.
 fn names(run: &LoadedRun) -> String {
     if run.file.systems.is_empty() {
-        "no system".to_string()
+        "none".into()
     } else {
         run.file
             .systems
             .keys()
-            .map(|k| format!("{k:?}"))
+            .map(String::as_str)
             .collect::<Vec<_>>()
             .join(", ")
     }
