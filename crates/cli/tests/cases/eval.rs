@@ -33,10 +33,10 @@ fn check_run(dir: &Path, systems: &[&str]) -> Value {
             micro["pred"].as_u64().unwrap(),
             "{s}: saved predictions != scored"
         );
-        assert_eq!(micro["gold"].as_u64(), Some(258));
+        assert_eq!(micro["gold"].as_u64(), Some(260));
         let (tp, fp, fn_) = counts(rec);
         assert_eq!(tp + fp, preds.len() as u64);
-        assert_eq!(tp + fn_, 258);
+        assert_eq!(tp + fn_, 260);
         let f1 = micro["rates"]["f1"].as_f64().unwrap();
         let iv = &micro["intervals"];
         assert!(iv.is_object(), "{s}: no intervals");

@@ -5,12 +5,12 @@ use crate::common::*;
 #[test]
 fn builtin_gold_validates() {
     let r = cb(["gold", "validate"]).run();
-    r.ok().stdout_has("5 documents, 258 claims, 0 errors");
+    r.ok().stdout_has("5 documents, 260 claims, 0 errors");
     let v = cb(["gold", "validate", "--json"]).run();
     v.ok();
     let j = v.json();
     assert_eq!(j["documents"].as_u64(), Some(5));
-    assert_eq!(j["claims"].as_u64(), Some(258));
+    assert_eq!(j["claims"].as_u64(), Some(260));
     assert_eq!(j["errors"].as_u64(), Some(0));
 }
 
@@ -22,14 +22,14 @@ fn a_copy_of_the_builtin_gold_validates_and_scores_the_same() {
         .arg_path(t.path())
         .run()
         .ok()
-        .stdout_has("5 documents, 258 claims, 0 errors");
+        .stdout_has("5 documents, 260 claims, 0 errors");
     let r = cb(["score", "--pred"])
         .arg_path(&data("preds_small.jsonl"))
         .args(["--matcher", "exact", "--json", "--no-intervals", "--gold"])
         .arg_path(t.path())
         .run();
     r.ok();
-    assert_eq!(counts(&r.json()["systems"]["preds_small"]), (17, 16, 241));
+    assert_eq!(counts(&r.json()["systems"]["preds_small"]), (17, 16, 243));
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn stats_and_show() {
     let r = cb(["gold", "stats", "--json"]).run();
     r.ok();
     let v = r.json();
-    assert_eq!(v["claims"].as_u64(), Some(258), "{r}");
+    assert_eq!(v["claims"].as_u64(), Some(260), "{r}");
     let r = cb(["gold", "show", "002", "--json"]).run();
     r.ok();
     let v = r.json();
@@ -128,7 +128,7 @@ fn empty_article_and_five_megabyte_article() {
     write(&t.path().join("gold/006.jsonl"), format!("{line}\n"));
     let r = cb(["gold", "validate"]).arg_path(t.path()).run();
     r.ok()
-        .stdout_has("7 documents, 259 claims, 0 errors")
+        .stdout_has("7 documents, 261 claims, 0 errors")
         .stderr_has("005_empty.txt");
     // Predictions for both: one for the empty article (a false alarm), the long article's claim (a match) with
     // evidence at the very end of the article.
@@ -146,7 +146,7 @@ fn empty_article_and_five_megabyte_article() {
         .run();
     r.ok();
     let v = r.json();
-    assert_eq!(counts(&v["systems"]["preds"]), (18, 17, 241), "{r}");
+    assert_eq!(counts(&v["systems"]["preds"]), (18, 17, 243), "{r}");
     assert_eq!(
         v["systems"]["preds"]["results"]["documents_scored"].as_u64(),
         Some(7)

@@ -78,7 +78,7 @@ fn bom_and_crlf_change_nothing() {
     let b = score_json(&odd, &["--json"]);
     a.ok();
     b.ok();
-    assert_eq!(counts(system(&a.json(), "preds_small")), (17, 16, 241));
+    assert_eq!(counts(system(&a.json(), "preds_small")), (17, 16, 243));
     assert_eq!(
         a.json()["systems"],
         b.json()["systems"],
@@ -133,7 +133,7 @@ fn control_characters() {
     );
     let r = score_json(&escaped, &["--json"]);
     r.ok();
-    assert_eq!(counts(system(&r.json(), "escaped")), (0, 2, 258));
+    assert_eq!(counts(system(&r.json(), "escaped")), (0, 2, 260));
     // Raw control bytes inside a JSON string are not JSON: a bad line, named.
     let raw = t.path().join("raw.jsonl");
     write(
@@ -163,7 +163,7 @@ fn duplicate_predictions_are_false_alarms_and_reported() {
     r.ok();
     let v = r.json();
     let s = system(&v, "dup");
-    assert_eq!(counts(s), (1, 2, 257), "{r}");
+    assert_eq!(counts(s), (1, 2, 259), "{r}");
     assert_eq!(
         s["results"]["errors"]["duplicates"].as_u64(),
         Some(2),
@@ -186,7 +186,7 @@ fn predictions_for_documents_the_gold_lacks() {
         .stderr_has("elsewhere.jsonl:35: doc");
     let r = score_json(&p, &["--lenient", "--json"]);
     r.ok().stderr_has("skipped 2 bad lines");
-    assert_eq!(counts(system(&r.json(), "elsewhere")), (17, 16, 241));
+    assert_eq!(counts(system(&r.json(), "elsewhere")), (17, 16, 243));
 }
 
 #[test]
@@ -196,12 +196,12 @@ fn empty_and_blank_files() {
     write(&empty, "");
     let r = score_json(&empty, &["--json"]);
     r.ok();
-    assert_eq!(counts(system(&r.json(), "empty")), (0, 0, 258));
+    assert_eq!(counts(system(&r.json(), "empty")), (0, 0, 260));
     let blank = t.path().join("blank.jsonl");
     write(&blank, "\n\n   \r\n\t\n");
     let r = score_json(&blank, &["--json"]);
     r.ok();
-    assert_eq!(counts(system(&r.json(), "blank")), (0, 0, 258));
+    assert_eq!(counts(system(&r.json(), "blank")), (0, 0, 260));
 }
 
 #[test]

@@ -118,7 +118,7 @@ fn report_json_has_the_leaderboard_and_every_documents_matches() {
         .iter()
         .map(|d| d["gold"].as_array().unwrap().len())
         .sum();
-    assert_eq!(gold, 258);
+    assert_eq!(gold, 260);
 }
 
 #[test]

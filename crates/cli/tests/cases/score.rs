@@ -31,16 +31,16 @@ fn exact_matcher_counts_the_verbatim_claims() {
     r.ok();
     let v = r.json();
     let sys = &v["systems"]["preds_small"];
-    // 15 verbatim + 2 case/spacing variants; 33 predictions; 258 gold claims.
+    // 15 verbatim + 2 case/spacing variants; 33 predictions; 260 gold claims.
     assert_eq!(expected_exact_tp(&pred), 17);
-    assert_eq!(counts(sys), (17, 16, 241), "{r}");
+    assert_eq!(counts(sys), (17, 16, 243), "{r}");
     let micro = &sys["results"]["micro"];
     assert_eq!(micro["pred"].as_u64(), Some(33));
-    assert_eq!(micro["gold"].as_u64(), Some(258));
+    assert_eq!(micro["gold"].as_u64(), Some(260));
     let p = micro["rates"]["precision"].as_f64().unwrap();
     let f1 = micro["rates"]["f1"].as_f64().unwrap();
     assert!((p - 17.0 / 33.0).abs() < 1e-12, "{p}");
-    assert!((f1 - 34.0 / (34.0 + 16.0 + 241.0)).abs() < 1e-12, "{f1}");
+    assert!((f1 - 34.0 / (34.0 + 16.0 + 243.0)).abs() < 1e-12, "{f1}");
     // The repeated claim of document 001 is one duplicate, counted as a false alarm.
     assert_eq!(
         sys["results"]["errors"]["duplicates"].as_u64(),
@@ -72,7 +72,7 @@ fn table_output_shows_the_figures() {
 #[test]
 fn every_gold_claim_verbatim_scores_one() {
     let pred = data("preds_gold.jsonl");
-    assert_eq!(read_preds(&pred).len(), 258);
+    assert_eq!(read_preds(&pred).len(), 260);
     let r = cb(["score", "--pred"])
         .arg_path(&pred)
         .args(["--matcher", "exact", "--json", "--no-intervals"])
@@ -80,7 +80,7 @@ fn every_gold_claim_verbatim_scores_one() {
     r.ok();
     let v = r.json();
     let sys = &v["systems"]["preds_gold"];
-    assert_eq!(counts(sys), (258, 0, 0), "{r}");
+    assert_eq!(counts(sys), (260, 0, 0), "{r}");
     assert_eq!(sys["results"]["micro"]["rates"]["f1"].as_f64(), Some(1.0));
     assert!(
         sys["results"]["micro"]["intervals"].is_null(),
@@ -101,7 +101,7 @@ fn token_f1_also_matches_the_word_dropped_claims() {
     // the junk claims share no content words with the gold.
     assert!(tp >= 22, "tp {tp}:{r}");
     assert_eq!(tp + fp, 33);
-    assert_eq!(tp + fn_, 258);
+    assert_eq!(tp + fn_, 260);
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn out_writes_a_complete_run() {
     assert_eq!(run["format"].as_u64(), Some(1));
     assert_eq!(run["gold"].as_str(), Some("builtin"));
     let sys = &run["systems"]["preds_small"];
-    assert_eq!(counts(sys), (17, 16, 241));
+    assert_eq!(counts(sys), (17, 16, 243));
     // The sweep covers the threshold range; at threshold 0 every prediction can match (one-to-one).
     let sweep = sys["sweep"].as_array().expect("sweep");
     assert!(sweep.len() >= 2);
@@ -199,8 +199,8 @@ fn several_files_are_several_systems() {
         .run();
     r.ok();
     let v = r.json();
-    assert_eq!(counts(&v["systems"]["preds_small"]), (17, 16, 241));
-    assert_eq!(counts(&v["systems"]["preds_worse"]), (5, 20, 253));
+    assert_eq!(counts(&v["systems"]["preds_small"]), (17, 16, 243));
+    assert_eq!(counts(&v["systems"]["preds_worse"]), (5, 20, 255));
 }
 
 #[test]

@@ -12,9 +12,9 @@ preds_small.jsonl  per document: 3 gold claims verbatim (first, middle, last), 2
                    claim with a word dropped; in documents 000 and 003 also the second gold claim
                    lowercased with its spaces tripled (equal to the gold claim after exact-match
                    normalisation); in document 001 the first verbatim claim once more (a duplicate).
-                   Under `--matcher exact`: TP 17, FP 16, FN 241 (258 gold claims).
+                   Under `--matcher exact`: TP 17, FP 16, FN 243 (260 gold claims).
 preds_gold.jsonl   every gold claim verbatim (F1 1.0 under `--matcher exact`).
-preds_worse.jsonl  per document: the first gold claim verbatim and 4 junk claims (TP 5, FP 20, FN 253).
+preds_worse.jsonl  per document: the first gold claim verbatim and 4 junk claims (TP 5, FP 20, FN 255).
 bad_lines.jsonl    40 lines, 4 of them bad (10%): invalid JSON, an unknown document, an empty text, a span
                    past the end of its article; the last line is also truncated (no closing brace, no
                    newline), so 5 bad lines in all and 35 good ones.
