@@ -39,6 +39,21 @@ pub enum Command {
     /// Merge the parts written by `score --shard` / `eval --shard` into one run (exit 3 when they are not one
     /// complete, consistent run).
     Merge(MergeArgs),
+    /// Set a run's matches beside a person's judgment of the same predictions (`gold/judged/`): F1 gap, link
+    /// agreement, coverage and focus per system.
+    Judged(JudgedArgs),
+}
+
+/// `claimbench judged`.
+#[derive(Debug, Args)]
+pub struct JudgedArgs {
+    /// A run whose systems scored the judged set's predictions files (`score --pred DIR/predictions/NAME.jsonl`).
+    pub run: PathBuf,
+    /// The judged set: predictions, a person's labels, SHA256SUMS.
+    #[arg(long, default_value = "gold/judged")]
+    pub judged: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Options shared by every command that runs the embedding model.

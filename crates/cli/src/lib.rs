@@ -168,6 +168,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Embed(a) => cmd::embed::run(a),
         Command::Similarity(a) => cmd::similarity::run(a),
         Command::Merge(a) => cmd::merge::run(a),
+        Command::Judged(a) => cmd::judged::run(a),
     }
 }
 

@@ -25,6 +25,8 @@ mod gold;
 mod hostile;
 #[path = "cases/invariants.rs"]
 mod invariants;
+#[path = "cases/judged.rs"]
+mod judged;
 #[path = "cases/lenient.rs"]
 mod lenient;
 #[path = "cases/model.rs"]

@@ -62,6 +62,7 @@
 
 mod check;
 mod error;
+pub mod judged;
 mod read;
 mod stats;
 mod text;

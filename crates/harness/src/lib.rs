@@ -27,6 +27,7 @@ pub mod files;
 pub mod gate;
 pub mod gold;
 pub mod integrity;
+pub mod judged;
 pub mod pipeline;
 pub mod progress;
 pub mod run;

@@ -224,6 +224,32 @@ impl LoadedRun {
         }
     }
 
+    /// The run's gold set, read again and checked against the hash the run recorded.
+    pub fn gold_set(&self) -> Result<claimbench_gold::GoldSet> {
+        let gold_ref = self.gold();
+        let (gold, label) = match &gold_ref {
+            GoldRef::Builtin => (crate::gold::load(None)?, "builtin".to_string()),
+            GoldRef::Dir(d) => (
+                crate::gold::load(Some(d)).with_context(|| {
+                    format!(
+                        "{}: the run's gold set {} cannot be read",
+                        self.dir.display(),
+                        d.display()
+                    )
+                })?,
+                d.display().to_string(),
+            ),
+        };
+        if gold.hash() != self.file.manifest.gold_hash {
+            bail!(
+                "the gold set {label} has changed since the run was made (hash {} now, {} in the run)",
+                gold.hash(),
+                self.file.manifest.gold_hash
+            );
+        }
+        Ok(gold)
+    }
+
     /// The predictions of one system.
     pub fn predictions(&self, system: &str) -> Result<Vec<PredictedClaim>> {
         let rec = self

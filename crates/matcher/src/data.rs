@@ -57,14 +57,41 @@ pub const FROZEN_SHA256SUMS: &str = include_str!("../../../gold/eval/SHA256SUMS"
 /// The frozen evaluation pairs of `gold/eval/` (see [`FROZEN_FILES`]), after checking each file
 /// against `gold/eval/SHA256SUMS`.
 pub fn frozen_pairs() -> Result<Vec<LabelledPair>> {
+    checked_pairs(&FROZEN_FILES, FROZEN_SHA256SUMS, "gold/eval/SHA256SUMS")
+}
+
+/// The balanced frozen pairs (`gold/balanced/pairs.jsonl`: 45 of each kind), embedded. Never tuned on.
+pub const BALANCED_FILES: [(&str, &str); 1] = [(
+    "gold/balanced/pairs.jsonl",
+    include_str!("../../../gold/balanced/pairs.jsonl"),
+)];
+
+/// The sums file `gold/balanced/SHA256SUMS`, embedded.
+pub const BALANCED_SHA256SUMS: &str = include_str!("../../../gold/balanced/SHA256SUMS");
+
+/// The balanced frozen pairs of `gold/balanced/`, after checking the file against its `SHA256SUMS`.
+pub fn balanced_pairs() -> Result<Vec<LabelledPair>> {
+    checked_pairs(
+        &BALANCED_FILES,
+        BALANCED_SHA256SUMS,
+        "gold/balanced/SHA256SUMS",
+    )
+}
+
+/// Pairs of embedded `files`, each checked against its line of the embedded `sums` file (`sums_label`).
+fn checked_pairs(
+    files: &[(&str, &str)],
+    sums: &str,
+    sums_label: &str,
+) -> Result<Vec<LabelledPair>> {
     let mut out = Vec::new();
-    for (file, text) in FROZEN_FILES {
+    for (file, text) in files {
         let name = file.rsplit('/').next().unwrap_or(file);
-        let want = FROZEN_SHA256SUMS
+        let want = sums
             .lines()
             .find_map(|l| l.strip_suffix(name).map(str::trim))
             .ok_or_else(|| Error::Pairs {
-                file: "gold/eval/SHA256SUMS".into(),
+                file: sums_label.into(),
                 line: 0,
                 message: format!("no sum for {name}"),
             })?;
@@ -703,6 +730,27 @@ mod tests {
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(7)
+    }
+
+    #[test]
+    fn balanced_pairs_match_their_sums_with_45_of_each_kind() {
+        let pairs = balanced_pairs().expect("balanced pairs verify and parse");
+        assert_eq!(pairs.len(), 360);
+        let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for p in &pairs {
+            let e = kinds.entry(p.kind.as_str()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(p.same);
+        }
+        for (kind, (n, same)) in kinds {
+            assert_eq!(n, 45, "{kind}");
+            let want = if kind == "paraphrase" || kind == "cross_article" {
+                45
+            } else {
+                0
+            };
+            assert_eq!(same, want, "{kind}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Pure: no file IO, no model runtime, no other claimbench crate. Work is per document, so any number of documents
 //! can be streamed through a [`Scorer`].
 
+pub mod agreement;
 pub mod assign;
 pub mod bootstrap;
 pub mod counts;

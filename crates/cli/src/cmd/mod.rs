@@ -5,6 +5,7 @@ pub mod embed;
 pub mod eval;
 pub mod gate;
 pub mod gold;
+pub mod judged;
 pub mod merge;
 pub mod models;
 pub mod report;

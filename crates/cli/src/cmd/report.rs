@@ -11,35 +11,13 @@ use crate::output::{emit, print_json};
 use crate::report::{render, DocView, GoldRow, ReportData, SweepPoint};
 use crate::Outcome;
 use claimbench_harness::files::atomic_write;
-use claimbench_harness::gold::load as load_gold;
-use claimbench_harness::run::{self, GoldRef};
+use claimbench_harness::run;
 
 /// Run `report`.
 pub fn run(args: ReportArgs) -> Result<Outcome> {
     let loaded = run::load(&args.run)?;
     let file = &loaded.file;
-    let gold_ref = loaded.gold();
-    let gold = match &gold_ref {
-        GoldRef::Builtin => load_gold(None)?,
-        GoldRef::Dir(d) => load_gold(Some(d)).with_context(|| {
-            format!(
-                "{}: the run's gold set {} cannot be read",
-                loaded.dir.display(),
-                d.display()
-            )
-        })?,
-    };
-    if gold.hash() != file.manifest.gold_hash {
-        anyhow::bail!(
-            "the gold set {} has changed since the run was made (hash {} now, {} in the run)",
-            match &gold_ref {
-                GoldRef::Builtin => "builtin".to_string(),
-                GoldRef::Dir(d) => d.display().to_string(),
-            },
-            gold.hash(),
-            file.manifest.gold_hash
-        );
-    }
+    let gold = loaded.gold_set()?;
     let systems: Vec<&String> = file.systems.keys().collect();
     // Per system, per document: predictions in file order (the scorer's indices).
     let mut preds: BTreeMap<&str, BTreeMap<String, Vec<PredictedClaim>>> = BTreeMap::new();

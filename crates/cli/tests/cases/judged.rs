@@ -1,0 +1,152 @@
+//! `claimbench judged`: a run's matches beside a person's judgment of the same predictions (`gold/judged/`).
+
+use crate::common::*;
+
+/// Score the judged set's three predictions files under `matcher` into `out`.
+fn score_judged(out: &std::path::Path, matcher: &str) {
+    let dir = repo().join("gold/judged/predictions");
+    let mut c = cb(["score", "--no-intervals", "--matcher", matcher]);
+    for s in ["clauses", "minilm-worthy", "person"] {
+        c = c.args(["--pred"]).arg_path(&dir.join(format!("{s}.jsonl")));
+    }
+    c.args(["--out"]).arg_path(out).run().ok();
+}
+
+fn row<'a>(rows: &'a serde_json::Value, system: &str) -> &'a serde_json::Value {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["system"] == system)
+        .unwrap_or_else(|| panic!("no row {system}: {rows}"))
+}
+
+fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap()
+}
+
+#[test]
+fn the_default_matcher_beside_the_person_gives_the_figures_of_the_judged_readme() {
+    let t = tmp();
+    let run = t.path().join("run");
+    score_judged(&run, "align");
+    let r = cb(["judged", "--json", "--judged"])
+        .arg_path(&repo().join("gold/judged"))
+        .arg_path(&run)
+        .run();
+    r.ok();
+    let rows = r.json();
+    // (system, predictions, person F1, align F1, links agree, coverage, focus), as gold/judged/README.md prints them.
+    for (system, preds, person, matcher, agree, coverage, focus) in [
+        ("clauses", 163, 0.284, 0.506, 0.564, 0.969, 0.773),
+        ("minilm-worthy", 126, 0.150, 0.435, 0.500, 0.858, 0.754),
+        ("person", 282, 0.768, 0.904, 0.819, 0.896, 0.943),
+    ] {
+        let x = row(&rows, system);
+        assert_eq!(x["predictions"].as_u64(), Some(preds), "{x}");
+        for (name, got, want) in [
+            ("person_f1", f(&x["person_f1"]), person),
+            ("matcher_f1", f(&x["matcher_f1"]), matcher),
+            ("link_agreement", f(&x["link_agreement"]), agree),
+            ("coverage", f(&x["coverage"]), coverage),
+            ("focus", f(&x["focus"]), focus),
+        ] {
+            assert!(
+                (got - want).abs() < 5e-4,
+                "{system} {name}: {got} vs {want}"
+            );
+        }
+        assert!((f(&x["f1_gap"]) - (matcher - person)).abs() < 1e-3, "{x}");
+        // Judge B on 001 and 002.
+        assert_eq!(
+            x["judges"]["documents"],
+            serde_json::json!(["001", "002"]),
+            "{x}"
+        );
+    }
+    // The two judges: F1 within 0.02 of each other, links agree on at least 97 % of the predictions.
+    for system in ["clauses", "minilm-worthy", "person"] {
+        let j = &row(&rows, system)["judges"];
+        assert!((f(&j["first_f1"]) - f(&j["second_f1"])).abs() < 0.02, "{j}");
+        assert!(f(&j["link_agreement"]) >= 0.97, "{j}");
+    }
+    // The table names every system and the judges' line.
+    cb(["judged", "--judged"])
+        .arg_path(&repo().join("gold/judged"))
+        .arg_path(&run)
+        .run()
+        .ok()
+        .stdout_has("links agree")
+        .stdout_has("person: two judges on documents 001, 002 (85 predictions)");
+}
+
+#[test]
+fn exact_matching_credits_only_identical_texts() {
+    // Under `exact` only a text equal to a gold claim (up to case, spacing, quotes and end punctuation) matches:
+    // 98 of the person's 282 claims are worded as the gold claim (both follow gold/GUIDELINES.md from the same
+    // sentences), and one clause and one sentence of the built-in extractors are.
+    let t = tmp();
+    let run = t.path().join("run");
+    score_judged(&run, "exact");
+    let r = cb(["judged", "--json", "--judged"])
+        .arg_path(&repo().join("gold/judged"))
+        .arg_path(&run)
+        .run();
+    r.ok();
+    let rows = r.json();
+    for (system, matcher_f1) in [
+        ("clauses", 0.005),
+        ("minilm-worthy", 0.005),
+        ("person", 0.362),
+    ] {
+        let x = row(&rows, system);
+        assert!((f(&x["matcher_f1"]) - matcher_f1).abs() < 5e-4, "{x}");
+        assert!(f(&x["matcher_f1"]) < f(&x["person_f1"]), "{x}");
+    }
+}
+
+#[test]
+fn a_run_without_judged_systems_or_a_changed_label_file_is_refused() {
+    let t = tmp();
+    let run = t.path().join("run");
+    cb(["score", "--no-intervals", "--matcher", "exact", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .args(["--out"])
+        .arg_path(&run)
+        .run()
+        .ok();
+    cb(["judged", "--judged"])
+        .arg_path(&repo().join("gold/judged"))
+        .arg_path(&run)
+        .run()
+        .code(2)
+        .stderr_has("no system of the run is in the judged set")
+        .stderr_has("clauses, minilm-worthy, person");
+    // A copy of the judged set with one label edited fails its sums, naming the file.
+    let copy = t.path().join("judged");
+    for sub in ["predictions", "labels", "second"] {
+        std::fs::create_dir_all(copy.join(sub)).unwrap();
+        for e in std::fs::read_dir(repo().join("gold/judged").join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), copy.join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    std::fs::copy(
+        repo().join("gold/judged/SHA256SUMS"),
+        copy.join("SHA256SUMS"),
+    )
+    .unwrap();
+    let labels = copy.join("labels/person.jsonl");
+    let text = std::fs::read_to_string(&labels).unwrap().replacen(
+        "\"stated\": \"all\"",
+        "\"stated\": \"some\"",
+        1,
+    );
+    std::fs::write(&labels, text).unwrap();
+    cb(["judged", "--judged"])
+        .arg_path(&copy)
+        .arg_path(&run)
+        .run()
+        .code(2)
+        .stderr_has("SHA256SUMS")
+        .stderr_has("labels/person.jsonl");
+}
