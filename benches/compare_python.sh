@@ -2,7 +2,7 @@
 # claimbench vs sentence-transformers (PyTorch) on the same CPU, side by side in one run (issue 7).
 #
 #   benches/compare_python.sh                                   # everything
-#   RUNS=3 QUIET_LOAD=1.5 QUIET_TIMEOUT=120 benches/compare_python.sh
+#   RUNS=3 QUIET_TIMEOUT=120 benches/compare_python.sh
 #   VENV=/path/to/existing/venv benches/compare_python.sh       # reuse a venv that has the packages
 #
 # What it does:
@@ -17,8 +17,11 @@
 #     texts (gold claims), repeated rounds marked " (2)", " (3)", ... (claimbench embeds a
 #     repeated text once; PyTorch would not, so the texts are made distinct to time equal work);
 #  4. builds the Rust side in release (`embed_speed` and `score_job` examples);
-#  5. waits for a quiet machine (1-minute load average below QUIET_LOAD=0.5, at most
-#     QUIET_TIMEOUT=600 s), then notes the load; for each batch size (BATCHES, 1 8 32 64) runs
+#  5. waits for a quiet machine (1-minute load average below QUIET_LOAD, 0.5 per core, at most
+#     QUIET_TIMEOUT=600 s) and refuses to compare (exit 1) on a machine that stays busy, since
+#     PyTorch's threads spin under contention and no column of a busy run is a fair comparison; a
+#     block after which the load rose above QUIET_LOAD is marked INVALID and the script exits 1 at
+#     the end; for each batch size (BATCHES, 1 8 32 64) runs
 #     PyTorch and each of IMPLS (default `claimbench claimbench-int16 candle`: claimbench's
 #     embedder with the fast forward in f32; the same in int16, what `--dtype auto` runs on a CPU
 #     with AMX or AVX-512 VNNI; and the plain candle-transformers forward), each with a
@@ -52,7 +55,7 @@ N="${N:-2000}"
 RUNS="${RUNS:-5}"
 BATCHES="${BATCHES:-1 8 32 64}"
 JOB_N="${JOB_N:-500}"
-QUIET_LOAD="${QUIET_LOAD:-0.5}"
+QUIET_LOAD="${QUIET_LOAD:-$(awk -v c="$(nproc)" 'BEGIN {print 0.5 * c}')}"
 QUIET_TIMEOUT="${QUIET_TIMEOUT:-600}"
 IMPLS="${IMPLS:-claimbench claimbench-int16 candle}"
 MODES="${MODES-claimbench-f16 claimbench-bf16 claimbench-int16}"
@@ -67,6 +70,14 @@ fi
 
 say() { printf '%s\n' "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+invalid=""
+# check_quiet BLOCK: mark BLOCK's rows INVALID when the load rose above QUIET_LOAD while it ran.
+check_quiet() {
+  if awk -v l="$(load1)" -v q="$QUIET_LOAD" 'BEGIN {exit !(l >= q)}'; then
+    say "   INVALID: load $(load1) above $QUIET_LOAD after $1: its rows are not a comparison"
+    invalid="$invalid $1;"
+  fi
+}
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # run a command whose stdout we keep; on failure show its stderr and stop
 run_logged() {
@@ -154,8 +165,8 @@ say "   $("$PY" -c 'import torch, sentence_transformers as s; print(f"torch {tor
 waited=0
 while awk -v l="$(load1)" -v q="$QUIET_LOAD" 'BEGIN {exit !(l >= q)}'; do
   if [ "$waited" -ge "$QUIET_TIMEOUT" ]; then
-    say "   machine not quiet after ${QUIET_TIMEOUT}s (load $(load1)): timing anyway; trust the CPU-time columns"
-    break
+    say "   machine not quiet after ${QUIET_TIMEOUT}s (load $(load1), QUIET_LOAD $QUIET_LOAD): no comparison on a busy machine"
+    exit 1
   fi
   sleep 10
   waited=$((waited + 10))
@@ -187,6 +198,7 @@ for b in $BATCHES; do
   # shellcheck disable=SC2086  # IMPLS is a list
   block "$b" $IMPLS
   say "   load average after batch $b: $(loadavg)"
+  check_quiet "batch $b"
 done
 if [ -n "$MODES" ]; then
   say "== precision modes at batch $MODES_BATCH (GFLOP/s against the f32 peak; 'vs torch' is against PyTorch f32)"
@@ -194,6 +206,7 @@ if [ -n "$MODES" ]; then
   # shellcheck disable=SC2086
   PY_EXTRA="$PY_MODES" block "$MODES_BATCH" claimbench $MODES
   say "   load average after the modes: $(loadavg)"
+  check_quiet "the modes"
 fi
 
 # 6. whole-process scoring job
@@ -228,3 +241,8 @@ printf 'int16    %8.3f s (median of %s)   %s\n' "$rs16_t" "$RUNS" "$rs16_out"
 awk -v p="$py_t" -v r="$rs_t" 'BEGIN {printf "rust / python time: %.3f (target <= 0.333)\n", r/p}'
 awk -v p="$py_t" -v r="$rs16_t" 'BEGIN {printf "rust int16 / python time: %.3f (target <= 0.333)\n", r/p}'
 say "== load average at the end: $(loadavg)"
+check_quiet "the scoring job"
+if [ -n "$invalid" ]; then
+  say "== INVALID rows (the machine was not quiet after:$invalid): rerun on a quiet machine"
+  exit 1
+fi

@@ -425,7 +425,8 @@ pub struct SimilarityArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct ShardArgs {
     /// Score only shard I of N: the documents whose sha256(id), first 8 bytes big-endian, mod N is I; writes
-    /// the part DIR/shard-IIIII-of-NNNNN.json instead of a run (a valid part already there is kept).
+    /// the part DIR/shard-IIIII-of-NNNNN.json instead of a run (a part already there is kept when it scored the
+    /// same predictions, for an extractor the same extracted claims, with the same settings; replaced otherwise).
     #[arg(long, value_name = "I/N", conflicts_with = "shard_from_env")]
     pub shard: Option<String>,
     /// Take I and N from the scheduler: SLURM_ARRAY_TASK_ID/_COUNT, JOB_COMPLETION_INDEX (N from
@@ -435,6 +436,9 @@ pub struct ShardArgs {
     /// N for --shard-from-env when the scheduler gives only the index (a Kubernetes Indexed Job's completions).
     #[arg(long, value_name = "N", requires = "shard_from_env")]
     pub num_shards: Option<u32>,
+    /// Score the shard again and replace its part even when the part there is from the same inputs.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `claimbench merge`.

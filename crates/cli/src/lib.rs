@@ -5,13 +5,15 @@
 //! [`compare_json`]), so that both validate, name and report them the same way.
 //!
 //! Exit codes: 0 ok, 1 a gate failed, 2 bad input or usage, 3 `merge` refused parts that are not one complete,
-//! consistent run (every error is one line on stderr).
+//! consistent run (every error is one line on stderr). A panic is a bug: reported as `error: internal error ...
+//! (please report)` with what was being read, exit 2, never a backtrace ([`panic::catch`]).
 
 mod args;
 mod board;
 mod cmd;
 mod config;
 mod output;
+pub mod panic;
 mod report;
 
 use std::ffi::OsString;
@@ -44,7 +46,7 @@ where
     T: Into<OsString> + Clone,
 {
     let code = match Cli::try_parse_from(args) {
-        Ok(cli) => match dispatch(cli) {
+        Ok(cli) => match panic::catch(|| dispatch(cli)).unwrap_or_else(|f| Err(f.into())) {
             Ok(Outcome::Ok) => 0,
             Ok(Outcome::GateFailed) => 1,
             Err(e) if is_broken_pipe(&e) => 0,

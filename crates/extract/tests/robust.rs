@@ -1,12 +1,41 @@
 //! Hostile input for the readers of this crate: arbitrary bytes and text never panic, spans stay exact,
 //! and a predictions file with 10% bad lines is reported line by line.
 
+use claimbench_extract::clauses::split_sentence;
 use claimbench_extract::file::{read_predictions_from, Leniency};
 use claimbench_extract::sentences::segment;
 use claimbench_extract::{Document, Error};
 use claimbench_gold::char_slice;
 use proptest::prelude::*;
 use std::path::Path;
+
+/// Every character whose lower- or upper-case form has another UTF-8 length than the character itself (K, ẞ, İ).
+fn case_length_changers() -> Vec<char> {
+    (char::MIN..=char::MAX)
+        .filter(|c| {
+            let n = c.len_utf8();
+            c.to_lowercase().map(char::len_utf8).sum::<usize>() != n
+                || c.to_uppercase().map(char::len_utf8).sum::<usize>() != n
+        })
+        .collect()
+}
+
+/// Article-like text dense in case-length changers and in what the splitters look for (attributions, quotes,
+/// datelines, coordinated clauses).
+fn article() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => proptest::sample::select(case_length_changers()).prop_map(String::from),
+        2 => any::<char>().prop_map(String::from),
+        4 => proptest::sample::select(vec![
+            " ", " ", " ", "\n", "\n\n", ". ", "? ", "! ", ", ", "; ", ": ", "\"", "“", "”", "«", "»", "'s", "n't",
+            " said ", " and ", " but ", " according to ", "By ", "Author:", "Share", "Photo:", "April 12, 2017",
+            "12:16", "2017-04-12", "The ", "It ", " that ", "•", "…", "ed", "ing",
+        ])
+        .prop_map(str::to_string),
+        3 => "[A-Z]?[a-z]{1,7}",
+    ];
+    proptest::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
 
 fn docs() -> Vec<Document> {
     vec![Document {
@@ -19,6 +48,20 @@ fn docs() -> Vec<Document> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sentences_and_clauses_never_panic_on_case_length_changers(text in article()) {
+        let seg = segment(&text);
+        for s in &seg.sentences {
+            prop_assert_eq!(char_slice(&text, s.span), Some(s.text.as_str()));
+            for c in split_sentence(s) {
+                prop_assert!(!c.evidence.is_empty(), "{:?}", c);
+                for e in &c.evidence {
+                    prop_assert!(char_slice(&text, *e).is_some(), "{:?} outside the text", e);
+                }
+            }
+        }
+    }
 
     #[test]
     fn segment_never_panics_and_spans_are_exact(text in "(\\PC|[\n\r\t \u{0}\u{feff}“”‘’•.!?:;])*") {

@@ -35,6 +35,8 @@ pub struct Plan<'a> {
     pub out: Option<PathBuf>,
     /// Score only this shard's documents and save a part instead of a run.
     pub shard: Option<Shard>,
+    /// Score a shard again even when its part is already there from the same inputs.
+    pub force: bool,
     /// Where notes and warnings go (default: stderr).
     pub notify: &'a dyn Fn(&str),
     /// An embedding model already loaded, used instead of loading `settings.model` (a caller that evaluates
@@ -52,6 +54,7 @@ impl<'a> Plan<'a> {
             settings,
             out: None,
             shard: None,
+            force: false,
             notify: &crate::progress::to_stderr,
             embedder: None,
         }
@@ -152,6 +155,14 @@ impl Evaluated {
     }
 }
 
+/// What a shard's extractor gave, before the part's key is checked.
+struct Extracted {
+    preds: Vec<PredictedClaim>,
+    skipped: Vec<String>,
+    lines: ShardLines,
+    seconds: f64,
+}
+
 /// A predictions file, validated and indexed.
 struct ReadSystem {
     index: PredictionIndex,
@@ -245,7 +256,39 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         .iter()
         .map(|d| d.id.clone())
         .collect();
-    if let (Some(s), Some(dir)) = (plan.shard, &plan.out) {
+    let ctx = Scoring {
+        plan,
+        scoring_gold,
+        setup: &setup,
+        grounding: grounding.as_ref(),
+        config: &scoring_config,
+        embedder: embedder.as_deref(),
+    };
+    // A shard runs its extractors first: its part is keyed on what they extracted (and on the extractor itself).
+    let mut extracted: BTreeMap<usize, Extracted> = BTreeMap::new();
+    let mut fingerprints: Vec<Option<String>> = vec![None; plan.systems.len()];
+    if let Some(s) = plan.shard {
+        for (i, ((spec, name), p)) in plan.systems.iter().zip(&names).zip(&prepared).enumerate() {
+            if let Prepared::Extract = p {
+                fingerprints[i] = spec.source.fingerprint()?;
+                let t = Instant::now();
+                let pb = spinner(&format!("{name}: extracting"));
+                let (preds, skipped) = ctx.extract(&spec.source, name)?;
+                pb.finish_and_clear();
+                let lines = shard_lines_in_gold_order(s, gold, &preds)?;
+                extracted.insert(
+                    i,
+                    Extracted {
+                        preds,
+                        skipped,
+                        lines,
+                        seconds: t.elapsed().as_secs_f64(),
+                    },
+                );
+            }
+        }
+    }
+    if let (Some(s), Some(dir), false) = (plan.shard, &plan.out, plan.force) {
         let key = PartKey {
             shard: s,
             manifest: manifest(gold, embedder.as_deref(), &setup, &config),
@@ -257,20 +300,25 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                 .iter()
                 .zip(&names)
                 .zip(&prepared)
-                .map(|((spec, name), p)| {
+                .enumerate()
+                .map(|(i, ((spec, name), p))| {
                     let source = spec.source.describe(settings.worthy_threshold);
-                    let key = match p {
-                        Prepared::Read(r) => SystemKey {
+                    let key = match (p, extracted.get(&i)) {
+                        (Prepared::Read(r), _) => SystemKey {
                             source,
                             predictions_sha256: Some(r.sha.clone()),
                             predictions_total: r.lines.as_ref().map(ShardLines::total),
                             skipped: r.skipped.clone(),
+                            scored_sha256: r.lines.as_ref().map(ShardLines::sha256),
+                            extractor_sha256: None,
                         },
-                        Prepared::Extract => SystemKey {
+                        (Prepared::Extract, x) => SystemKey {
                             source,
                             predictions_sha256: None,
                             predictions_total: None,
-                            skipped: Vec::new(),
+                            skipped: x.map(|x| x.skipped.clone()).unwrap_or_default(),
+                            scored_sha256: x.map(|x| x.lines.sha256()),
+                            extractor_sha256: fingerprints[i].clone(),
                         },
                     };
                     (name.clone(), key)
@@ -286,20 +334,12 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         }
     }
 
-    let ctx = Scoring {
-        plan,
-        scoring_gold,
-        setup: &setup,
-        grounding: grounding.as_ref(),
-        config: &scoring_config,
-        embedder: embedder.as_deref(),
-    };
     let mut extras = BTreeMap::new();
     let mut systems = BTreeMap::new();
     let mut predictions = BTreeMap::new();
     let mut written = Vec::new();
-    for ((spec, name), prepared) in plan.systems.iter().zip(&names).zip(prepared) {
-        let t = Instant::now();
+    for (i, ((spec, name), prepared)) in plan.systems.iter().zip(&names).zip(prepared).enumerate() {
+        let mut t = Instant::now();
         let source = spec.source.describe(settings.worthy_threshold);
         let mut stages = BTreeMap::new();
         let (record, first_result_s, extra) = match prepared {
@@ -320,6 +360,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                     lines,
                     truncated_texts: std::mem::take(&mut scored.truncated_texts),
                     whole_file_sha: true,
+                    extractor_sha256: None,
                 });
                 let first = scored.first_result_s;
                 (
@@ -329,23 +370,42 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                 )
             }
             Prepared::Extract => {
-                let pb = spinner(&format!("{name}: extracting"));
-                let (preds, skipped) = ctx.extract(&spec.source, name)?;
-                pb.finish_and_clear();
-                stages.insert("extract_s".to_string(), t.elapsed().as_secs_f64());
+                let (preds, skipped, shard_lines) = match extracted.remove(&i) {
+                    Some(x) => {
+                        // extracted before the part's key was checked: timed as if it ran here
+                        let took = std::time::Duration::from_secs_f64(x.seconds);
+                        t = t.checked_sub(took).unwrap_or(t);
+                        stages.insert("extract_s".to_string(), x.seconds);
+                        (x.preds, x.skipped, Some(x.lines))
+                    }
+                    None => {
+                        let pb = spinner(&format!("{name}: extracting"));
+                        let (preds, skipped) = ctx.extract(&spec.source, name)?;
+                        pb.finish_and_clear();
+                        stages.insert("extract_s".to_string(), t.elapsed().as_secs_f64());
+                        (preds, skipped, None)
+                    }
+                };
                 let mut by_doc = crate::pipeline::group_by_doc(scoring_gold, &preds)?;
                 let mut scored =
                     ctx.score(name, &mut |doc| Ok(by_doc.remove(doc).unwrap_or_default()))?;
                 let sha = claimbench_io::sha256_hex(
                     claimbench_extract::predictions_jsonl(&preds).as_bytes(),
                 );
-                let extra = match plan.shard {
-                    Some(s) => Some(SystemExtras {
+                let extra = match (plan.shard, shard_lines) {
+                    (Some(_), Some(lines)) => Some(SystemExtras {
+                        lines,
+                        truncated_texts: std::mem::take(&mut scored.truncated_texts),
+                        whole_file_sha: false,
+                        extractor_sha256: fingerprints[i].take(),
+                    }),
+                    (Some(s), None) => Some(SystemExtras {
                         lines: shard_lines_in_gold_order(s, gold, &preds)?,
                         truncated_texts: std::mem::take(&mut scored.truncated_texts),
                         whole_file_sha: false,
+                        extractor_sha256: fingerprints[i].take(),
                     }),
-                    None => None,
+                    (None, _) => None,
                 };
                 predictions.insert(name.clone(), preds);
                 let first = scored.first_result_s;

@@ -251,6 +251,17 @@ impl ShardLines {
     pub fn total(&self) -> u64 {
         self.seen
     }
+
+    /// sha256 of the kept lines, each ended by a newline: what this shard scores.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for l in &self.lines {
+            h.update(l.as_bytes());
+            h.update(b"\n");
+        }
+        hex::encode(h.finalize())
+    }
 }
 
 /// One system in a part.
@@ -266,6 +277,14 @@ pub struct PartSystem {
     pub predictions_total: Option<u64>,
     /// Lines skipped by `--lenient` in the whole file.
     pub skipped: Vec<String>,
+    /// sha256 of this shard's predictions as it scored them ([`ShardLines::sha256`]; for an extractor, of what it
+    /// extracted): a rerun keeps the part only when it would score the same claims.
+    #[serde(default)]
+    pub scored_sha256: Option<String>,
+    /// sha256 of the extractor itself where claimbench can see it (a `t5:` model's files, a `command:`'s line and
+    /// the files it names; [`crate::systems::Source::fingerprint`]): `merge` refuses parts whose extractors differ.
+    #[serde(default)]
+    pub extractor_sha256: Option<String>,
     /// Digests (first 16 bytes of sha256, hex) of this shard's distinct predicted texts truncated while embedding.
     pub truncated_texts: Vec<String>,
     /// This shard's threshold-sweep counts (its rates are recomputed from the summed counts at merge).
@@ -312,6 +331,10 @@ pub struct SystemKey {
     pub predictions_total: Option<u64>,
     /// As [`PartSystem::skipped`].
     pub skipped: Vec<String>,
+    /// As [`PartSystem::scored_sha256`].
+    pub scored_sha256: Option<String>,
+    /// As [`PartSystem::extractor_sha256`].
+    pub extractor_sha256: Option<String>,
 }
 
 /// What identifies a part apart from its results: a rerun with the same identity keeps the existing part.
@@ -351,6 +374,8 @@ impl Part {
                             predictions_sha256: s.predictions_sha256.clone(),
                             predictions_total: s.predictions_total,
                             skipped: s.skipped.clone(),
+                            scored_sha256: s.scored_sha256.clone(),
+                            extractor_sha256: s.extractor_sha256.clone(),
                         },
                     )
                 })
@@ -368,6 +393,8 @@ pub struct SystemExtras {
     pub truncated_texts: BTreeSet<[u8; 16]>,
     /// Whether `predictions_sha256` in the record covers the whole file.
     pub whole_file_sha: bool,
+    /// As [`PartSystem::extractor_sha256`].
+    pub extractor_sha256: Option<String>,
 }
 
 /// Build and write the part of `shard` into `dir` (returns its path): what `score` and `eval` do last when sharded.
@@ -410,6 +437,8 @@ pub fn build_part(
                 predictions_sha256: ex.whole_file_sha.then_some(rec.predictions_sha256),
                 predictions_total: ex.whole_file_sha.then_some(ex.lines.total()),
                 skipped: rec.skipped,
+                scored_sha256: Some(ex.lines.sha256()),
+                extractor_sha256: ex.extractor_sha256,
                 truncated_texts: ex.truncated_texts.iter().map(hex::encode).collect(),
                 sweep: rec.sweep,
                 documents: rec.results.documents,
@@ -445,9 +474,21 @@ pub fn already_done(dir: &Path, expected: &PartKey, notify: &dyn Fn(&str)) -> Op
     }
     match read_part(&path) {
         Ok(existing) if existing.key() == *expected => Some(path),
-        Ok(_) => {
+        Ok(existing) => {
+            let key = existing.key();
+            let what = if key.systems != expected.systems {
+                let changed: Vec<&str> = expected
+                    .systems
+                    .iter()
+                    .filter(|(n, k)| key.systems.get(*n) != Some(k))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                format!("other predictions of {}", changed.join(", "))
+            } else {
+                "other inputs or settings".to_string()
+            };
             notify(&format!(
-                "note: {} is from other inputs or settings: scoring shard {} again",
+                "note: {} is stale (scored from {what}): scoring shard {} again and replacing it",
                 path.display(),
                 expected.shard
             ));
@@ -658,7 +699,7 @@ pub fn merge(paths: &[PathBuf], parts: Vec<Part>) -> Result<Merged> {
         }
         for (name, s) in &part.systems {
             let f = &first.systems[name];
-            let fields: [(&str, bool); 5] = [
+            let fields: [(&str, bool); 6] = [
                 ("source", s.source == f.source),
                 ("predictions", s.predictions == f.predictions),
                 (
@@ -670,10 +711,16 @@ pub fn merge(paths: &[PathBuf], parts: Vec<Part>) -> Result<Merged> {
                     s.predictions_total == f.predictions_total,
                 ),
                 ("skipped", s.skipped == f.skipped),
+                ("extractor_sha256", s.extractor_sha256 == f.extractor_sha256),
             ];
             if let Some((field, _)) = fields.iter().find(|(_, ok)| !ok) {
+                let why = if *field == "extractor_sha256" {
+                    "the extractor changed between shards: rerun every shard with one version"
+                } else {
+                    "different predictions files?"
+                };
                 return refuse(format!(
-                    "{} and {} are from different runs: field systems.{name}.{field} differs (different predictions files?)",
+                    "{} and {} are from different runs: field systems.{name}.{field} differs ({why})",
                     p0.display(),
                     path.display()
                 ));

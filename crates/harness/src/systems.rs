@@ -94,6 +94,51 @@ impl Source {
     }
 }
 
+impl Source {
+    /// sha256 of the extractor itself, where claimbench can see it: a `t5:` model's files (names and contents), a
+    /// `command:`'s line with the contents of every word of it that names a file (`sh x.sh`: x.sh); None for the
+    /// built-in extractors (the tool version covers them) and for predictions files (their hash is recorded).
+    pub fn fingerprint(&self) -> Result<Option<String>> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let add_file = |h: &mut Sha256, label: &str, path: &Path| -> Result<()> {
+            let sha = claimbench_model::sha256_file(path)
+                .map_err(|e| crate::Error::msg(format!("hashing {}: {e}", path.display())))?;
+            h.update(format!("{label}\t{sha}\n").as_bytes());
+            Ok(())
+        };
+        match self {
+            Source::T5(dir) => {
+                let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                    .map_err(|e| crate::Error::msg(format!("listing {}: {e}", dir.display())))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file())
+                    .collect();
+                files.sort();
+                for f in files {
+                    add_file(&mut h, &file_name(&f), &f)?;
+                }
+            }
+            Source::Command(cmd) => {
+                h.update(format!("{cmd}\n").as_bytes());
+                for word in cmd.split_whitespace() {
+                    let word = word.trim_matches(|c| c == '\'' || c == '"');
+                    let path = Path::new(word);
+                    if !word.is_empty() && path.is_file() {
+                        add_file(&mut h, word, path)?;
+                    }
+                }
+            }
+            Source::Sentences
+            | Source::Clauses
+            | Source::MinilmWorthy
+            | Source::File(_)
+            | Source::Bytes { .. } => return Ok(None),
+        }
+        Ok(Some(hex::encode(h.finalize())))
+    }
+}
+
 fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -125,10 +125,7 @@ fn tokenize(text: &str) -> Vec<Tok> {
     let mut raw: Vec<(String, bool)> = Vec::new(); // (text, possessive)
     for m in TOKEN_RE.find_iter(&norm) {
         let s = m.as_str();
-        let lower = s.to_lowercase();
-        if lower.ends_with("n't") && s.chars().count() > 3 {
-            let stem_len = s.len() - 3;
-            let stem = &s[..stem_len];
+        if let Some(stem) = strip_suffix_ci(s, "n't").filter(|st| !st.is_empty()) {
             let stem = match stem.to_lowercase().as_str() {
                 "wo" => "will".to_string(),
                 "ca" => "can".to_string(),
@@ -139,18 +136,16 @@ fn tokenize(text: &str) -> Vec<Tok> {
             raw.push(("n't".to_string(), false));
             continue;
         }
-        if let Some(base) = lower
-            .strip_suffix("'s")
-            .filter(|b| !b.is_empty() && *b != "let")
+        if let Some(base) =
+            strip_suffix_ci(s, "'s").filter(|b| !b.is_empty() && !b.eq_ignore_ascii_case("let"))
         {
-            let n = base.len();
-            raw.push((s[..n].to_string(), true));
+            raw.push((base.to_string(), true));
             continue;
         }
         let mut s2 = s.to_string();
         for suf in ["'re", "'ve", "'ll", "'d", "'m"] {
-            if lower.ends_with(suf) && lower.len() > suf.len() {
-                s2 = s[..s.len() - suf.len()].to_string();
+            if let Some(base) = strip_suffix_ci(s, suf).filter(|b| !b.is_empty()) {
+                s2 = base.to_string();
                 break;
             }
         }
@@ -190,6 +185,20 @@ fn tokenize(text: &str) -> Vec<Tok> {
     out
 }
 
+/// `s` without the ASCII suffix `suf` when its last characters lower-case to `suf` one for one, cut at the
+/// original's own character boundary (a lower-cased text can differ in byte length: K, ẞ, İ).
+fn strip_suffix_ci<'a>(s: &'a str, suf: &str) -> Option<&'a str> {
+    let mut cut = s.len();
+    for want in suf.chars().rev() {
+        let (i, c) = s[..cut].char_indices().next_back()?;
+        if !c.to_lowercase().eq(std::iter::once(want)) {
+            return None;
+        }
+        cut = i;
+    }
+    Some(&s[..cut])
+}
+
 /// A crude English stem: lowercase, common irregular verbs mapped to their base, regular suffixes
 /// stripped. Only ever compared with other stems made by the same function.
 fn stem(word: &str) -> String {
@@ -221,7 +230,8 @@ fn stem(word: &str) -> String {
 fn undouble(s: &mut String) {
     let b = s.as_bytes();
     let n = b.len();
-    if n >= 3 && b[n - 1] == b[n - 2] && !b"aeioulsz".contains(&b[n - 1]) {
+    // ASCII letters only: two equal bytes at the end of a non-ASCII text can be one character's
+    if n >= 3 && b[n - 1].is_ascii() && b[n - 1] == b[n - 2] && !b"aeioulsz".contains(&b[n - 1]) {
         s.truncate(n - 1);
     }
 }

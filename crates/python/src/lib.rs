@@ -23,6 +23,13 @@ fn to_py(f: Failure) -> PyErr {
     Error::new_err(f.0)
 }
 
+/// Run `f` with the GIL released; its failure, or a panic inside it (an internal error, never pyo3's
+/// `PanicException`), as `claimbench.Error`.
+fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, Failure> + Send) -> PyResult<T> {
+    py.detach(|| claimbench_cli::panic::catch(f).and_then(|r| r))
+        .map_err(to_py)
+}
+
 /// Run the claimbench command on `argv` (the program name first) and give its exit code.
 #[pyfunction]
 fn main(py: Python<'_>, argv: Vec<OsString>) -> u8 {
@@ -53,7 +60,7 @@ fn score_json(
             ))
         }
     };
-    py.detach(|| score(name, args, source)).map_err(to_py)
+    detached(py, || score(name, args, source))
 }
 
 fn score(name: String, args: Vec<OsString>, source: Source) -> Result<String, Failure> {
@@ -84,32 +91,29 @@ fn score(name: String, args: Vec<OsString>, source: Source) -> Result<String, Fa
 /// The decision of `claimbench similarity ARGS -- A B --json`, as JSON text.
 #[pyfunction]
 fn similarity_json(py: Python<'_>, a: String, b: String, args: Vec<OsString>) -> PyResult<String> {
-    py.detach(|| {
+    detached(py, || {
         let d = claimbench_cli::similarity(&a, &b, args)?;
         serde_json::to_string(&d).map_err(|e| Failure(e.to_string()))
     })
-    .map_err(to_py)
 }
 
 /// The claims of a gold set (the built-in one when `path` is None), as a JSON array.
 #[pyfunction]
 #[pyo3(signature = (path=None))]
 fn gold_json(py: Python<'_>, path: Option<PathBuf>) -> PyResult<String> {
-    py.detach(|| {
+    detached(py, || {
         let set = claimbench_harness::gold::load(path.as_deref())?;
         serde_json::to_string(&set.claims).map_err(|e| Failure(e.to_string()))
     })
-    .map_err(to_py)
 }
 
 /// What `claimbench compare ARGS --json` prints, as JSON text.
 #[pyfunction]
 fn compare_json(py: Python<'_>, args: Vec<OsString>) -> PyResult<String> {
-    py.detach(|| {
+    detached(py, || {
         let v = claimbench_cli::compare_json(args)?;
         serde_json::to_string(&v).map_err(|e| Failure(e.to_string()))
     })
-    .map_err(to_py)
 }
 
 /// The module.

@@ -200,3 +200,13 @@ def test_the_gil_is_released_while_scoring():
     inside = [x for x in ticks if start + 0.1 < x < end - 0.1]
     assert end - start > 0.5, "too quick to tell"
     assert len(inside) > 10, f"{len(inside)} ticks in {end - start:.2f} s of scoring"
+
+
+@pytest.mark.parametrize("a", ["The \u212aK's claim.", "\u1e9e\u1e9e's claim was made.", "\u0130\u0130's claim."])
+def test_text_whose_case_mapping_changes_its_length_gets_a_decision(a):
+    """Once a panic in the guards (issue 35), raised as pyo3's PanicException; a panic that still escapes the
+    library is claimbench.Error, as the command's `internal error` is exit 2."""
+    b = "The claim was made."
+    got = claimbench.similarity(a, b, matcher="exact")
+    assert got["score"] == 0.0 and got["same"] is False
+    assert canonical(got) == canonical(json.loads(cli("similarity", "--json", "--matcher", "exact", "--", a, b).stdout))

@@ -40,6 +40,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         gold_dir: args.scoring.gold.clone(),
         out: Some(dir),
         shard,
+        force: args.shard.force,
         ..Plan::new(&gold, systems, settings)
     };
     let Some(crate::cmd::Finished {

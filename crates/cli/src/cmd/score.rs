@@ -47,10 +47,13 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
         bail!("--shard writes a part: give --out DIR (the directory that collects the parts)");
     }
     let gold = claimbench_harness::gold::load(args.scoring.gold.as_deref())?;
+    let files: Vec<String> = args.pred.iter().map(|p| p.display().to_string()).collect();
+    crate::panic::reading(files.join(", "));
     let plan = Plan {
         gold_dir: args.scoring.gold.clone(),
         out: args.out.clone(),
         shard,
+        force: args.shard.force,
         ..Plan::new(&gold, systems, settings)
     };
     let Some(crate::cmd::Finished { file, rows, .. }) =

@@ -185,6 +185,7 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
     if let Some((read, label)) = &pairs {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for p in &read.pairs {
+            crate::panic::reading(format!("{}:{}", label.display(), p.line));
             let decision =
                 decide(&p.a, &p.b).with_context(|| format!("{}:{}", label.display(), p.line))?;
             serde_json::to_writer(
@@ -204,6 +205,7 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
     let (Some(a), Some(b)) = (&args.a, &args.b) else {
         bail!("give two claims, or --pairs FILE");
     };
+    crate::panic::reading("the two claims given as arguments");
     let d = decide(a, b)?;
     if args.output.json {
         print_json(&d)?;

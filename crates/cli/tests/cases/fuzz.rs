@@ -173,3 +173,69 @@ proptest! {
         }
     }
 }
+
+/// Every character whose lower- or upper-case form has another UTF-8 length than the character itself (K, ẞ, İ):
+/// a byte offset taken after a case mapping and used on the original text cuts into one of them.
+fn case_length_changers() -> Vec<char> {
+    (char::MIN..=char::MAX)
+        .filter(|c| {
+            let n = c.len_utf8();
+            c.to_lowercase().map(char::len_utf8).sum::<usize>() != n
+                || c.to_uppercase().map(char::len_utf8).sum::<usize>() != n
+        })
+        .collect()
+}
+
+/// A claim-like text: words, case-length changers, arbitrary characters and the English endings the guards cut
+/// ("'s", "n't", "ed"); never blank.
+fn claim_text(changers: Vec<char>) -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => prop::sample::select(changers).prop_map(String::from),
+        1 => any::<char>().prop_map(String::from),
+        3 => prop::sample::select(vec![
+            " ", " ", "'s", "n't", "'re", "'", "ed", "ing", "ies", "87", "not", "U.S.", "\u{8a2}", ".", ", ", "“",
+        ])
+        .prop_map(str::to_string),
+        2 => "[A-Z]?[a-z]{1,7}",
+    ];
+    prop::collection::vec(piece, 1..16).prop_map(|v| format!("x {}", v.concat()))
+}
+
+proptest! {
+    #![proptest_config(cases(3))]
+
+    /// Every matcher, through the binary, on claims full of characters whose case mapping changes their length
+    /// (issue 35: the guards cut a token inside one, exit 101 and a backtrace): `similarity --pairs` and
+    /// `score --pred` exit 0, with no panic and no internal error.
+    #[test]
+    fn binary_never_panics_on_any_text_with_any_matcher(
+        texts in prop::collection::vec(claim_text(case_length_changers()), 24),
+    ) {
+        ensure_model();
+        let t = tmp();
+        let pairs = t.path().join("pairs.jsonl");
+        let lines: Vec<String> = texts
+            .chunks(2)
+            .map(|p| serde_json::json!({"a": p[0], "b": p[1]}).to_string())
+            .chain([serde_json::json!({"a": "The \u{212a}K's claim.", "b": "ẞẞ's claim was made."}).to_string()])
+            .collect();
+        write(&pairs, lines.join("\n"));
+        let pred = t.path().join("pred.jsonl");
+        let docs = ["000", "001"];
+        let preds: Vec<String> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| serde_json::json!({"doc": docs[i % 2], "text": text}).to_string())
+            .chain([serde_json::json!({"doc": "000", "text": "The \u{212a}K's claim."}).to_string()])
+            .collect();
+        write(&pred, preds.join("\n"));
+        for matcher in ["exact", "token-f1", "rouge-l", "cosine", "pair", "align"] {
+            let r = cb(["similarity", "--matcher", matcher, "--pairs"]).arg_path(&pairs).run();
+            prop_assert_eq!(r.code, Some(0), "{}", r);
+            prop_assert_eq!(r.stdout.lines().count(), lines.len(), "{}", r);
+            let r = cb(["score", "--no-intervals", "--matcher", matcher, "--pred"]).arg_path(&pred).run();
+            prop_assert_eq!(r.code, Some(0), "{}", r);
+            prop_assert!(!r.stderr.contains("panicked") && !r.stderr.contains("internal error"), "{}", r);
+        }
+    }
+}

@@ -202,7 +202,9 @@ fn a_rerun_keeps_a_valid_part_and_redoes_a_stale_or_damaged_one() {
     // Other settings: scored again, and the part says so.
     let r = run(&["--threshold", "0.9"]);
     assert_eq!(r.ok().json()["kept_existing"], false);
-    r.stderr_has("is from other inputs or settings: scoring shard 2/3 again");
+    r.stderr_has(
+        "is stale (scored from other inputs or settings): scoring shard 2/3 again and replacing it",
+    );
     assert!(read(&part(&dir, 2, 3)) != first);
     // Damaged: scored again.
     std::fs::write(part(&dir, 2, 3), &first[..first.len() / 2]).expect("truncate");
@@ -482,6 +484,131 @@ fn embedding_matcher_shards_merge_byte_for_byte() {
     assert_eq!(
         v["systems"]["predictions"]["results"]["groundedness"]["scored"],
         480
+    );
+    assert!(read(&merged.join("run.json")) == run_json);
+}
+
+/// A `command:` extractor script printing one claim per article, `version` in its text.
+fn write_script(path: &Path, version: &str) {
+    write(
+        path,
+        format!("cat >/dev/null\necho '{{\"text\": \"The claim of version {version}.\"}}'\n"),
+    );
+}
+
+/// `eval` of the shard data's gold with only `mine=command:sh SCRIPT`, shard `i` of 2, into `<runs>/<name>`.
+fn eval_command_shard(runs: &Path, name: &str, script: &Path, i: u32, extra: &[&str]) -> Ran {
+    cb([
+        "eval",
+        "--matcher",
+        "token-f1",
+        "--bootstrap",
+        "200",
+        "--json",
+        "--gold",
+    ])
+    .arg_path(&gold())
+    .arg("--extractor")
+    .arg(format!("mine=command:sh {}", script.display()))
+    .arg("--runs-dir")
+    .arg_path(runs)
+    .args(["--name", name, "--shard", &format!("{i}/2")])
+    .args(extra)
+    .run()
+}
+
+#[test]
+fn an_edited_command_extractor_is_scored_again_and_a_merge_of_both_versions_is_refused() {
+    // Issue 35: shard 0 was kept ("already done") after the script changed, and merge mixed both versions.
+    let t = tmp();
+    let script = t.path().join("x.sh");
+    write_script(&script, "one");
+    let runs = t.path().join("runs");
+    let r = eval_command_shard(&runs, "parts", &script, 0, &[]);
+    assert_eq!(r.ok().json()["kept_existing"], false);
+    let v1 = read(&part(&runs.join("parts"), 0, 2));
+    // The same script again: kept; with --force: scored again (the same bytes).
+    assert_eq!(
+        eval_command_shard(&runs, "parts", &script, 0, &[])
+            .ok()
+            .json()["kept_existing"],
+        true
+    );
+    assert_eq!(
+        eval_command_shard(&runs, "parts", &script, 0, &["--force"])
+            .ok()
+            .json()["kept_existing"],
+        false
+    );
+    assert!(read(&part(&runs.join("parts"), 0, 2)) == v1);
+    // Shard 1 with version one, then the script is edited: a merge of the parts of both versions is refused.
+    eval_command_shard(&runs, "parts", &script, 1, &[]).ok();
+    let mixed = t.path().join("mixed");
+    std::fs::copy(part(&runs.join("parts"), 0, 2), t.path().join("old-0.json")).expect("copy");
+    write_script(&script, "two");
+    let r = eval_command_shard(&runs, "parts", &script, 0, &[]);
+    assert_eq!(r.ok().json()["kept_existing"], false);
+    r.stderr_has("is stale (scored from other predictions of mine): scoring shard 0/2 again and replacing it");
+    let v2 = read(&part(&runs.join("parts"), 0, 2));
+    assert!(v2 != v1);
+    assert!(String::from_utf8_lossy(&v2).contains("version two"));
+    merge(
+        &[
+            &part(&runs.join("parts"), 0, 2),
+            &part(&runs.join("parts"), 1, 2),
+        ],
+        &mixed,
+    )
+    .code(3)
+    .stderr_has(
+        "field systems.mine.extractor_sha256 differs (the extractor changed between shards",
+    );
+    // Shard 1 rerun with version two: the merge goes through, and holds version two only.
+    assert_eq!(
+        eval_command_shard(&runs, "parts", &script, 1, &[])
+            .ok()
+            .json()["kept_existing"],
+        false
+    );
+    let merged = t.path().join("merged");
+    merge(&[&runs.join("parts")], &merged).ok();
+    let preds = String::from_utf8(read(&merged.join("predictions/mine.jsonl"))).expect("utf-8");
+    assert_eq!(preds.lines().count(), 24);
+    assert!(preds.lines().all(|l| l.contains("version two")), "{preds}");
+    // The old shard 0 with the new shard 1: refused too.
+    merge(
+        &[
+            &t.path().join("old-0.json"),
+            &part(&runs.join("parts"), 1, 2),
+        ],
+        &t.path().join("mixed2"),
+    )
+    .code(3)
+    .stderr_has("extractor_sha256 differs");
+}
+
+#[test]
+fn default_matcher_shards_merge_byte_for_byte() {
+    // The default matcher (align): token vectors, guards and its calibration per shard.
+    ensure_model();
+    let t = tmp();
+    let single = t.path().join("single");
+    score_with("align", &["--out"]).arg_path(&single).run().ok();
+    let dir = t.path().join("parts");
+    for i in 0..3 {
+        score_with("align", &["--shard", &format!("{i}/3"), "--out"])
+            .arg_path(&dir)
+            .run()
+            .ok();
+    }
+    let merged = t.path().join("merged");
+    merge(&[&dir], &merged).ok();
+    let run_json = read(&single.join("run.json"));
+    let v: serde_json::Value = serde_json::from_slice(&run_json).expect("run.json");
+    assert_eq!(
+        v["manifest"]["matcher"]["name"], "align",
+        "{}",
+        v["manifest"]
     );
     assert!(read(&merged.join("run.json")) == run_json);
 }
