@@ -33,6 +33,9 @@ pub enum Outcome {
     GateFailed,
 }
 
+/// What `claimbench formats` prints: every input format with one example.
+pub const FORMATS: &str = include_str!("formats.txt");
+
 /// Exit code of bad input or usage.
 pub const USAGE_EXIT: u8 = 2;
 
@@ -168,6 +171,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Embed(a) => cmd::embed::run(a),
         Command::Similarity(a) => cmd::similarity::run(a),
         Command::Merge(a) => cmd::merge::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
+        Command::Calibrate(a) => cmd::calibrate::run(a),
+        Command::Formats => {
+            output::emit(FORMATS)?;
+            Ok(Outcome::Ok)
+        }
     }
 }
 

@@ -248,7 +248,13 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     if let (Some(s), Some(dir)) = (plan.shard, &plan.out) {
         let key = PartKey {
             shard: s,
-            manifest: manifest(gold, embedder.as_deref(), &setup, &config),
+            manifest: manifest(
+                gold,
+                embedder.as_deref(),
+                &setup,
+                &config,
+                plan.settings.calibration.as_deref(),
+            ),
             config,
             gold: gold_label.clone(),
             documents: documents.clone(),
@@ -371,7 +377,13 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     }
     let file = RunFile {
         format: run::FORMAT,
-        manifest: manifest(gold, embedder.as_deref(), &setup, &config),
+        manifest: manifest(
+            gold,
+            embedder.as_deref(),
+            &setup,
+            &config,
+            plan.settings.calibration.as_deref(),
+        ),
         gold: run::gold_field(plan.gold_dir.as_deref()),
         systems,
         sha256: None,
