@@ -342,7 +342,7 @@ pub fn reliability(
     bins: usize,
 ) -> Result<Vec<ReliabilityBin>> {
     check_scores(pairs)?;
-    if bins == 0 || !(high > low) {
+    if bins == 0 || high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
         return Err(Error::Config {
             field: "bins".into(),
             message: format!("{bins} bins of [{low}, {high}]"),
