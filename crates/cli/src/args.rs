@@ -42,6 +42,14 @@ pub enum Command {
     /// Set a run's matches beside a person's judgment of the same predictions (`gold/judged/`): F1 gap, link
     /// agreement, coverage and focus per system.
     Judged(JudgedArgs),
+    /// Which gold claims two runs' systems gained and lost, and which predictions became or stopped being false
+    /// alarms.
+    Diff(DiffArgs),
+    /// Check a matcher on labelled pairs (accuracy, kappa, AUC, per kind, reliability, best threshold) and write a
+    /// calibration that `score`/`eval`/`gate --calibration` use.
+    Calibrate(CalibrateArgs),
+    /// Print the gold, predictions, pairs, command and calibration formats, with one example each.
+    Formats,
 }
 
 /// `claimbench judged`.
@@ -100,6 +108,10 @@ pub struct ScoringArgs {
     /// own, chosen from labelled pairs].
     #[arg(long)]
     pub threshold: Option<f32>,
+    /// Take the threshold from a calibration file (`claimbench calibrate --out`; its matcher must be --matcher's);
+    /// the run records the file's sha256 in its manifest and signature.
+    #[arg(long, value_name = "FILE", conflicts_with = "threshold")]
+    pub calibration: Option<PathBuf>,
     /// One-to-one assignment: optimal (Hungarian) or greedy.
     #[arg(long, value_enum, default_value_t = AssignmentArg::Optimal)]
     pub assignment: AssignmentArg,
@@ -302,8 +314,15 @@ pub struct ReportArgs {
     /// The run directory.
     pub run: PathBuf,
     /// Write the HTML report here.
-    #[arg(long, value_name = "FILE", required_unless_present = "json")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["json", "csv", "jsonl"])]
     pub html: Option<PathBuf>,
+    /// Write one CSV row per (system, document, gold claim or false alarm) here: status (tp, fn, fp), the
+    /// matched prediction and its similarity, category, check-worthy.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write the same rows as `--csv` here as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
     /// Print the report's data (leaderboard, manifest, each document's matches, misses and false alarms) as
     /// JSON on stdout.
     #[arg(long)]
@@ -450,6 +469,48 @@ pub struct MergeArgs {
     /// The run directory to write.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `claimbench diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Run A (before).
+    pub run_a: PathBuf,
+    /// Run B (after).
+    pub run_b: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `claimbench calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Labelled pairs, JSONL (gold/PAIRS.md): {"id"?, "a", "b", "same": true|false, "kind"?}.
+    #[arg(long, value_name = "FILE")]
+    pub pairs: PathBuf,
+    /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "align")]
+    pub matcher: String,
+    /// The threshold in use, whose figures are reported [default: the matcher's own].
+    #[arg(long)]
+    pub threshold: Option<f32>,
+    /// Bootstrap resamples of the best threshold's 95% interval (0: none; at most 1,000,000).
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Random seed of the bootstrap.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write the calibration (matcher, best threshold, the pairs file's sha256, the figures) here, for
+    /// `--calibration`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

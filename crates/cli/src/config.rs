@@ -46,9 +46,17 @@ pub fn model_options(args: &ModelArgs) -> Result<ModelOptions> {
 /// The settings of one evaluation from the scoring and model options, validated (every number finite and in
 /// range, the threshold in its matcher's range).
 pub fn settings(scoring: &ScoringArgs, model: &ModelArgs) -> Result<Settings> {
+    let matcher = matcher_kind(&scoring.matcher)?;
+    let calibration = match &scoring.calibration {
+        Some(path) => Some(calibration(path, matcher)?),
+        None => None,
+    };
     let settings = Settings {
-        matcher: matcher_kind(&scoring.matcher)?,
-        threshold: scoring.threshold,
+        matcher,
+        threshold: calibration
+            .as_ref()
+            .map_or(scoring.threshold, |c| Some(c.threshold)),
+        calibration: calibration.map(|c| c.sha256),
         assignment: match scoring.assignment {
             AssignmentArg::Optimal => Assignment::Optimal,
             AssignmentArg::Greedy => Assignment::Greedy,
@@ -67,6 +75,22 @@ pub fn settings(scoring: &ScoringArgs, model: &ModelArgs) -> Result<Settings> {
     };
     settings.validate()?;
     Ok(settings)
+}
+
+/// The calibration file of `--calibration`, which must calibrate `matcher`.
+fn calibration(
+    path: &std::path::Path,
+    matcher: claimbench_score::MatcherKind,
+) -> Result<claimbench_harness::calibrate::Calibration> {
+    let cal = claimbench_harness::calibrate::load(path)?;
+    if cal.matcher != matcher {
+        anyhow::bail!(
+            "--calibration {}: it calibrates the {} matcher, not --matcher {matcher}",
+            path.display(),
+            cal.matcher
+        );
+    }
+    Ok(cal)
 }
 
 /// How predictions files are read: `--lenient` skips bad lines, `--strict` rejects unknown fields.

@@ -35,6 +35,9 @@ pub enum Outcome {
     GateFailed,
 }
 
+/// What `claimbench formats` prints: every input format with one example.
+pub const FORMATS: &str = include_str!("formats.txt");
+
 /// Exit code of bad input or usage.
 pub const USAGE_EXIT: u8 = 2;
 
@@ -171,6 +174,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Similarity(a) => cmd::similarity::run(a),
         Command::Merge(a) => cmd::merge::run(a),
         Command::Judged(a) => cmd::judged::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
+        Command::Calibrate(a) => cmd::calibrate::run(a),
+        Command::Formats => {
+            output::emit(FORMATS)?;
+            Ok(Outcome::Ok)
+        }
     }
 }
 

@@ -5,16 +5,24 @@
 
 mod common;
 
+#[path = "cases/calibrate.rs"]
+mod calibrate;
 #[path = "cases/closed.rs"]
 mod closed;
 #[path = "cases/crash.rs"]
 mod crash;
 #[path = "cases/determinism.rs"]
 mod determinism;
+#[path = "cases/diff.rs"]
+mod diff;
 #[path = "cases/eval.rs"]
 mod eval;
+#[path = "cases/export.rs"]
+mod export;
 #[path = "cases/extractors.rs"]
 mod extractors;
+#[path = "cases/formats.rs"]
+mod formats;
 #[path = "cases/fuzz.rs"]
 mod fuzz;
 #[path = "cases/gate.rs"]

@@ -98,6 +98,17 @@ pub fn incompatible(a: &LoadedRun, b: &LoadedRun) -> Option<String> {
             ma.matcher.name, ma.threshold, mb.matcher.name, mb.threshold
         ));
     }
+    if ma.calibration != mb.calibration {
+        let short = |c: &Option<String>| {
+            c.as_deref()
+                .map_or_else(|| "none".to_string(), |h| h[..8.min(h.len())].to_string())
+        };
+        return Some(format!(
+            "different calibrations ({} vs {})",
+            short(&ma.calibration),
+            short(&mb.calibration)
+        ));
+    }
     None
 }
 

@@ -291,7 +291,13 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     if let (Some(s), Some(dir), false) = (plan.shard, &plan.out, plan.force) {
         let key = PartKey {
             shard: s,
-            manifest: manifest(gold, embedder.as_deref(), &setup, &config),
+            manifest: manifest(
+                gold,
+                embedder.as_deref(),
+                &setup,
+                &config,
+                plan.settings.calibration.as_deref(),
+            ),
             config,
             gold: gold_label.clone(),
             documents: documents.clone(),
@@ -431,7 +437,13 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     }
     let file = RunFile {
         format: run::FORMAT,
-        manifest: manifest(gold, embedder.as_deref(), &setup, &config),
+        manifest: manifest(
+            gold,
+            embedder.as_deref(),
+            &setup,
+            &config,
+            plan.settings.calibration.as_deref(),
+        ),
         gold: run::gold_field(plan.gold_dir.as_deref()),
         systems,
         sha256: None,

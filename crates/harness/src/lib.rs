@@ -20,14 +20,19 @@
 //! # Ok::<(), claimbench_harness::Error>(())
 //! ```
 
+pub mod calibrate;
+pub mod claims;
 pub mod compare;
+pub mod diff;
 pub mod error;
 pub mod evaluate;
+pub mod export;
 pub mod files;
 pub mod gate;
 pub mod gold;
 pub mod integrity;
 pub mod judged;
+pub mod pairs;
 pub mod pipeline;
 pub mod progress;
 pub mod run;

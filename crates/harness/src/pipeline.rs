@@ -94,12 +94,13 @@ pub fn build_matcher(
     })
 }
 
-/// The manifest of a run.
+/// The manifest of a run (`calibration`: the sha256 of the calibration file that set the threshold, if any).
 pub fn manifest(
     gold: &GoldSet,
     embedder: Option<&Embedder>,
     setup: &MatcherSetup,
     config: &ScoreConfig,
+    calibration: Option<&str>,
 ) -> Manifest {
     Manifest {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -124,6 +125,7 @@ pub fn manifest(
         bootstrap_samples: config.bootstrap.samples,
         bootstrap_unit: config.bootstrap.unit,
         seed: config.bootstrap.seed,
+        calibration: calibration.map(str::to_string),
     }
 }
 

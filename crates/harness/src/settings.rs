@@ -59,6 +59,8 @@ pub struct Settings {
     pub worthy_threshold: f32,
     /// Time limit of a `command` extractor, per article.
     pub command_timeout: Duration,
+    /// sha256 of the calibration file that set `threshold` (recorded in the manifest and its signature).
+    pub calibration: Option<String>,
 }
 
 impl Default for Settings {
@@ -83,6 +85,7 @@ impl Default for Settings {
             },
             worthy_threshold: 0.5,
             command_timeout: COMMAND_TIMEOUT,
+            calibration: None,
         }
     }
 }

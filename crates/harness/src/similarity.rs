@@ -65,6 +65,16 @@ impl Decider {
         }))
     }
 
+    /// The threshold it decides at.
+    pub fn threshold(&self) -> f32 {
+        use claimbench_score::Matcher;
+        match &self.0 {
+            Inner::Align(align) => align.default_threshold(),
+            Inner::Pair(pair) => pair.default_threshold(),
+            Inner::Matrix(setup) => setup.threshold,
+        }
+    }
+
     /// The decision on claims `a` and `b`.
     pub fn decide(&self, a: &str, b: &str) -> Result<Decision> {
         match &self.0 {
@@ -136,6 +146,7 @@ mod tests {
         let diff = d.decide("Putin met Tillerson", "Oil prices fell").unwrap();
         assert!(!diff.same, "{diff:?}");
         assert!(diff.reasons[0].contains("< threshold 0.5"), "{diff:?}");
+        assert_eq!(d.threshold(), 0.5);
         assert!(Decider::new(MatcherKind::Align, None, None).is_err());
     }
 }

@@ -42,5 +42,6 @@ pub use stats::{
 pub use suspect::{no_suspects, GuardHit, GuardKind, SuspectCheck};
 pub use text::normalize_exact;
 pub use threshold::{
-    choose_threshold, cohen_kappa, grid, roc_auc, sweep, SweepPoint, ThresholdChoice,
+    choose_threshold, choose_threshold_near, cohen_kappa, grid, reliability, roc_auc, sweep,
+    threshold_interval, ReliabilityBin, SweepPoint, ThresholdChoice,
 };

@@ -209,6 +209,170 @@ pub fn roc_auc(pairs: &[(f32, bool)]) -> Result<Option<f64>> {
     Ok(Some(u / (positives as f64 * negatives as f64)))
 }
 
+/// The threshold maximising accuracy of "score >= threshold means same" on labelled pairs, ties going to the one
+/// closest to `near` (the threshold in use), then to the lower. Candidates are every distinct score, one just
+/// above the highest (every pair "different") unless that is above `ceiling` (the top of the matcher's range),
+/// and `near` itself, so a threshold already among the best is kept as it is. An error for no pairs or a
+/// non-finite score or `near`.
+pub fn choose_threshold_near(
+    pairs: &[(f32, bool)],
+    near: f32,
+    ceiling: f32,
+) -> Result<ThresholdChoice> {
+    check_scores(pairs)?;
+    if !near.is_finite() {
+        return Err(Error::Config {
+            field: "threshold".into(),
+            message: format!("{near} is not finite"),
+        });
+    }
+    if pairs.is_empty() {
+        return Err(Error::Config {
+            field: "pairs".into(),
+            message: "no labelled pairs".into(),
+        });
+    }
+    let mut sorted: Vec<(f32, bool)> = pairs.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let n = sorted.len();
+    let positives = sorted.iter().filter(|p| p.1).count();
+    let negatives = n - positives;
+    // (threshold, tp, fp) of each candidate: above the maximum, each distinct score, and `near`.
+    let above = sorted[0].0.next_up();
+    let mut candidates = if above <= ceiling {
+        vec![(above, 0usize, 0usize)]
+    } else {
+        Vec::new()
+    };
+    let (mut tp, mut fp, mut k) = (0usize, 0usize, 0usize);
+    while k < n {
+        let t = sorted[k].0;
+        while k < n && sorted[k].0 == t {
+            if sorted[k].1 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            k += 1;
+        }
+        candidates.push((t, tp, fp));
+    }
+    let at_near = sorted.iter().filter(|p| p.0 >= near);
+    candidates.push((
+        near,
+        at_near.clone().filter(|p| p.1).count(),
+        at_near.filter(|p| !p.1).count(),
+    ));
+    let correct = |&(_, tp, fp): &(f32, usize, usize)| tp + (negatives - fp);
+    let distance = |t: f32| (f64::from(t) - f64::from(near)).abs();
+    let best = candidates
+        .iter()
+        .copied()
+        .reduce(|b, c| {
+            let (cc, bc) = (correct(&c), correct(&b));
+            let closer =
+                distance(c.0) < distance(b.0) || (distance(c.0) == distance(b.0) && c.0 < b.0);
+            if cc > bc || (cc == bc && closer) {
+                c
+            } else {
+                b
+            }
+        })
+        .unwrap_or((near, 0, 0));
+    Ok(ThresholdChoice {
+        threshold: best.0,
+        accuracy: correct(&best) as f64 / n as f64,
+        kappa: kappa_from_table(best.1, best.2, positives - best.1, negatives - best.2),
+        pairs: n,
+        positives,
+    })
+}
+
+/// The 95% percentile interval of [`choose_threshold_near`]'s threshold over `samples` bootstrap resamples of the
+/// pairs (drawn from `StdRng::seed_from_u64(seed)`, so the same pairs and seed give the same interval); None for
+/// no samples.
+pub fn threshold_interval(
+    pairs: &[(f32, bool)],
+    near: f32,
+    ceiling: f32,
+    samples: usize,
+    seed: u64,
+) -> Result<Option<crate::Interval>> {
+    use rand::distributions::{Distribution, Uniform};
+    use rand::SeedableRng;
+    choose_threshold_near(pairs, near, ceiling)?;
+    if samples == 0 {
+        return Ok(None);
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let pick = Uniform::new(0, pairs.len());
+    let mut draw = Vec::with_capacity(pairs.len());
+    let mut thresholds = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        draw.clear();
+        draw.extend((0..pairs.len()).map(|_| pairs[pick.sample(&mut rng)]));
+        thresholds.push(f64::from(
+            choose_threshold_near(&draw, near, ceiling)?.threshold,
+        ));
+    }
+    Ok(Some(crate::bootstrap::percentile_interval(thresholds)))
+}
+
+/// One bin of a reliability table: pairs whose score falls in `[low, high)` (the last bin includes `high`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReliabilityBin {
+    /// Lower edge.
+    pub low: f64,
+    /// Upper edge.
+    pub high: f64,
+    /// Pairs in the bin.
+    pub pairs: usize,
+    /// Their mean score (None for an empty bin).
+    pub mean_score: Option<f64>,
+    /// The share of them labelled "same" (None for an empty bin).
+    pub share_same: Option<f64>,
+}
+
+/// A reliability table: `bins` equal bins of `[low, high]`, each with its pairs' mean score and share labelled
+/// "same" (for a calibrated score the two agree). Scores outside the range go to the first or last bin.
+pub fn reliability(
+    pairs: &[(f32, bool)],
+    low: f64,
+    high: f64,
+    bins: usize,
+) -> Result<Vec<ReliabilityBin>> {
+    check_scores(pairs)?;
+    if bins == 0 || high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
+        return Err(Error::Config {
+            field: "bins".into(),
+            message: format!("{bins} bins of [{low}, {high}]"),
+        });
+    }
+    let width = (high - low) / bins as f64;
+    let mut sums = vec![(0usize, 0.0f64, 0usize); bins];
+    for &(s, same) in pairs {
+        let k = (((f64::from(s) - low) / width).floor().max(0.0) as usize).min(bins - 1);
+        sums[k].0 += 1;
+        sums[k].1 += f64::from(s);
+        sums[k].2 += usize::from(same);
+    }
+    Ok(sums
+        .into_iter()
+        .enumerate()
+        .map(|(k, (n, sum, same))| ReliabilityBin {
+            low: low + width * k as f64,
+            high: if k + 1 == bins {
+                high
+            } else {
+                low + width * (k + 1) as f64
+            },
+            pairs: n,
+            mean_score: (n > 0).then(|| sum / n as f64),
+            share_same: (n > 0).then(|| same as f64 / n as f64),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +436,74 @@ mod tests {
     #[test]
     fn grid_is_inclusive() {
         assert_eq!(grid(0.5, 1.0, 5), vec![0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
+    }
+
+    #[test]
+    fn choose_threshold_near_keeps_a_best_threshold_and_breaks_ties_by_distance() {
+        let pairs = [(0.9, true), (0.8, true), (0.6, false), (0.3, false)];
+        // Every threshold in (0.6, 0.8] is perfect: 0.7 stays; 0.2 and 0.95 move to the nearest perfect candidate
+        // (a score), 0.8.
+        let c = choose_threshold_near(&pairs, 0.7, 1.0).unwrap();
+        assert_eq!((c.threshold, c.accuracy), (0.7, 1.0));
+        assert_eq!(
+            choose_threshold_near(&pairs, 0.2, 1.0).unwrap().threshold,
+            0.8
+        );
+        assert_eq!(
+            choose_threshold_near(&pairs, 0.95, 1.0).unwrap().threshold,
+            0.8
+        );
+        // Accuracy ties between 0.9 (3/4: one positive missed) and 0.6 (3/4: one negative taken): nearest wins.
+        let noisy = [(0.9, true), (0.6, false), (0.6, true), (0.3, false)];
+        let c = choose_threshold_near(&noisy, 0.62, 1.0).unwrap();
+        assert_eq!((c.threshold, c.accuracy), (0.62, 0.75));
+        // Far below both (0.2 calls 0.3 "same" as well: 2/4), the nearer of the two wins.
+        assert_eq!(
+            choose_threshold_near(&noisy, 0.2, 1.0).unwrap().threshold,
+            0.6
+        );
+        // Every pair "different" is best, but no threshold of [0, 1] says so when a negative scores 1.0.
+        let top = [(1.0, false), (0.9, true), (0.8, false)];
+        assert!(choose_threshold_near(&top, 0.99, 2.0).unwrap().threshold > 1.0);
+        let c = choose_threshold_near(&top, 0.5, 1.0).unwrap();
+        assert!(c.threshold <= 1.0 && c.accuracy < 1.0, "{c:?}");
+        assert!(choose_threshold_near(&[], 0.5, 1.0).is_err());
+        assert!(choose_threshold_near(&pairs, f32::NAN, 1.0).is_err());
+    }
+
+    #[test]
+    fn threshold_interval_is_seeded_and_holds_the_separable_range() {
+        let pairs: Vec<(f32, bool)> = (0..40).map(|k| (k as f32 / 40.0, k >= 20)).collect();
+        let a = threshold_interval(&pairs, 0.5, 1.0, 200, 7)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            Some(a),
+            threshold_interval(&pairs, 0.5, 1.0, 200, 7).unwrap()
+        );
+        assert!(
+            a.low <= 0.5 && a.high >= 0.5 && a.low > 0.4 && a.high < 0.6,
+            "{a:?}"
+        );
+        assert_eq!(threshold_interval(&pairs, 0.5, 1.0, 0, 7).unwrap(), None);
+    }
+
+    #[test]
+    fn reliability_bins_count_and_average() {
+        let bins = reliability(
+            &[(0.05, false), (0.15, true), (0.95, true), (1.0, false)],
+            0.0,
+            1.0,
+            10,
+        )
+        .unwrap();
+        assert_eq!(bins.len(), 10);
+        assert_eq!(bins[0].pairs, 1);
+        assert_eq!(bins[1].share_same, Some(1.0));
+        assert_eq!(bins[5].mean_score, None);
+        assert_eq!(bins[9].pairs, 2, "1.0 falls in the last bin");
+        assert_eq!(bins[9].share_same, Some(0.5));
+        assert!((bins[9].mean_score.unwrap() - 0.975).abs() < 1e-6);
+        assert!(reliability(&[], 0.0, 1.0, 0).is_err());
     }
 }

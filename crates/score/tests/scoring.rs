@@ -633,6 +633,7 @@ fn manifest() -> Manifest {
         bootstrap_samples: 1000,
         bootstrap_unit: Resample::Documents,
         seed: 42,
+        calibration: None,
     }
 }
 

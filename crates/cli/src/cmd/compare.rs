@@ -49,7 +49,28 @@ pub fn json(args: &CompareArgs) -> Result<serde_json::Value> {
             Err(e) => serde_json::json!({ "a": p.a, "b": p.b, "not_comparable": e }),
         })
         .collect();
-    Ok(serde_json::json!({ "systems": rows, "pairs": pairs }))
+    let mut out = serde_json::json!({ "systems": rows, "pairs": pairs });
+    if let Some(d) = claim_diff(&runs)? {
+        out["diff"] = serde_json::to_value(d)?;
+    }
+    Ok(out)
+}
+
+/// Which claims changed (`claimbench diff`), when exactly two runs on the same gold set and matcher, with a system
+/// in common, are compared.
+fn claim_diff(runs: &[LoadedRun]) -> Result<Option<claimbench_harness::diff::RunDiff>> {
+    match runs {
+        [a, b]
+            if claimbench_harness::compare::incompatible(a, b).is_none()
+                && a.file
+                    .systems
+                    .keys()
+                    .any(|s| b.file.systems.contains_key(s)) =>
+        {
+            Ok(Some(claimbench_harness::diff::diff(a, b)?))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Run `compare`.
@@ -93,5 +114,11 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         config.seed,
         COMPARE_ALPHA
     ))?;
+    if let Some(d) = claim_diff(&runs)? {
+        emit(&format!(
+            "\nwhich claims changed (A -> B)\n{}",
+            super::diff::render(&d)
+        ))?;
+    }
     Ok(Outcome::Ok)
 }

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod calibrate;
 pub mod compare;
+pub mod diff;
 pub mod embed;
 pub mod eval;
 pub mod gate;

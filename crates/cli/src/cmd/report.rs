@@ -1,4 +1,4 @@
-//! `claimbench report RUN --html FILE`.
+//! `claimbench report RUN --html FILE` (and `--json`; `--csv`/`--jsonl`: the run claim by claim).
 
 use std::collections::BTreeMap;
 
@@ -18,15 +18,35 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
     let loaded = run::load(&args.run)?;
     let file = &loaded.file;
     let gold = loaded.gold_set()?;
+    for (path, csv) in [(&args.csv, true), (&args.jsonl, false)] {
+        if let Some(path) = path {
+            let rows = claimbench_harness::claims::rows(&loaded, &gold)?;
+            let text = if csv {
+                claimbench_harness::export::csv(&rows)
+            } else {
+                claimbench_harness::export::jsonl(&rows)?
+            };
+            claimbench_harness::export::write(path, &text)?;
+            if !args.json {
+                emit(&format!(
+                    "{} rows written to {}",
+                    rows.len(),
+                    path.display()
+                ))?;
+            }
+        }
+    }
+    if args.html.is_none() && !args.json {
+        return Ok(Outcome::Ok);
+    }
     let systems: Vec<&String> = file.systems.keys().collect();
     // Per system, per document: predictions in file order (the scorer's indices).
     let mut preds: BTreeMap<&str, BTreeMap<String, Vec<PredictedClaim>>> = BTreeMap::new();
     for s in &systems {
-        let mut by_doc: BTreeMap<String, Vec<PredictedClaim>> = BTreeMap::new();
-        for p in loaded.predictions(s)? {
-            by_doc.entry(p.doc.clone()).or_default().push(p);
-        }
-        preds.insert(s.as_str(), by_doc);
+        preds.insert(
+            s.as_str(),
+            claimbench_harness::claims::predictions_by_doc(&loaded, s)?,
+        );
     }
     let empty = Vec::new();
     let mut documents = Vec::new();

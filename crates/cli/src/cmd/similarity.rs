@@ -1,10 +1,11 @@
 //! `claimbench similarity A B` and `--pairs FILE`: the matcher's score, decision and reasons.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use claimbench_harness::pairs::read_pairs;
 use claimbench_harness::similarity::{Decider, Decision};
 use serde::Serialize;
 
@@ -13,16 +14,6 @@ use crate::config::load_embedder;
 use crate::config::matcher_kind;
 use crate::output::{emit, print_json};
 use crate::Outcome;
-
-/// One pair of a `--pairs` file.
-#[derive(Debug)]
-struct PairLine {
-    line: usize,
-    id: Option<serde_json::Value>,
-    a: String,
-    b: String,
-    expected: Option<bool>,
-}
 
 /// One `--pairs` decision as written: the pair's id and line, then the decision.
 #[derive(Serialize)]
@@ -34,98 +25,6 @@ struct PairDecision<'a> {
     expected: Option<bool>,
     #[serde(flatten)]
     decision: Decision,
-}
-
-/// What reading a `--pairs` file found.
-#[derive(Debug, Default)]
-struct PairsRead {
-    pairs: Vec<PairLine>,
-    blank: Vec<usize>,
-    problems: Vec<String>,
-}
-
-/// Parse one non-blank line of a pairs file: `a` and `b` (non-empty strings) are required; `id` (a string or a
-/// number) and `same` (a boolean) are echoed; any other field (`doc`, `kind`, ...) is ignored.
-fn parse_pair(text: &str, line: usize) -> std::result::Result<PairLine, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let serde_json::Value::Object(obj) = v else {
-        return Err("not a JSON object (expected {\"a\": ..., \"b\": ...})".into());
-    };
-    let text_field = |name: &str| -> std::result::Result<String, String> {
-        match obj.get(name) {
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
-                Err(format!("{name}: empty text"))
-            }
-            Some(serde_json::Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("{name}: expected a string")),
-            None => Err(format!("{name}: missing")),
-        }
-    };
-    let a = text_field("a")?;
-    let b = text_field("b")?;
-    let id = match obj.get("id") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(v @ (serde_json::Value::String(_) | serde_json::Value::Number(_))) => Some(v.clone()),
-        Some(_) => return Err("id: expected a string or a number".into()),
-    };
-    let expected = match obj.get("same") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Bool(x)) => Some(*x),
-        Some(_) => return Err("same: expected true or false".into()),
-    };
-    Ok(PairLine {
-        line,
-        id,
-        a,
-        b,
-        expected,
-    })
-}
-
-/// Read every line of a pairs file, keeping every problem (not just the first) and the blank lines.
-fn read_pairs(mut reader: impl BufRead, label: &Path) -> Result<PairsRead> {
-    let mut out = PairsRead::default();
-    let mut buf = Vec::new();
-    let mut line = 0usize;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .with_context(|| format!("reading {}", label.display()))?;
-        if n == 0 {
-            break;
-        }
-        line += 1;
-        let mut bytes = &buf[..];
-        if line == 1 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            bytes = &bytes[3..];
-        }
-        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                out.problems.push(format!(
-                    "{}:{line}: invalid UTF-8 at byte {} of the line",
-                    label.display(),
-                    e.valid_up_to()
-                ));
-                continue;
-            }
-        };
-        if text.trim().is_empty() {
-            out.blank.push(line);
-            continue;
-        }
-        match parse_pair(text, line) {
-            Ok(p) => out.pairs.push(p),
-            Err(e) => out
-                .problems
-                .push(format!("{}:{line}: {e}", label.display())),
-        }
-    }
-    Ok(out)
 }
 
 /// The matcher of `similarity`'s options, its model fetched on first use and loaded when it needs one.
@@ -193,7 +92,7 @@ pub fn run(args: SimilarityArgs) -> Result<Outcome> {
                 &PairDecision {
                     id: p.id.as_ref(),
                     line: p.line,
-                    expected: p.expected,
+                    expected: p.same,
                     decision,
                 },
             )?;
