@@ -8,9 +8,8 @@ use claimbench_extract::PredictedClaim;
 use claimbench_gold::GoldSet;
 use serde::Serialize;
 
-use crate::bail;
 use crate::error::{Context, Result};
-use crate::run::{GoldRef, LoadedRun};
+use crate::run::LoadedRun;
 
 /// What became of a gold claim or a prediction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
