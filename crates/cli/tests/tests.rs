@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cases/bounds.rs"]
+mod bounds;
 #[path = "cases/closed.rs"]
 mod closed;
 #[path = "cases/crash.rs"]
@@ -19,6 +21,8 @@ mod extractors;
 mod fuzz;
 #[path = "cases/gate.rs"]
 mod gate;
+#[path = "cases/gate_files.rs"]
+mod gate_files;
 #[path = "cases/gold.rs"]
 mod gold;
 #[path = "cases/hostile.rs"]
@@ -29,6 +33,8 @@ mod invariants;
 mod lenient;
 #[path = "cases/model.rs"]
 mod model;
+#[path = "cases/nothing_lost.rs"]
+mod nothing_lost;
 #[path = "cases/run_dir.rs"]
 mod run_dir;
 #[path = "cases/score.rs"]

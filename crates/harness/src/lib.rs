@@ -30,6 +30,7 @@ pub mod integrity;
 pub mod pipeline;
 pub mod progress;
 pub mod run;
+pub mod rundir;
 pub mod settings;
 pub mod shard;
 pub mod similarity;
