@@ -106,7 +106,7 @@ pub struct ScoringArgs {
     pub matcher: String,
     /// Match threshold, in the matcher's range ([-1, 1] for cosine, [0, 1] otherwise) [default: the matcher's
     /// own, chosen from labelled pairs].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub threshold: Option<f32>,
     /// Take the threshold from a calibration file (`claimbench calibrate --out`; its matcher must be --matcher's);
     /// the run records the file's sha256 in its manifest and signature.
@@ -155,6 +155,17 @@ pub enum ResampleArg {
     Claims,
 }
 
+/// How many bad lines of a predictions file are listed, and how many `--lenient` may skip.
+#[derive(Debug, Args, Clone)]
+pub struct ReadBoundsArgs {
+    /// Bad lines listed in an error (the rest are counted).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_errors: usize,
+    /// With --lenient, fail (exit 2) when more than this share of a file's non-blank lines is bad, in [0, 1].
+    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    pub max_bad_share: f64,
+}
+
 /// Output options.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct OutputArgs {
@@ -181,6 +192,9 @@ pub struct EvalArgs {
     /// Reject fields of `file:` predictions other than doc, text, score and evidence.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub bounds: ReadBoundsArgs,
     /// Directory that holds runs; each run gets a subdirectory.
     #[arg(long, default_value = "runs", value_name = "DIR")]
     pub runs_dir: PathBuf,
@@ -190,9 +204,17 @@ pub struct EvalArgs {
     /// Save the run in this directory, as `score --out` does (instead of `--runs-dir`/`--name`).
     #[arg(long, value_name = "DIR", conflicts_with_all = ["runs_dir", "name"])]
     pub out: Option<PathBuf>,
+    /// Write the run into a folder that holds files claimbench did not write, beside them (nothing of theirs is
+    /// deleted; a file at a path the run writes is still refused); with --shard, score the shard again and replace
+    /// its part even when the part there is from the same inputs.
+    #[arg(long)]
+    pub force: bool,
     /// Decision threshold of minilm-worthy, a probability in [0, 1].
     #[arg(long, default_value_t = 0.5)]
     pub worthy_threshold: f32,
+    /// Skip the bootstrap intervals, as `score --no-intervals` does.
+    #[arg(long)]
+    pub no_intervals: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub shard: ShardArgs,
@@ -223,9 +245,17 @@ pub struct ScoreArgs {
     /// Reject fields other than doc, text, score and evidence (by default they are kept and ignored).
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub bounds: ReadBoundsArgs,
     /// Save the run (predictions, results, manifest) in this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write the run into a folder that holds files claimbench did not write, beside them (nothing of theirs is
+    /// deleted; a file at a path the run writes is still refused); with --shard, score the shard again and replace
+    /// its part even when the part there is from the same inputs.
+    #[arg(long)]
+    pub force: bool,
     /// Skip the bootstrap intervals (for very large prediction sets).
     #[arg(long)]
     pub no_intervals: bool,
@@ -249,7 +279,7 @@ pub struct CompareArgs {
     /// Run directories (from `eval` or `score --out`).
     #[arg(required = true, num_args = 1..)]
     pub runs: Vec<PathBuf>,
-    /// Approximate-randomization samples (at least 20, so that p can fall below 0.05).
+    /// Approximate-randomization samples (at least 20, so that p can fall below 0.05; at most 1,000,000).
     #[arg(long, default_value_t = 10_000)]
     pub permutations: usize,
     /// Random seed for the significance tests.
@@ -285,7 +315,8 @@ pub struct GateArgs {
     /// Significance level of the paired test, in (0, 1).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Approximate-randomization samples (enough that p can fall below --alpha: at least 1/alpha).
+    /// Approximate-randomization samples (enough that p can fall below --alpha: at least 1/alpha; at most
+    /// 1,000,000).
     #[arg(long, default_value_t = 10_000)]
     pub permutations: usize,
     /// A system of the run that the baseline lacks is reported as new (skipped) instead of an error.
@@ -430,7 +461,7 @@ pub struct SimilarityArgs {
     #[arg(long, default_value = "align")]
     pub matcher: String,
     /// Decision threshold, in the matcher's range [default: the matcher's own].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub threshold: Option<f32>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -455,9 +486,6 @@ pub struct ShardArgs {
     /// N for --shard-from-env when the scheduler gives only the index (a Kubernetes Indexed Job's completions).
     #[arg(long, value_name = "N", requires = "shard_from_env")]
     pub num_shards: Option<u32>,
-    /// Score the shard again and replace its part even when the part there is from the same inputs.
-    #[arg(long)]
-    pub force: bool,
 }
 
 /// `claimbench merge`.
@@ -469,6 +497,10 @@ pub struct MergeArgs {
     /// The run directory to write.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write the run into a folder that holds files claimbench did not write, beside them (nothing of theirs is
+    /// deleted; a file at a path the run writes is still refused).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

@@ -11,7 +11,8 @@ use claimbench_model::{DeviceSpec, Embedder};
 use claimbench_score::{Assignment, CompareConfig, MatcherKind, Resample};
 
 use crate::args::{
-    AssignmentArg, CompareArgs, GateArgs, ModelArgs, ResampleArg, ScoringArgs, ShardArgs,
+    AssignmentArg, CompareArgs, GateArgs, ModelArgs, ReadBoundsArgs, ResampleArg, ScoringArgs,
+    ShardArgs,
 };
 
 pub use claimbench_harness::settings::{check_range, check_threshold, show};
@@ -94,8 +95,18 @@ fn calibration(
 }
 
 /// How predictions files are read: `--lenient` skips bad lines, `--strict` rejects unknown fields.
-pub fn read_options(lenient: bool, strict: bool) -> ReadOptions {
-    ReadOptions {
+pub fn read_options(lenient: bool, strict: bool, bounds: &ReadBoundsArgs) -> Result<ReadOptions> {
+    if bounds.max_errors == 0 {
+        bail!("--max-errors: give at least 1");
+    }
+    check_range(
+        "--max-bad-share",
+        bounds.max_bad_share,
+        0.0,
+        1.0,
+        " (a share of lines)",
+    )?;
+    Ok(ReadOptions {
         leniency: if lenient {
             Leniency::Lenient
         } else {
@@ -106,7 +117,9 @@ pub fn read_options(lenient: bool, strict: bool) -> ReadOptions {
         } else {
             UnknownFields::Keep
         },
-    }
+        max_errors: bounds.max_errors,
+        max_bad_share: bounds.max_bad_share,
+    })
 }
 
 /// The shard asked for on the command line (`--shard`, or `--shard-from-env` read from the process environment).
@@ -135,6 +148,9 @@ pub fn load_embedder(args: &ModelArgs) -> Result<Embedder> {
     )?)
 }
 
+/// Most approximate-randomization samples accepted.
+pub const MAX_PERMUTATIONS: usize = 1_000_000;
+
 /// The paired-test settings, validated: enough permutations that p can fall below `alpha`.
 fn compare_config(permutations: usize, seed: u64, alpha: f64) -> Result<CompareConfig> {
     // The smallest p of approximate randomization is 1 / (N + 1); it must be able to fall below alpha.
@@ -145,6 +161,11 @@ fn compare_config(permutations: usize, seed: u64, alpha: f64) -> Result<CompareC
     }
     while needed > 1 && reachable(needed - 1) {
         needed -= 1;
+    }
+    if permutations > MAX_PERMUTATIONS {
+        bail!(
+            "--permutations: {permutations} is more than {MAX_PERMUTATIONS}, the most accepted (p is then known to within 0.0005)"
+        );
     }
     if permutations < needed {
         bail!(

@@ -184,7 +184,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 /// The error and its causes on one line, each cause once (library errors often already quote their source).
-fn one_line(e: &anyhow::Error) -> String {
+pub(crate) fn one_line(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();

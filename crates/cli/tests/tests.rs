@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "cases/bounds.rs"]
+mod bounds;
 #[path = "cases/calibrate.rs"]
 mod calibrate;
 #[path = "cases/closed.rs"]
@@ -27,6 +29,8 @@ mod formats;
 mod fuzz;
 #[path = "cases/gate.rs"]
 mod gate;
+#[path = "cases/gate_files.rs"]
+mod gate_files;
 #[path = "cases/gold.rs"]
 mod gold;
 #[path = "cases/hostile.rs"]
@@ -39,6 +43,8 @@ mod judged;
 mod lenient;
 #[path = "cases/model.rs"]
 mod model;
+#[path = "cases/nothing_lost.rs"]
+mod nothing_lost;
 #[path = "cases/run_dir.rs"]
 mod run_dir;
 #[path = "cases/score.rs"]

@@ -25,6 +25,10 @@ use wait_timeout::ChildExt;
 
 /// Output beyond this many bytes on stdout fails the article (and the child is killed).
 pub const MAX_STDOUT_BYTES: usize = 64 * 1024 * 1024;
+/// Output beyond this many lines on stdout fails the article (and the child is killed), however short the lines.
+pub const MAX_STDOUT_LINES: usize = 1_000_000;
+/// How often the child is checked for an exit while its output is watched for the caps.
+const POLL: Duration = Duration::from_millis(20);
 /// How much of stderr is kept for the report.
 pub const STDERR_TAIL_BYTES: usize = 4096;
 /// After a kill, how long to wait for the pipes to close before giving up on them.
@@ -223,24 +227,46 @@ impl CommandExtractor {
         });
         let (out_tx, out_rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let _ = out_tx.send(read_capped(stdout, MAX_STDOUT_BYTES));
+            let _ = out_tx.send(read_capped(stdout, MAX_STDOUT_BYTES, MAX_STDOUT_LINES));
         });
         let (err_tx, err_rx) = mpsc::channel();
         std::thread::spawn(move || {
             let _ = err_tx.send(read_tail(stderr, STDERR_TAIL_BYTES));
         });
 
-        let status = match child.wait_timeout(self.timeout) {
-            Ok(Some(status)) => Some(status),
-            Ok(None) => None,
-            Err(e) => {
-                kill(&mut child);
-                let tail = err_rx.recv_timeout(KILL_GRACE).unwrap_or_default();
-                return Err(fail(
-                    FailureKind::Spawn,
-                    format!("waiting for the program: {e}"),
-                    tail,
-                ));
+        // Wait for the exit, the time limit, or output over a cap (the reader stops there: the child is killed
+        // at once, not at the time limit).
+        let mut early = None;
+        let status = loop {
+            let left = self.timeout.saturating_sub(start.elapsed());
+            match child.wait_timeout(POLL.min(left)) {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if left.is_zero() => break None,
+                Ok(None) => {}
+                Err(e) => {
+                    kill(&mut child);
+                    let tail = err_rx.recv_timeout(KILL_GRACE).unwrap_or_default();
+                    return Err(fail(
+                        FailureKind::Spawn,
+                        format!("waiting for the program: {e}"),
+                        tail,
+                    ));
+                }
+            }
+            if early.is_none() {
+                if let Ok(out) = out_rx.try_recv() {
+                    let out: (Vec<u8>, Option<String>) = out;
+                    if let Some(over) = &out.1 {
+                        kill(&mut child);
+                        let tail = err_rx.recv_timeout(KILL_GRACE).unwrap_or_default();
+                        return Err(fail(
+                            FailureKind::BadOutput,
+                            format!("{over} on stdout; killed"),
+                            tail,
+                        ));
+                    }
+                    early = Some(out);
+                }
             }
         };
         let Some(status) = status else {
@@ -257,7 +283,10 @@ impl CommandExtractor {
         };
         // The child exited; its pipes close unless a grandchild holds them: bound that wait too.
         let remaining = self.timeout.saturating_sub(start.elapsed()) + KILL_GRACE;
-        let stdout = out_rx.recv_timeout(remaining);
+        let stdout = match early {
+            Some(out) => Ok(out),
+            None => out_rx.recv_timeout(remaining),
+        };
         if stdout.is_err() {
             // A background process of the program's group still holds the pipe (so the group id is
             // still in use and cannot have been reused): kill the group.
@@ -278,10 +307,10 @@ impl CommandExtractor {
         if !status.success() {
             return Err(fail(FailureKind::Exit, describe_status(status), tail));
         }
-        if overflow {
+        if let Some(over) = overflow {
             return Err(fail(
                 FailureKind::BadOutput,
-                format!("more than {MAX_STDOUT_BYTES} bytes on stdout; killed"),
+                format!("{over} on stdout; killed"),
                 tail,
             ));
         }
@@ -373,26 +402,30 @@ fn kill_group(child: &Child) {
     let _ = child;
 }
 
-/// Read everything up to `cap` bytes; past it keep draining (so the child is not blocked) but flag overflow.
-fn read_capped(mut r: impl Read, cap: usize) -> (Vec<u8>, bool) {
+/// Read up to `cap` bytes and `max_lines` lines; past either, stop reading and say which (the caller kills the
+/// child at once).
+fn read_capped(mut r: impl Read, cap: usize, max_lines: usize) -> (Vec<u8>, Option<String>) {
     let mut out = Vec::new();
-    let mut overflow = false;
+    let mut lines = 0usize;
     let mut buf = [0u8; 8192];
     loop {
         match r.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
                 if out.len() + n > cap {
-                    overflow = true;
-                } else {
-                    out.extend_from_slice(&buf[..n]);
+                    return (out, Some(format!("more than {cap} bytes")));
                 }
+                if lines > max_lines {
+                    return (out, Some(format!("more than {max_lines} lines")));
+                }
+                out.extend_from_slice(&buf[..n]);
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
     }
-    (out, overflow)
+    (out, None)
 }
 
 /// Read everything, keep the last `keep` bytes as lossy UTF-8.

@@ -26,12 +26,21 @@ impl fmt::Display for LineProblem {
     }
 }
 
-fn list_problems(path: &std::path::Path, problems: &[LineProblem]) -> String {
+fn list_problems(path: &std::path::Path, problems: &[LineProblem], total: usize) -> String {
     let mut out = format!(
         "{}: {} bad line(s) (use --lenient to skip them)",
         path.display(),
-        problems.len()
+        total
     );
+    out.push_str(&lines_of(path, problems));
+    if total > problems.len() {
+        out.push_str(&format!("\n  and {} more", total - problems.len()));
+    }
+    out
+}
+
+fn lines_of(path: &std::path::Path, problems: &[LineProblem]) -> String {
+    let mut out = String::new();
     for p in problems {
         out.push_str(&format!("\n  {}:{}: ", path.display(), p.line));
         if let Some(field) = &p.field {
@@ -56,11 +65,27 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A predictions file has bad lines (strict mode); every bad line is listed.
-    #[error("{}", list_problems(path, problems))]
+    #[error("{}", list_problems(path, problems, *total))]
     BadPredictions {
         /// The predictions file.
         path: PathBuf,
-        /// Every bad line, in file order.
+        /// The first bad lines (up to `--max-errors`), in file order.
+        problems: Vec<LineProblem>,
+        /// How many lines were bad.
+        total: usize,
+    },
+    /// A lenient read where more than the allowed share of lines was bad.
+    #[error("{}: {bad} of {lines} lines are bad, more than --max-bad-share {share} allows (is it a predictions file?){}{}", path.display(), lines_of(path, problems), if *bad > problems.len() { format!("\n  and {} more", bad - problems.len()) } else { String::new() })]
+    TooManyBad {
+        /// The predictions file.
+        path: PathBuf,
+        /// Bad lines.
+        bad: usize,
+        /// Non-blank lines.
+        lines: usize,
+        /// The share allowed.
+        share: f64,
+        /// The first bad lines.
         problems: Vec<LineProblem>,
     },
     /// A predictions file changed between its validating pass and the scoring pass.

@@ -49,19 +49,34 @@ pub enum UnknownFields {
 }
 
 /// How a predictions file is read: what to do with bad lines and with fields it does not define.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReadOptions {
     /// Bad lines: fail, or skip and report.
     pub leniency: Leniency,
     /// Fields other than doc, text, score and evidence.
     pub unknown_fields: UnknownFields,
+    /// Bad lines listed in a strict read's error (the rest are counted) [default: all].
+    pub max_errors: usize,
+    /// A lenient read fails when more than this share of its non-blank lines is bad [default: 1, never].
+    pub max_bad_share: f64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            leniency: Leniency::default(),
+            unknown_fields: UnknownFields::default(),
+            max_errors: usize::MAX,
+            max_bad_share: 1.0,
+        }
+    }
 }
 
 impl From<Leniency> for ReadOptions {
     fn from(leniency: Leniency) -> ReadOptions {
         ReadOptions {
             leniency,
-            unknown_fields: UnknownFields::default(),
+            ..ReadOptions::default()
         }
     }
 }
@@ -374,9 +389,12 @@ pub fn stream_located<R: BufRead>(
     let ReadOptions {
         leniency,
         unknown_fields,
+        max_errors,
+        max_bad_share,
     } = options.into();
     let mut summary = ReadSummary::default();
     let mut problems = Vec::new();
+    let mut bad = 0usize;
     let mut lines = LineReader::new(reader);
     while let Some((at, text)) = lines.next_line().map_err(Error::io(path))? {
         summary.lines += 1;
@@ -396,16 +414,34 @@ pub fn stream_located<R: BufRead>(
                 }
                 sink(claim, at)?;
             }
-            Err(p) => problems.push(p),
+            Err(p) => {
+                bad += 1;
+                // Strict: only the listed ones are kept; lenient: each skipped line is recorded.
+                if leniency == Leniency::Lenient || problems.len() < max_errors {
+                    problems.push(p);
+                }
+            }
         }
     }
     match leniency {
-        Leniency::Strict if !problems.is_empty() => Err(Error::BadPredictions {
+        Leniency::Strict if bad > 0 => Err(Error::BadPredictions {
             path: path.to_path_buf(),
             problems,
+            total: bad,
         }),
         Leniency::Strict => Ok(summary),
         Leniency::Lenient => {
+            let read = summary.lines - summary.blank_lines;
+            if bad > 0 && bad as f64 > max_bad_share * read as f64 {
+                problems.truncate(max_errors);
+                return Err(Error::TooManyBad {
+                    path: path.to_path_buf(),
+                    bad,
+                    lines: read,
+                    share: max_bad_share,
+                    problems,
+                });
+            }
             summary.skipped = problems;
             Ok(summary)
         }
@@ -445,8 +481,8 @@ impl PredictionIndex {
         options: impl Into<ReadOptions>,
         sink: &mut dyn FnMut(&PredictedClaim) -> Result<()>,
     ) -> Result<PredictionIndex> {
-        let file = std::fs::File::open(path).map_err(Error::io(path))?;
-        let regular = file.metadata().map_err(Error::io(path))?.is_file();
+        let (file, regular) = claimbench_io::open_input(path, claimbench_io::MAX_INPUT_BYTES)
+            .map_err(|e| Error::io(path)(e.source))?;
         if regular {
             Self::build_file(file, path, docs, options.into(), sink)
         } else {
@@ -466,7 +502,7 @@ impl PredictionIndex {
     ) -> Result<PredictionIndex> {
         use std::io::Seek;
         let mut spool = tempfile::tempfile().map_err(Error::io(label))?;
-        std::io::copy(&mut reader, &mut spool)
+        claimbench_io::copy_lines_capped(&mut reader, &mut spool, claimbench_io::MAX_INPUT_BYTES)
             .and_then(|_| spool.rewind())
             .map_err(Error::io(label))?;
         Self::build_file(spool, label, docs, options.into(), sink)
@@ -612,7 +648,8 @@ pub fn read_predictions(
     docs: &[Document],
     options: impl Into<ReadOptions>,
 ) -> Result<ReadReport> {
-    let f = std::fs::File::open(path).map_err(Error::io(path))?;
+    let (f, _) = claimbench_io::open_input(path, claimbench_io::MAX_INPUT_BYTES)
+        .map_err(|e| Error::io(path)(e.source))?;
     read_predictions_from(std::io::BufReader::new(f), path, docs, options)
 }
 
@@ -695,6 +732,7 @@ mod tests {
         ReadOptions {
             leniency,
             unknown_fields: UnknownFields::Reject,
+            ..ReadOptions::default()
         }
     }
 
@@ -740,7 +778,7 @@ mod tests {
     #[test]
     fn strict_mode_names_every_bad_line_and_field() {
         let err = read(BAD.as_bytes(), rejecting(Leniency::Strict)).unwrap_err();
-        let Error::BadPredictions { path, problems } = &err else {
+        let Error::BadPredictions { path, problems, .. } = &err else {
             panic!("{err}")
         };
         assert_eq!(path, Path::new("preds.jsonl"));

@@ -182,3 +182,24 @@ fn empty_output_is_zero_claims_not_a_failure() {
     assert_eq!(run.failures, vec![]);
     assert!(run.claims.is_empty());
 }
+
+#[test]
+fn a_program_printing_short_lines_forever_is_stopped_at_the_line_cap_not_the_time_limit() {
+    // `yes` never ends; its 15-byte lines reach the line cap long before the byte cap.
+    let x = CommandExtractor::new(
+        CommandSpec::Shell("yes '{\"text\": \"x\"}'".into()),
+        Duration::from_secs(120),
+    );
+    let run = x.run(&[doc("000", "Alpha.")]);
+    assert!(run.claims.is_empty());
+    assert_eq!(run.failures.len(), 1);
+    let f = &run.failures[0];
+    assert_eq!(f.kind, FailureKind::BadOutput, "{}", f.detail);
+    assert_eq!(
+        f.detail,
+        format!(
+            "more than {} lines on stdout; killed",
+            claimbench_extract::command::MAX_STDOUT_LINES
+        )
+    );
+}

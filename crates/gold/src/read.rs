@@ -199,6 +199,9 @@ fn list(
     Ok(names)
 }
 
+/// Most bytes read from one seed or gold file: 256 MiB.
+pub const MAX_GOLD_FILE_BYTES: u64 = 256 << 20;
+
 fn read_input(
     dir: &Path,
     sub: &str,
@@ -206,13 +209,13 @@ fn read_input(
     source: &GoldSource,
     problems: &mut Vec<Problem>,
 ) -> Option<Input> {
-    match std::fs::read(dir.join(sub).join(&name)) {
+    match claimbench_io::read_input(&dir.join(sub).join(&name), MAX_GOLD_FILE_BYTES) {
         Ok(bytes) => Some(Input { name, bytes }),
         Err(e) => {
             problems.push(Problem::error(
                 ProblemKind::Io,
                 source.file_label(sub, &name),
-                format!("cannot read: {e}"),
+                format!("cannot read: {}", e.source),
             ));
             None
         }

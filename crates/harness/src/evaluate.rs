@@ -17,6 +17,7 @@ use crate::files::AtomicFile;
 use crate::pipeline::{build_matcher, manifest, score_system, Grounding, MatcherSetup, SystemRun};
 use crate::progress::spinner;
 use crate::run::{self, Coverage, PredictionsSink, RunFile, SystemRecord, Timings};
+use crate::rundir::RunWriter;
 use crate::settings::{load_embedder, Settings};
 use crate::shard::{self, PartKey, Shard, ShardLines, SystemExtras, SystemKey};
 use crate::systems::{name_systems, Source, SystemSpec};
@@ -35,7 +36,9 @@ pub struct Plan<'a> {
     pub out: Option<PathBuf>,
     /// Score only this shard's documents and save a part instead of a run.
     pub shard: Option<Shard>,
-    /// Score a shard again even when its part is already there from the same inputs.
+    /// Override the safety checks: score a shard again even when its part is already there from the same
+    /// inputs, and write the run into `out` even when it holds files that are not a claimbench run's (beside them;
+    /// nothing of theirs is deleted or replaced).
     pub force: bool,
     /// Where notes and warnings go (default: stderr).
     pub notify: &'a dyn Fn(&str),
@@ -86,6 +89,7 @@ pub struct Evaluated {
     pub predictions: BTreeMap<String, Vec<PredictedClaim>>,
     written: Vec<AtomicFile>,
     out: Option<PathBuf>,
+    writer: Option<RunWriter>,
     gold_dir: Option<PathBuf>,
     part: Option<PartPlan>,
 }
@@ -143,8 +147,11 @@ impl Evaluated {
                 documents,
             });
         }
+        let writer = self
+            .writer
+            .context("the evaluation's run directory was not opened for writing")?;
         run::save(
-            &dir,
+            writer,
             &self.file,
             &self.predictions,
             self.written,
@@ -196,10 +203,18 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         bail!("--shard writes a part: give the directory that collects the parts");
     }
     // A shard copies no predictions file: its part carries its own lines, the merge reassembles the file.
-    let copy_to = match plan.shard {
-        Some(_) => None,
-        None => plan.out.as_deref(),
+    let writer = match (plan.shard, &plan.out) {
+        (None, Some(dir)) => {
+            let mut writes: Vec<String> = names.iter().map(|n| run::predictions_path(n)).collect();
+            if plan.gold_dir.is_some() {
+                writes.push(format!("{}/", run::GOLD_COPY));
+            }
+            Some(RunWriter::begin(dir, plan.force, &writes)?)
+        }
+        _ => None,
     };
+    let copy_to: Option<PathBuf> = writer.as_ref().map(|w| w.dir().to_path_buf());
+    let copy_to = copy_to.as_deref();
 
     let mut prepared = Vec::new();
     for (spec, name) in plan.systems.iter().zip(&names) {
@@ -455,6 +470,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         predictions,
         written,
         out: plan.out.clone(),
+        writer,
         gold_dir: plan.gold_dir.clone(),
         part: plan.shard.map(|shard| PartPlan {
             shard,

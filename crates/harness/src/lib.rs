@@ -36,6 +36,7 @@ pub mod pairs;
 pub mod pipeline;
 pub mod progress;
 pub mod run;
+pub mod rundir;
 pub mod settings;
 pub mod shard;
 pub mod similarity;

@@ -7,9 +7,9 @@
 //! <run>/gold-copy/{seeds,gold}/  a copy of the gold set, for a run scored on a user's `--gold DIR`
 //! ```
 //!
-//! Every file is written to a temp file and renamed; `run.json` is written last, so a run killed midway has no
-//! `run.json` and is never read as valid. Saving a run into a directory that holds an older one leaves nothing
-//! of the old run (its predictions files, gold copy and stale temp files are removed). `run.json` carries the
+//! A run is written whole beside its directory and put in its place in one step ([`crate::rundir`]), so a run
+//! killed midway leaves the old run or the new one; `.claimbench-run` lists the files the run wrote, and nothing
+//! else in a run's directory is ever removed. `run.json` carries the
 //! sha256 of its own content; [`load`] refuses a run whose figures do not follow from its counts or whose
 //! content does not match that checksum.
 
@@ -23,7 +23,9 @@ use claimbench_extract::PredictedClaim;
 use claimbench_score::{EvalResult, Manifest, SweepPoint};
 use serde::{Deserialize, Serialize};
 
-use crate::files::{atomic_write, is_temp_name, write_json, AtomicFile};
+use crate::files::{atomic_write, write_json, AtomicFile};
+use crate::rundir::RunWriter;
+use claimbench_io::test_hook;
 
 /// The file that marks a complete run.
 pub const RUN_FILE: &str = "run.json";
@@ -332,25 +334,24 @@ pub fn predictions_path(system: &str) -> String {
     format!("predictions/{}.jsonl", slug(system))
 }
 
-/// Save a run: any older `run.json` goes first, then the predictions, then what is left of an older run (its
-/// other predictions files, its gold copy, stale temp files of killed writes), then the gold copy (for a user's
-/// gold set, `gold_dir`), then timings, then the new `run.json` with its checksum, so that a run killed at any
-/// point has no `run.json` that does not match its files.
+/// Save a run through its writer (see [`crate::rundir`]): the predictions, the gold copy (for a user's gold set,
+/// `gold_dir`), timings, then `run.json` with its checksum, all in the writer's directory; then the writer puts
+/// the run in place whole.
 pub fn save(
-    dir: &Path,
+    mut writer: RunWriter,
     file: &RunFile,
     predictions: &BTreeMap<String, Vec<PredictedClaim>>,
     written: Vec<AtomicFile>,
     timings: &Timings,
     gold_dir: Option<&Path>,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    match std::fs::remove_file(dir.join(RUN_FILE)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(e).with_context(|| format!("replacing {}", dir.join(RUN_FILE).display()))
-        }
-        _ => {}
-    }
+    let keep: Vec<String> = file
+        .systems
+        .values()
+        .map(|r| r.predictions.clone())
+        .collect();
+    writer.prepare(&keep)?;
+    let dir = writer.dir().to_path_buf();
     for (name, preds) in predictions {
         let rec = file
             .systems
@@ -362,21 +363,22 @@ pub fn save(
     for f in written {
         f.commit()?;
     }
-    // Every temp file of this run is committed by now: what is left is an older run's.
-    let keep: std::collections::BTreeSet<PathBuf> = file
-        .systems
-        .values()
-        .map(|r| dir.join(&r.predictions))
-        .collect();
-    remove_stale(dir, &keep)?;
+    test_hook("predictions-written").map_err(|e| claimbench_io::Error {
+        path: dir.clone(),
+        source: e,
+    })?;
     if let Some(src) = gold_dir {
         copy_gold(src, &dir.join(GOLD_COPY), &file.manifest.gold_hash)?;
     }
     write_json(&dir.join("timings.json"), timings)?;
     let mut file = file.clone();
     file.sha256 = Some(content_sha256(&file)?);
+    test_hook("run-json").map_err(|e| claimbench_io::Error {
+        path: dir.join(RUN_FILE),
+        source: e,
+    })?;
     write_json(&dir.join(RUN_FILE), &file)?;
-    Ok(())
+    writer.commit()
 }
 
 /// What `run.json` records as the gold set: `builtin`, or the run's own copy of a user's gold directory.
@@ -385,36 +387,6 @@ pub fn gold_field(user_gold: Option<&Path>) -> String {
         None => "builtin".to_string(),
         Some(_) => GOLD_COPY.to_string(),
     }
-}
-
-/// Remove what an older run left in `dir`: predictions files not in `keep`, the gold copy, and claimbench temp
-/// files (a killed write's) in the run directory and its subdirectories.
-fn remove_stale(dir: &Path, keep: &std::collections::BTreeSet<PathBuf>) -> Result<()> {
-    let remove = |p: &Path| -> Result<()> {
-        std::fs::remove_file(p).with_context(|| format!("removing {}", p.display()))
-    };
-    for sub in [dir.to_path_buf(), dir.join("predictions")] {
-        let Ok(entries) = std::fs::read_dir(&sub) else {
-            continue;
-        };
-        for e in entries {
-            let e = e.with_context(|| format!("reading {}", sub.display()))?;
-            let path = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !e.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let old_predictions = sub != dir && name.ends_with(".jsonl") && !keep.contains(&path);
-            if is_temp_name(&name) || old_predictions {
-                remove(&path)?;
-            }
-        }
-    }
-    let copy = dir.join(GOLD_COPY);
-    if copy.exists() {
-        std::fs::remove_dir_all(&copy).with_context(|| format!("removing {}", copy.display()))?;
-    }
-    Ok(())
 }
 
 /// Copy the files of a gold directory that the gold reader reads (`seeds/*.txt`, `seeds/SHA256SUMS`,
@@ -451,7 +423,8 @@ fn copy_gold(from: &Path, to: &Path, hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// Load a run directory (or a `run.json` path).
+/// Load a run directory (or a `run.json` path): its figures must follow from its counts, its content match its
+/// checksum, and each predictions copy match its `predictions_sha256`.
 pub fn load(path: &Path) -> Result<LoadedRun> {
     if !path.exists() {
         bail!(
@@ -515,6 +488,18 @@ pub fn load(path: &Path) -> Result<LoadedRun> {
             }
         }
     }
+    for (name, rec) in &file.systems {
+        let p = dir.join(&rec.predictions);
+        let now = claimbench_io::sha256_file(&p)?;
+        if now != rec.predictions_sha256 {
+            bail!(
+                "{}: the run's copy of the predictions of {name:?} does not match its predictions_sha256 ({} recorded, {} now): it was edited or damaged after claimbench wrote it; score it again",
+                p.display(),
+                short(&rec.predictions_sha256),
+                short(&now)
+            );
+        }
+    }
     let timings = std::fs::read_to_string(dir.join("timings.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
@@ -531,4 +516,26 @@ pub fn default_name() -> String {
     now.trim_end_matches('Z')
         .replace([':', 'T'], "-")
         .replace("--", "-")
+}
+
+/// A new, empty run directory under `runs_dir`, named by the UTC time to the second ([`default_name`]), with
+/// `-2`, `-3`, ... when that name is taken: made with `create_dir`, so two runs in the same second get two.
+pub fn new_run_dir(runs_dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(runs_dir)
+        .with_context(|| format!("creating {}", runs_dir.display()))?;
+    let base = default_name();
+    for i in 1..10_000 {
+        let name = if i == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{i}")
+        };
+        let dir = runs_dir.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
+        }
+    }
+    bail!("{}: no free run name for {base}", runs_dir.display())
 }

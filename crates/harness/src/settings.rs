@@ -82,6 +82,7 @@ impl Default for Settings {
             read: ReadOptions {
                 leniency: Leniency::Strict,
                 unknown_fields: UnknownFields::Keep,
+                ..ReadOptions::default()
             },
             worthy_threshold: 0.5,
             command_timeout: COMMAND_TIMEOUT,

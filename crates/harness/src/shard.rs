@@ -536,9 +536,9 @@ fn refuse<T>(msg: String) -> Result<T> {
 
 /// Read and parse one part file (an error names the file, and says when it was cut short).
 pub fn read_part(path: &Path) -> Result<Part> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match claimbench_io::read_input(path, claimbench_io::MAX_INPUT_BYTES) {
         Ok(b) => b,
-        Err(e) => return refuse(format!("{}: cannot read: {e}", path.display())),
+        Err(e) => return refuse(format!("{}: cannot read: {}", path.display(), e.source)),
     };
     let part: Part = match serde_json::from_slice(&bytes) {
         Ok(p) => p,

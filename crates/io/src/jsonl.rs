@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -70,7 +70,8 @@ pub fn lines_at(
     })
 }
 
-/// Reads a line-based file of any size one line at a time, each with its place and its decoded text.
+/// Reads a line-based file of any size one line at a time, each with its place and its decoded text; a line
+/// longer than [`crate::MAX_LINE_BYTES`] is an error.
 #[derive(Debug)]
 pub struct LineReader<R> {
     reader: R,
@@ -94,11 +95,24 @@ impl<R: BufRead> LineReader<R> {
     #[allow(clippy::type_complexity)]
     pub fn next_line(&mut self) -> std::io::Result<Option<(LineAt, Result<&str, BadUtf8>)>> {
         self.buf.clear();
-        let n = self.reader.read_until(b'\n', &mut self.buf)?;
+        let limit = crate::MAX_LINE_BYTES as u64 + 1;
+        let n = (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)?;
         if n == 0 {
             return Ok(None);
         }
         self.lines += 1;
+        if n > crate::MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "line {} is longer than {} bytes, the most a line may have (is this a JSONL file?)",
+                    self.lines,
+                    crate::MAX_LINE_BYTES
+                ),
+            ));
+        }
         let at = LineAt {
             line: self.lines,
             offset: self.offset,

@@ -1,18 +1,29 @@
 //! File helpers shared by the claimbench crates: reading JSONL line by line ([`LineReader`], [`lines`],
-//! [`parse_object`]), replacing a file atomically ([`atomic_write`], [`AtomicFile`]) and [`sha256_hex`].
+//! [`parse_object`]), replacing a file atomically ([`atomic_write`], [`AtomicFile`]), a directory at once
+//! ([`exchange_dirs`]), one writer at a time ([`LockFile`]), and [`sha256_hex`].
 
 mod atomic;
+mod hook;
+mod input;
 mod jsonl;
+mod lock;
+mod swap;
 
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
 pub use atomic::{atomic_write, is_temp_name, AtomicFile};
+pub use hook::{test_hook, TEST_HOOK};
+pub use input::{
+    copy_capped, copy_lines_capped, open_input, read_input, MAX_INPUT_BYTES, MAX_LINE_BYTES,
+};
 pub use jsonl::{
     decode_line, json_type, lines, lines_at, parse_object, BadUtf8, JsonObject, LineAt, LineReader,
     NotJsonObject,
 };
+pub use lock::{LockError, LockFile};
+pub use swap::exchange_dirs;
 
 /// A file operation that failed, with the file it failed on.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +38,18 @@ pub struct Error {
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Lowercase hex sha256 of a file's content, read in blocks.
+pub fn sha256_file(path: &std::path::Path) -> Result<String> {
+    let at = |source| Error {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(at)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(at)?;
+    Ok(hex::encode(h.finalize()))
+}
 
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {

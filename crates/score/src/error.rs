@@ -78,8 +78,9 @@ pub enum Error {
         message: String,
     },
     /// A matcher name that is not known.
-    #[error("unknown matcher '{name}'{}; known matchers: exact, token-f1, rouge-l, cosine, pair",
-        suggestion.as_ref().map(|s| format!(", did you mean '{s}'?")).unwrap_or_default())]
+    #[error("unknown matcher '{name}'{}; known matchers: {}",
+        suggestion.as_ref().map(|s| format!(", did you mean '{s}'?")).unwrap_or_default(),
+        crate::MatcherKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "))]
     UnknownMatcher {
         /// The name given.
         name: String,

@@ -14,7 +14,8 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     let mut settings = crate::config::settings(&args.scoring, &args.model)?;
     settings.worthy_threshold = args.worthy_threshold;
     settings.command_timeout = std::time::Duration::from_secs(args.command_timeout);
-    settings.read = crate::config::read_options(args.lenient, args.strict);
+    settings.read = crate::config::read_options(args.lenient, args.strict, &args.bounds)?;
+    settings.intervals = !args.no_intervals;
     // eval always reports groundedness, which needs the embedding model
     settings.always_load_model = true;
     let systems = args
@@ -28,26 +29,29 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     }
     settings.validate()?;
     let gold = claimbench_harness::gold::load(args.scoring.gold.as_deref())?;
-    let dir = match &args.out {
-        Some(out) => out.clone(),
-        None => args.runs_dir.join(
-            args.name
-                .clone()
-                .unwrap_or_else(claimbench_harness::run::default_name),
-        ),
+    // Without a name, a new folder of its own: the time, with a suffix when that folder exists.
+    let (dir, reserved) = match (&args.out, &args.name) {
+        (Some(out), _) => (out.clone(), false),
+        (None, Some(name)) => (args.runs_dir.join(name), false),
+        (None, None) => (claimbench_harness::run::new_run_dir(&args.runs_dir)?, true),
     };
     let plan = Plan {
         gold_dir: args.scoring.gold.clone(),
-        out: Some(dir),
+        out: Some(dir.clone()),
+        force: args.force,
         shard,
-        force: args.shard.force,
         ..Plan::new(&gold, systems, settings)
     };
+    let finished = crate::cmd::evaluate_and_save(&plan, args.output.json);
+    if reserved && finished.is_err() {
+        // the empty folder reserved for the run (remove_dir leaves it if anything is in it)
+        let _ = std::fs::remove_dir(&dir);
+    }
     let Some(crate::cmd::Finished {
         file,
         rows,
         dir: Some(dir),
-    }) = crate::cmd::evaluate_and_save(&plan, args.output.json)?
+    }) = finished?
     else {
         return Ok(Outcome::Ok);
     };

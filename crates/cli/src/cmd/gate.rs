@@ -15,25 +15,39 @@ use claimbench_harness::files::atomic_write;
 use claimbench_harness::gate::{gate, Check, Status};
 use claimbench_harness::run;
 
-/// Run `gate`.
+/// Run `gate`. Its JUnit, Markdown and step summary are written on every exit: an error before the checks is a
+/// JUnit `<error>` and a Markdown "ERROR" with the reason, so no earlier report is left standing.
 pub fn run(args: GateArgs) -> Result<Outcome> {
-    let cfg = config::gate(&args)?;
+    match checks(&args) {
+        Ok(verdict) => report(&args, verdict),
+        Err(e) => {
+            let reason = crate::one_line(&e);
+            if let Err(w) = write_outputs(&args, &junit_error(&reason)?, &markdown_error(&reason)) {
+                return Err(e.context(format!("and the gate's files were not written ({w:#})")));
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Load the runs and check them.
+fn checks(args: &GateArgs) -> Result<(claimbench_harness::gate::Verdict, String)> {
+    let cfg = config::gate(args)?;
     let Some(path) = args.run.as_deref().or(args.run_dir.as_deref()) else {
         bail!("no run to check: give it as `gate RUN` or `--run RUN`");
     };
     let current = run::load(path)?;
     let baseline = args.baseline.as_deref().map(run::load).transpose()?;
     let verdict = gate(&current, baseline.as_ref(), &cfg)?;
-    let checks = &verdict.checks;
-    let failed = verdict.failed();
-    let errors = verdict.errors();
-    let signature = current.file.manifest.signature();
+    Ok((verdict, current.file.manifest.signature()))
+}
 
+/// The JUnit file, the Markdown file and the step summary, each where asked.
+fn write_outputs(args: &GateArgs, junit: &str, md: &str) -> Result<()> {
     if let Some(path) = &args.junit {
-        atomic_write(path, junit(checks)?.as_bytes())
+        atomic_write(path, junit.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let md = markdown(checks, &signature);
     if let Some(path) = &args.markdown {
         atomic_write(path, md.as_bytes())?;
     }
@@ -50,6 +64,18 @@ pub fn run(args: GateArgs) -> Result<Outcome> {
             })?;
         f.write_all(md.as_bytes())?;
     }
+    Ok(())
+}
+
+/// Print the verdict and write its files.
+fn report(
+    args: &GateArgs,
+    (verdict, signature): (claimbench_harness::gate::Verdict, String),
+) -> Result<Outcome> {
+    let checks = &verdict.checks;
+    let failed = verdict.failed();
+    let errors = verdict.errors();
+    write_outputs(args, &junit(checks)?, &markdown(checks, &signature))?;
     if args.output.json {
         print_json(&serde_json::json!({
             "passed": verdict.passed(),
@@ -137,6 +163,27 @@ pub fn junit(checks: &[Check]) -> Result<String> {
     let mut report = Report::new("claimbench");
     report.add_test_suite(suite);
     Ok(report.to_string()?)
+}
+
+/// A gate that could not run its checks, as JUnit XML: one test case with an `<error>` giving the reason.
+pub fn junit_error(reason: &str) -> Result<String> {
+    let mut suite = TestSuite::new("claimbench gate");
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(reason.to_string());
+    let mut case = TestCase::new("gate", status);
+    case.set_classname("claimbench");
+    suite.add_test_case(case);
+    let mut report = Report::new("claimbench");
+    report.add_test_suite(suite);
+    Ok(report.to_string()?)
+}
+
+/// A gate that could not run its checks, as a Markdown summary.
+pub fn markdown_error(reason: &str) -> String {
+    format!(
+        "### claimbench gate: ERROR ❌ (no check ran)\n\n{}\n",
+        reason.replace('|', "\\|")
+    )
 }
 
 /// The checks as a Markdown summary.

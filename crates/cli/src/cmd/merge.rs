@@ -13,6 +13,7 @@ use crate::output::{emit, print_json};
 use crate::Outcome;
 use claimbench_harness::files::AtomicFile;
 use claimbench_harness::run::{self, Timings};
+use claimbench_harness::rundir::RunWriter;
 use claimbench_harness::shard::{self, Shard};
 
 /// Run `merge`.
@@ -25,9 +26,14 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
         .collect::<claimbench_harness::Result<Vec<_>>>()?;
     let merged = shard::merge(&paths, parts)?;
     let dir = &args.out;
+    let mut writes: Vec<String> = merged.predictions.keys().cloned().collect();
+    if shard::user_gold(&merged.gold).is_some() {
+        writes.push(format!("{}/", run::GOLD_COPY));
+    }
+    let writer = RunWriter::begin(dir, args.force, &writes)?;
     let mut written = Vec::new();
     for (rel, bytes) in &merged.predictions {
-        let path = dir.join(rel);
+        let path = writer.dir().join(rel);
         let mut f = AtomicFile::create(&path)?;
         f.write_all(bytes)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -50,7 +56,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
         ..Timings::default()
     };
     run::save(
-        dir,
+        writer,
         &merged.file,
         &BTreeMap::new(),
         written,

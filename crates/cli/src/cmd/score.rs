@@ -13,7 +13,7 @@ use crate::Outcome;
 /// The settings `score` scores with (a saved run, `--out`, has each system's threshold sweep).
 pub fn settings(args: &ScoreArgs) -> Result<Settings> {
     let mut settings = crate::config::settings(&args.scoring, &args.model)?;
-    settings.read = crate::config::read_options(args.lenient, args.strict);
+    settings.read = crate::config::read_options(args.lenient, args.strict, &args.bounds)?;
     settings.intervals = !args.no_intervals;
     settings.sweep = args.out.is_some();
     Ok(settings)
@@ -52,8 +52,8 @@ pub fn run(args: ScoreArgs) -> Result<Outcome> {
     let plan = Plan {
         gold_dir: args.scoring.gold.clone(),
         out: args.out.clone(),
+        force: args.force,
         shard,
-        force: args.shard.force,
         ..Plan::new(&gold, systems, settings)
     };
     let Some(crate::cmd::Finished { file, rows, .. }) =

@@ -40,7 +40,12 @@ fn stale_temp_files_are_reaped_and_a_replaced_run_leaves_nothing_of_the_old_one(
     score(&data("preds_gold.jsonl")).ok();
     assert_eq!(
         names_in(&run),
-        ["predictions/preds_gold.jsonl", "run.json", "timings.json"],
+        [
+            ".claimbench-run",
+            "predictions/preds_gold.jsonl",
+            "run.json",
+            "timings.json"
+        ],
         "leftovers of the old run or of killed writes"
     );
 }
