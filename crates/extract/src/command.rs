@@ -304,15 +304,16 @@ impl CommandExtractor {
                 )),
             };
         let (bytes, overflow) = stdout;
-        if !status.success() {
-            return Err(fail(FailureKind::Exit, describe_status(status), tail));
-        }
+        // Output over a cap first: the program may have died of the pipe closed on it (SIGPIPE).
         if let Some(over) = overflow {
             return Err(fail(
                 FailureKind::BadOutput,
                 format!("{over} on stdout; killed"),
                 tail,
             ));
+        }
+        if !status.success() {
+            return Err(fail(FailureKind::Exit, describe_status(status), tail));
         }
         parse_output(&bytes, doc).map_err(|detail| fail(FailureKind::BadOutput, detail, tail))
     }
