@@ -351,7 +351,8 @@ pub fn reliability(
     let width = (high - low) / bins as f64;
     let mut sums = vec![(0usize, 0.0f64, 0usize); bins];
     for &(s, same) in pairs {
-        let k = (((f64::from(s) - low) / width).floor().max(0.0) as usize).min(bins - 1);
+        // A score on an edge belongs to the bin above it even after f32 rounding (0.9f32 is 0.89999997).
+        let k = (((f64::from(s) - low) / width + 1e-6).floor().max(0.0) as usize).min(bins - 1);
         sums[k].0 += 1;
         sums[k].1 += f64::from(s);
         sums[k].2 += usize::from(same);
