@@ -66,7 +66,7 @@ fn every_example_of_formats_is_read_by_its_command() {
     .stdin(format!("{}\n", ex["PREDICTIONS"][0]))
     .run();
     let v = r.ok().json();
-    assert_eq!(counts(&v["systems"]["stdin"]), (0, 1, 258), "{v}");
+    assert_eq!(counts(&v["systems"]["stdin"]), (0, 1, 260), "{v}");
 
     // Pairs: calibrate reads it (one labelled pair).
     let t = tmp();
