@@ -120,7 +120,7 @@ fn a_much_worse_run_fails_with_exit_1() {
 fn a_floor_below_the_score_passes() {
     let t = tmp();
     let worse = run_of(t.path(), "worse", "preds_worse.jsonl", "exact");
-    // F1 of preds_worse under exact: 10 / 283 = 0.0353.
+    // F1 of preds_worse under exact: 10 / 285 = 0.0351.
     cb(["gate", "--run"])
         .arg_path(&worse)
         .args(["--min-f1", "0.035"])
