@@ -802,6 +802,9 @@ mod tests {
         }
     }
 
+    /// Gold claims whose text the review of issue 33 changed (gold/CHANGELOG.md).
+    const REVIEWED_CLAIMS: [&str; 5] = ["002-012", "003-058", "004-004", "004-019", "004-035"];
+
     #[test]
     fn written_tuning_pairs_follow_their_sample_and_repeat_no_other_pair() {
         let pairs = tuning_written().expect("written tuning pairs parse");
@@ -823,10 +826,15 @@ mod tests {
         ]);
         for (k, two) in pairs.chunks(2).enumerate() {
             // sample position k is gold claim 3 + 6k; the gold text on side a at even k, b at odd
-            let g = text(ids[3 + 6 * k]).expect("sampled claim");
+            let id = ids[3 + 6 * k];
+            let g = text(id).expect("sampled claim");
             for (j, p) in two.iter().enumerate() {
                 assert_eq!(p.id, format!("s{:03}", 2 * k + j + 1));
-                assert_eq!(if k % 2 == 0 { &p.a } else { &p.b }, &g, "{}", p.id);
+                // The pairs are copies made before the gold review of gold/CHANGELOG.md: a claim it edited keeps
+                // its earlier text here.
+                if !REVIEWED_CLAIMS.contains(&id) {
+                    assert_eq!(if k % 2 == 0 { &p.a } else { &p.b }, &g, "{}", p.id);
+                }
                 assert_ne!(p.a, p.b, "{}", p.id);
                 assert!(seen.insert(key(p)), "{} repeats another pair", p.id);
             }
