@@ -5,20 +5,9 @@ use claimbench_extract::clauses::split_sentence;
 use claimbench_extract::file::{read_predictions_from, Leniency};
 use claimbench_extract::sentences::segment;
 use claimbench_extract::{Document, Error};
-use claimbench_gold::char_slice;
+use claimbench_gold::{case_length_changers, char_slice};
 use proptest::prelude::*;
 use std::path::Path;
-
-/// Every character whose lower- or upper-case form has another UTF-8 length than the character itself (K, ẞ, İ).
-fn case_length_changers() -> Vec<char> {
-    (char::MIN..=char::MAX)
-        .filter(|c| {
-            let n = c.len_utf8();
-            c.to_lowercase().map(char::len_utf8).sum::<usize>() != n
-                || c.to_uppercase().map(char::len_utf8).sum::<usize>() != n
-        })
-        .collect()
-}
 
 /// Article-like text dense in case-length changers and in what the splitters look for (attributions, quotes,
 /// datelines, coordinated clauses).

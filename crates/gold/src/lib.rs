@@ -77,7 +77,7 @@ use sha2::{Digest, Sha256};
 pub use error::{Error, Problem, ProblemKind, Result, Severity};
 pub use read::{LoadReport, Origin};
 pub use stats::{numbers_in, stats, ClusterStats, Conflict, DocumentStats, GoldStats};
-pub use text::{byte_to_char, char_len, char_slice, char_to_byte, CharIndex};
+pub use text::{byte_to_char, case_length_changers, char_len, char_slice, char_to_byte, CharIndex};
 
 /// A span of an article in Unicode code points, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -99,6 +99,18 @@ impl<'a> CharIndex<'a> {
     }
 }
 
+/// Every character whose lower- or upper-case form has another UTF-8 length than the character itself (K, ẞ, İ):
+/// a byte offset taken after a case mapping and used on the original text can cut into one of them.
+pub fn case_length_changers() -> Vec<char> {
+    (char::MIN..=char::MAX)
+        .filter(|c| {
+            let n = c.len_utf8();
+            c.to_lowercase().map(char::len_utf8).sum::<usize>() != n
+                || c.to_uppercase().map(char::len_utf8).sum::<usize>() != n
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

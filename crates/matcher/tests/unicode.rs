@@ -10,16 +10,9 @@ use claimbench_model::{Token, TokenVectors};
 use claimbench_score::{identity_key, IdentityFloor, Matcher, MatcherKind};
 use proptest::prelude::*;
 
-/// Every character whose lower- or upper-case form has another UTF-8 length than the character itself.
-static CASE_LENGTH_CHANGERS: LazyLock<Vec<char>> = LazyLock::new(|| {
-    (char::MIN..=char::MAX)
-        .filter(|c| {
-            let n = c.len_utf8();
-            c.to_lowercase().map(char::len_utf8).sum::<usize>() != n
-                || c.to_uppercase().map(char::len_utf8).sum::<usize>() != n
-        })
-        .collect()
-});
+/// Every character whose case mapping changes its UTF-8 length.
+static CASE_LENGTH_CHANGERS: LazyLock<Vec<char>> =
+    LazyLock::new(claimbench_gold::case_length_changers);
 
 /// Pieces of English the guards and the splitters treat specially.
 const FRAGMENTS: &[&str] = &[

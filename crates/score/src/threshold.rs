@@ -147,7 +147,6 @@ pub fn choose_threshold(pairs: &[(f32, bool)]) -> Result<ThresholdChoice> {
     let negatives = n - positives;
     // Start above the maximum: nothing called "same".
     let above = sorted[0].0.next_up();
-    let (mut tp, mut fp) = (0usize, 0usize);
     let evaluate = |threshold: f32, tp: usize, fp: usize| {
         let correct = tp + (negatives - fp);
         let kappa = kappa_from_table(tp, fp, positives - tp, negatives - fp);
@@ -157,17 +156,7 @@ pub fn choose_threshold(pairs: &[(f32, bool)]) -> Result<ThresholdChoice> {
     let better = |c: (usize, f64, f32), b: (usize, f64, f32)| {
         c.0 > b.0 || (c.0 == b.0 && (c.1 > b.1 || (c.1 == b.1 && c.2 < b.2)))
     };
-    let mut k = 0;
-    while k < n {
-        let t = sorted[k].0;
-        while k < n && sorted[k].0 == t {
-            if sorted[k].1 {
-                tp += 1;
-            } else {
-                fp += 1;
-            }
-            k += 1;
-        }
+    for (t, tp, fp) in counts_at_each_score(&sorted) {
         let c = evaluate(t, tp, fp);
         if better(c, best) {
             best = c;
@@ -180,6 +169,26 @@ pub fn choose_threshold(pairs: &[(f32, bool)]) -> Result<ThresholdChoice> {
         pairs: n,
         positives,
     })
+}
+
+/// For pairs sorted by score, highest first: at each distinct score t, the pairs labelled same and different with
+/// a score of at least t, as (t, tp, fp).
+fn counts_at_each_score(sorted: &[(f32, bool)]) -> Vec<(f32, usize, usize)> {
+    let (mut tp, mut fp, mut k) = (0usize, 0usize, 0usize);
+    let mut out = Vec::new();
+    while k < sorted.len() {
+        let t = sorted[k].0;
+        while k < sorted.len() && sorted[k].0 == t {
+            if sorted[k].1 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            k += 1;
+        }
+        out.push((t, tp, fp));
+    }
+    out
 }
 
 /// Area under the ROC curve of scores against labels (Mann-Whitney U with average ranks for ties); None when
@@ -244,19 +253,7 @@ pub fn choose_threshold_near(
     } else {
         Vec::new()
     };
-    let (mut tp, mut fp, mut k) = (0usize, 0usize, 0usize);
-    while k < n {
-        let t = sorted[k].0;
-        while k < n && sorted[k].0 == t {
-            if sorted[k].1 {
-                tp += 1;
-            } else {
-                fp += 1;
-            }
-            k += 1;
-        }
-        candidates.push((t, tp, fp));
-    }
+    candidates.extend(counts_at_each_score(&sorted));
     let at_near = sorted.iter().filter(|p| p.0 >= near);
     candidates.push((
         near,

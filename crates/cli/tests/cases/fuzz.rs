@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use claimbench_extract::file::{read_predictions_from, Leniency};
-use claimbench_gold::GoldSet;
+use claimbench_gold::{case_length_changers, GoldSet};
 use proptest::prelude::*;
 
 use crate::common::*;
@@ -172,18 +172,6 @@ proptest! {
             prop_assert!(l.contains("fuzz-gold"), "a problem without its file: {}\n{}", l, r);
         }
     }
-}
-
-/// Every character whose lower- or upper-case form has another UTF-8 length than the character itself (K, ẞ, İ):
-/// a byte offset taken after a case mapping and used on the original text cuts into one of them.
-fn case_length_changers() -> Vec<char> {
-    (char::MIN..=char::MAX)
-        .filter(|c| {
-            let n = c.len_utf8();
-            c.to_lowercase().map(char::len_utf8).sum::<usize>() != n
-                || c.to_uppercase().map(char::len_utf8).sum::<usize>() != n
-        })
-        .collect()
 }
 
 /// A claim-like text: words, case-length changers, arbitrary characters and the English endings the guards cut

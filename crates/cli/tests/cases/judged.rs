@@ -12,6 +12,20 @@ fn score_judged(out: &std::path::Path, matcher: &str) {
     c.args(["--out"]).arg_path(out).run().ok();
 }
 
+/// `claimbench judged --json` on the judged set scored under `matcher` (the run is `<temp dir>/run`).
+fn judged_rows(matcher: &str) -> (tempfile::TempDir, serde_json::Value) {
+    let t = tmp();
+    let run = t.path().join("run");
+    score_judged(&run, matcher);
+    let r = cb(["judged", "--json", "--judged"])
+        .arg_path(&repo().join("gold/judged"))
+        .arg_path(&run)
+        .run();
+    r.ok();
+    let rows = r.json();
+    (t, rows)
+}
+
 fn row<'a>(rows: &'a serde_json::Value, system: &str) -> &'a serde_json::Value {
     rows.as_array()
         .unwrap()
@@ -26,15 +40,8 @@ fn f(v: &serde_json::Value) -> f64 {
 
 #[test]
 fn the_default_matcher_beside_the_person_gives_the_figures_of_the_judged_readme() {
-    let t = tmp();
+    let (t, rows) = judged_rows("align");
     let run = t.path().join("run");
-    score_judged(&run, "align");
-    let r = cb(["judged", "--json", "--judged"])
-        .arg_path(&repo().join("gold/judged"))
-        .arg_path(&run)
-        .run();
-    r.ok();
-    let rows = r.json();
     // (system, predictions, person F1, align F1, links agree, coverage, focus), as gold/judged/README.md prints them.
     for (system, preds, person, matcher, agree, coverage, focus) in [
         ("clauses", 163, 0.284, 0.506, 0.564, 0.969, 0.773),
@@ -84,15 +91,7 @@ fn exact_matching_credits_only_identical_texts() {
     // Under `exact` only a text equal to a gold claim (up to case, spacing, quotes and end punctuation) matches:
     // 98 of the person's 282 claims are worded as the gold claim (both follow gold/GUIDELINES.md from the same
     // sentences), and one clause and one sentence of the built-in extractors are.
-    let t = tmp();
-    let run = t.path().join("run");
-    score_judged(&run, "exact");
-    let r = cb(["judged", "--json", "--judged"])
-        .arg_path(&repo().join("gold/judged"))
-        .arg_path(&run)
-        .run();
-    r.ok();
-    let rows = r.json();
+    let (_t, rows) = judged_rows("exact");
     for (system, matcher_f1) in [
         ("clauses", 0.005),
         ("minilm-worthy", 0.005),
