@@ -78,6 +78,11 @@ pub fn build_matcher(
             let sha = align.params_sha256().to_string();
             (Box::new(align), Some(sha))
         }
+        MatcherKind::Cover => {
+            let cover = claimbench_matcher::CoverMatcher::new(model(true)?.1)?;
+            let sha = cover.params_sha256().to_string();
+            (Box::new(cover), Some(sha))
+        }
     };
     // every matcher: identical claims score 1.0, scores bounded
     let matcher: Box<dyn Matcher> = Box::new(claimbench_score::IdentityFloor::new(matcher));

@@ -170,7 +170,8 @@ pub fn threshold_range(kind: MatcherKind) -> (f64, f64) {
         | MatcherKind::TokenF1
         | MatcherKind::RougeL
         | MatcherKind::Pair
-        | MatcherKind::Align => (0.0, 1.0),
+        | MatcherKind::Align
+        | MatcherKind::Cover => (0.0, 1.0),
     }
 }
 

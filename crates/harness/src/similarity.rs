@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use claimbench_matcher::{AlignMatcher, EmbeddingEncoder, PairMatcher};
+use claimbench_matcher::{AlignMatcher, CoverMatcher, EmbeddingEncoder, PairMatcher};
 use claimbench_model::Embedder;
 use claimbench_score::MatcherKind;
 use serde::Serialize;
@@ -28,6 +28,7 @@ pub struct Decider(Inner);
 
 enum Inner {
     Align(Box<AlignMatcher<EmbeddingEncoder>>),
+    Cover(Box<CoverMatcher<EmbeddingEncoder>>),
     Pair(Box<PairMatcher<EmbeddingEncoder>>),
     Matrix(MatcherSetup),
 }
@@ -51,6 +52,16 @@ impl Decider {
                 }
                 Inner::Align(Box::new(align))
             }
+            MatcherKind::Cover => {
+                let Some(embedder) = embedder else {
+                    bail!("the cover matcher needs the embedding model")
+                };
+                let mut cover = CoverMatcher::new(EmbeddingEncoder::new(embedder))?;
+                if let Some(t) = threshold {
+                    cover = cover.with_threshold(t);
+                }
+                Inner::Cover(Box::new(cover))
+            }
             MatcherKind::Pair => {
                 let Some(embedder) = embedder else {
                     bail!("the pair matcher needs the embedding model")
@@ -70,6 +81,7 @@ impl Decider {
         use claimbench_score::Matcher;
         match &self.0 {
             Inner::Align(align) => align.default_threshold(),
+            Inner::Cover(cover) => cover.default_threshold(),
             Inner::Pair(pair) => pair.default_threshold(),
             Inner::Matrix(setup) => setup.threshold,
         }
@@ -80,6 +92,14 @@ impl Decider {
         match &self.0 {
             Inner::Align(align) => {
                 let d = align.decide(a, b)?;
+                Ok(Decision {
+                    score: d.score,
+                    same: d.same,
+                    reasons: d.reasons,
+                })
+            }
+            Inner::Cover(cover) => {
+                let d = cover.decide(a, b)?;
                 Ok(Decision {
                     score: d.score,
                     same: d.same,

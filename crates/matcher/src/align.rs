@@ -137,11 +137,11 @@ pub struct Aligned {
     sentence: Vec<f32>,
     read: String,
     /// The whole text's [`claimbench_score::identity_key`], computed once.
-    key: String,
+    pub(crate) key: String,
     /// What the guards read of the prefix the model read.
-    analysis: crate::guards::Analysis,
+    pub(crate) analysis: crate::guards::Analysis,
     /// The prefix's content words (first five letters), for `lexical_coverage_min`.
-    lex: BTreeSet<String>,
+    pub(crate) lex: BTreeSet<String>,
     /// The prefix's SQuAD tokens, for `token_f1`.
     squad: Vec<String>,
 }
@@ -162,11 +162,16 @@ impl Aligned {
         &self.sentence
     }
 
-    fn pieces(&self) -> usize {
+    pub(crate) fn pieces(&self) -> usize {
         self.rows.len() / self.dim.max(1)
     }
 
-    fn row(&self, i: usize) -> &[f32] {
+    /// Whether the text has no content word.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub(crate) fn row(&self, i: usize) -> &[f32] {
         &self.rows[i * self.dim..(i + 1) * self.dim]
     }
 }
@@ -281,7 +286,11 @@ pub const NAME_COSINE: f32 = 0.8;
 
 /// Per content word of `a`: its best counterpart's cosine (mean over its pieces), and the index of
 /// the word of `b` whose piece matched its best piece.
-fn best_words(a: &Aligned, best_piece: &[(f32, usize)], b: &Aligned) -> Vec<(f32, usize)> {
+pub(crate) fn best_words(
+    a: &Aligned,
+    best_piece: &[(f32, usize)],
+    b: &Aligned,
+) -> Vec<(f32, usize)> {
     let mut piece_word = vec![0usize; b.pieces()];
     for (k, w) in b.words.iter().enumerate() {
         for p in w.pieces.clone() {
@@ -310,7 +319,7 @@ fn best_words(a: &Aligned, best_piece: &[(f32, usize)], b: &Aligned) -> Vec<(f32
 }
 
 /// One side's coverage, its unmatched words, and whether one of its names has no counterpart.
-fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, bool) {
+pub(crate) fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, bool) {
     let n = a.words.len().max(1) as f32;
     let coverage = best.iter().map(|b| b.0).sum::<f32>() / n;
     let spans_at = |t: f32| -> BTreeSet<u32> {
@@ -336,7 +345,10 @@ fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, b
 
 /// The guards' reasons for a pair, run both ways round and the same whichever claim comes first,
 /// with a disagreement both directions see ("87 vs 89", "89 vs 87") named once.
-fn guard_reasons(a: &crate::guards::Analysis, b: &crate::guards::Analysis) -> Vec<String> {
+pub(crate) fn guard_reasons(
+    a: &crate::guards::Analysis,
+    b: &crate::guards::Analysis,
+) -> Vec<String> {
     let sorted = |hits: Vec<claimbench_score::GuardHit>| {
         let mut v: Vec<(claimbench_score::GuardKind, String)> =
             hits.into_iter().map(|h| (h.kind, h.to_string())).collect();
@@ -657,15 +669,31 @@ impl<E: TokenEncoder> Matcher for AlignMatcher<E> {
     }
 
     fn matrix(&self, pred: &[&str], gold: &[&str]) -> claimbench_score::Result<SimMatrix> {
-        let to_score = |e: Error| claimbench_score::Error::Encoder(e.to_string());
+        let cells = self
+            .cells(pred, gold, |p, g, pa, ga| {
+                score_aligned(&self.params, p, g, pa, ga)
+            })
+            .map_err(|e| claimbench_score::Error::Encoder(e.to_string()))?;
+        SimMatrix::new(pred.len(), gold.len(), cells)
+    }
+}
+
+impl<E: TokenEncoder> AlignMatcher<E> {
+    /// `f` of every (prediction, gold claim) pair from prepared texts, row-major (one row per
+    /// prediction); each distinct predicted text's row is computed once (a predictions file often
+    /// repeats texts).
+    pub fn cells<T: Clone + Send>(
+        &self,
+        pred: &[&str],
+        gold: &[&str],
+        f: impl Fn(&str, &str, &Aligned, &Aligned) -> T + Sync,
+    ) -> Result<Vec<T>> {
         let texts: Vec<&str> = pred.iter().chain(gold).copied().collect();
-        let prepared = self.prepare_all(&texts).map_err(to_score)?;
+        let prepared = self.prepare_all(&texts)?;
         let g: Vec<&Aligned> = gold
             .iter()
             .map(|t| lookup(&prepared, t))
-            .collect::<Result<_>>()
-            .map_err(to_score)?;
-        // each distinct predicted text's row once (a predictions file often repeats texts)
+            .collect::<Result<_>>()?;
         let mut slot: HashMap<&str, usize> = HashMap::new();
         let mut distinct: Vec<&str> = Vec::new();
         let index: Vec<usize> = pred
@@ -677,23 +705,22 @@ impl<E: TokenEncoder> Matcher for AlignMatcher<E> {
                 })
             })
             .collect();
-        let rows: Vec<Vec<f32>> = distinct
+        let rows: Vec<Vec<T>> = distinct
             .par_iter()
             .map(|p| {
                 let pa = lookup(&prepared, p)?;
                 Ok(gold
                     .iter()
                     .zip(&g)
-                    .map(|(gt, ga)| score_aligned(&self.params, p, gt, pa, ga))
+                    .map(|(gt, ga)| f(p, gt, pa, ga))
                     .collect())
             })
-            .collect::<Result<_>>()
-            .map_err(to_score)?;
+            .collect::<Result<_>>()?;
         let mut data = Vec::with_capacity(pred.len() * gold.len());
         for &k in &index {
             data.extend_from_slice(&rows[k]);
         }
-        SimMatrix::new(pred.len(), gold.len(), data)
+        Ok(data)
     }
 }
 

@@ -11,6 +11,7 @@
 //!   in `crates/matcher/EVAL-pair.md`.
 
 pub mod align;
+pub mod cover;
 pub mod data;
 pub mod encoder;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod head;
 pub mod pair;
 
 pub use align::{AlignMatcher, AlignParams, Features, TokenEncoder, ALIGN_FEATURES};
+pub use cover::{CoverMatcher, Directions, COVER_FEATURES};
 pub use encoder::{EmbeddingEncoder, Memo, DEFAULT_MODEL};
 pub use error::{Error, Result};
 pub use eval::Setup;

@@ -104,6 +104,9 @@ pub const PAIR_DEFAULT_THRESHOLD: f32 = 0.5;
 /// Default threshold of the `align` matcher (its score is a calibrated probability).
 pub const ALIGN_DEFAULT_THRESHOLD: f32 = 0.5;
 
+/// Default threshold of the `cover` matcher, on each direction's calibrated probability.
+pub const COVER_DEFAULT_THRESHOLD: f32 = 0.5;
+
 /// Interns the space-separated tokens of normalised texts to dense integers (borrowing the texts).
 #[derive(Default)]
 struct Vocab<'a> {
@@ -614,17 +617,22 @@ pub enum MatcherKind {
     /// `align`: token alignment of MiniLM's contextual embeddings, guarded (the default).
     #[serde(rename = "align")]
     Align,
+    /// `cover`: align's token alignment read one direction at a time; the same fact only where each claim
+    /// states all of the other.
+    #[serde(rename = "cover")]
+    Cover,
 }
 
 impl MatcherKind {
     /// Every kind, in documentation order.
-    pub const ALL: [MatcherKind; 6] = [
+    pub const ALL: [MatcherKind; 7] = [
         MatcherKind::Exact,
         MatcherKind::TokenF1,
         MatcherKind::RougeL,
         MatcherKind::Cosine,
         MatcherKind::Pair,
         MatcherKind::Align,
+        MatcherKind::Cover,
     ];
 
     /// The kind's name (`exact`, `token-f1`, `rouge-l`, `cosine`, `pair`).
@@ -636,6 +644,7 @@ impl MatcherKind {
             MatcherKind::Cosine => "cosine",
             MatcherKind::Pair => "pair",
             MatcherKind::Align => "align",
+            MatcherKind::Cover => "cover",
         }
     }
 
@@ -648,6 +657,7 @@ impl MatcherKind {
             MatcherKind::Cosine => COSINE_DEFAULT_THRESHOLD,
             MatcherKind::Pair => PAIR_DEFAULT_THRESHOLD,
             MatcherKind::Align => ALIGN_DEFAULT_THRESHOLD,
+            MatcherKind::Cover => COVER_DEFAULT_THRESHOLD,
         }
     }
 
@@ -655,7 +665,7 @@ impl MatcherKind {
     pub fn needs_model(self) -> bool {
         matches!(
             self,
-            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align
+            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover
         )
     }
 
@@ -665,7 +675,9 @@ impl MatcherKind {
             MatcherKind::Exact => Some(Box::new(ExactMatcher)),
             MatcherKind::TokenF1 => Some(Box::new(TokenF1Matcher)),
             MatcherKind::RougeL => Some(Box::new(RougeLMatcher)),
-            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align => None,
+            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover => {
+                None
+            }
         }
     }
 }
