@@ -407,12 +407,7 @@ pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
 
 /// The content words (first five letters) of a text: its words that are not function words.
 fn content_stems(t: &str) -> BTreeSet<String> {
-    t.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .filter(|w| !claimbench_lexicon::is_function_word(w))
-        .map(|w| w.chars().take(5).collect())
-        .collect()
+    crate::text::word_prefixes(t, claimbench_lexicon::is_function_word)
 }
 
 /// Lexical agreement: the smaller share of each side's content words (first five letters) found in
