@@ -339,7 +339,7 @@ kappa-maximising cut is **{}** (`PLAIN_COSINE_KAPPA_THRESHOLD`):\n\n",
         info.weights_sha256, info.embedding_weights_sha256, info.pairs_jsonl_sha256, info.gold_hash
     ));
     m.push_str("## Caveats\n\n\
-- The guard rules (in `crates/matcher/src/guards.rs`, word lists in `crates/lexicon/data/`) were written while reading `gold/pairs.jsonl`, \
+- The guard rules (in `crates/matcher/src/guards/`, word lists in `crates/lexicon/data/`) were written while reading `gold/pairs.jsonl`, \
 so the held-out figures are optimistic for the guard-driven kinds (number, negation, roles); the \
 classifier itself never sees a held-out article.\n\
 - Reproduction is byte-for-byte on the same platform; MiniLM embeddings on another CPU may differ in \

@@ -14,7 +14,7 @@
 //!   pair is bounded by the model's length limit.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use claimbench_model::TokenVectors;
 use claimbench_score::{Matcher, SimMatrix};
@@ -43,6 +43,21 @@ pub const NF: usize = 6;
 
 /// A pair's features, in [`ALIGN_FEATURES`] order.
 pub type Features = [f32; NF];
+
+/// Which features to compute, in [`ALIGN_FEATURES`] order ([`AlignParams::needed`]).
+pub type Needed = [bool; NF];
+
+/// Every feature (what the fitter computes).
+pub const ALL_FEATURES: Needed = [true; NF];
+
+/// The features the reason line of [`decide_aligned`] shows (coverage, all matched, cosine, names
+/// agree), computed there whatever their weight.
+const SHOWN: Needed = [true, true, true, true, false, false];
+
+// Indices of features in [`ALIGN_FEATURES`] order.
+const ALL_MATCHED: usize = 1;
+const LEXICAL_COVERAGE_MIN: usize = 4;
+const TOKEN_F1: usize = 5;
 
 /// The reason given for a pair of identical texts.
 pub const SAME_TEXT_REASON: &str = "same text (up to case, spacing, quotes and end punctuation)";
@@ -100,6 +115,13 @@ impl AlignParams {
         Ok(p)
     }
 
+    /// Which features the probability reads: those whose weight is not zero. A feature with weight
+    /// zero adds exactly `+0.0` to the sum whatever its value (every feature is finite), so the
+    /// scorer leaves it out ([`features_needed`]) and the probability keeps its bits.
+    pub fn needed(&self) -> Needed {
+        std::array::from_fn(|k| self.weights.get(k).is_some_and(|w| *w != 0.0))
+    }
+
     /// The probability that a pair with features `f` states the same fact.
     pub fn probability(&self, f: &Features) -> f32 {
         let z = self.bias
@@ -140,10 +162,11 @@ pub struct Aligned {
     pub(crate) key: String,
     /// What the guards read of the prefix the model read.
     pub(crate) analysis: crate::guards::Analysis,
-    /// The prefix's content words (first five letters), for `lexical_coverage_min`.
-    pub(crate) lex: BTreeSet<String>,
-    /// The prefix's SQuAD tokens, for `token_f1`.
-    squad: Vec<String>,
+    /// The prefix's content words (first five letters), for `lexical_coverage_min`; computed on
+    /// first use (a calibration that gives the feature no weight never reads it).
+    lex: OnceLock<BTreeSet<String>>,
+    /// The prefix's SQuAD tokens, for `token_f1`; computed on first use.
+    squad: OnceLock<Vec<String>>,
 }
 
 impl Aligned {
@@ -160,6 +183,15 @@ impl Aligned {
     /// The unit sentence vector.
     pub fn sentence_vector(&self) -> &[f32] {
         &self.sentence
+    }
+
+    pub(crate) fn lex(&self) -> &BTreeSet<String> {
+        self.lex.get_or_init(|| content_stems(&self.read))
+    }
+
+    fn squad(&self) -> &[String] {
+        self.squad
+            .get_or_init(|| claimbench_score::text::squad_tokens(&self.read))
     }
 
     pub(crate) fn pieces(&self) -> usize {
@@ -246,8 +278,8 @@ pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
         words,
         sentence: unit(&tv.sentence),
         analysis: crate::guards::Analysis::new(&text[..read_len]),
-        lex: content_stems(&text[..read_len]),
-        squad: claimbench_score::text::squad_tokens(&text[..read_len]),
+        lex: OnceLock::new(),
+        squad: OnceLock::new(),
         read: text[..read_len].to_string(),
         key: claimbench_score::identity_key(text),
     }
@@ -318,8 +350,14 @@ pub(crate) fn best_words(
         .collect()
 }
 
-/// One side's coverage, its unmatched words, and whether one of its names has no counterpart.
-pub(crate) fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f32, usize, bool) {
+/// One side's coverage, its unmatched words (counted only when `count`, else 0), and whether one of
+/// its names has no counterpart.
+pub(crate) fn side(
+    a: &Aligned,
+    best: &[(f32, usize)],
+    match_cosine: f32,
+    count: bool,
+) -> (f32, usize, bool) {
     let n = a.words.len().max(1) as f32;
     let coverage = best.iter().map(|b| b.0).sum::<f32>() / n;
     let spans_at = |t: f32| -> BTreeSet<u32> {
@@ -331,13 +369,16 @@ pub(crate) fn side(a: &Aligned, best: &[(f32, usize)], match_cosine: f32) -> (f3
             .collect()
     };
     // a name is matched as a whole when any of its words is (titles and first names are no fact)
-    let matched = spans_at(match_cosine);
-    let unmatched = a
-        .words
-        .iter()
-        .zip(best)
-        .filter(|(w, b)| b.0 < match_cosine && !(w.name && matched.contains(&w.span)))
-        .count();
+    let unmatched = if count {
+        let matched = spans_at(match_cosine);
+        a.words
+            .iter()
+            .zip(best)
+            .filter(|(w, b)| b.0 < match_cosine && !(w.name && matched.contains(&w.span)))
+            .count()
+    } else {
+        0
+    };
     let named = spans_at(NAME_COSINE);
     let name_missing = a.words.iter().any(|w| w.name && !named.contains(&w.span));
     (coverage, unmatched, name_missing)
@@ -382,10 +423,27 @@ pub(crate) fn guard_reasons(
 ///   when one of them is);
 /// - `cosine`: the cosine of the sentence vectors;
 /// - `names_agree`: 0 when each side has a name with no counterpart at [`NAME_COSINE`] in the
-///   other, else 1.
+///   other, else 1;
+/// - `lexical_coverage_min`: the smaller share of each side's content words (first five letters)
+///   found in the other;
+/// - `token_f1`: the SQuAD token F1.
 pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
+    features_needed(a, b, match_cosine, &ALL_FEATURES)
+}
+
+/// [`features`], computing only those marked in `needed`; the others are 0.0.
+pub fn features_needed(a: &Aligned, b: &Aligned, match_cosine: f32, needed: &Needed) -> Features {
     let cos = dot(&a.sentence, &b.sentence).clamp(-1.0, 1.0);
-    let (lex, tf1) = lexical(a, b);
+    let lex = if needed[LEXICAL_COVERAGE_MIN] {
+        lexical_coverage_min(a, b)
+    } else {
+        0.0
+    };
+    let tf1 = if needed[TOKEN_F1] {
+        claimbench_score::token_f1_of(a.squad(), b.squad()) as f32
+    } else {
+        0.0
+    };
     if a.words.is_empty() || b.words.is_empty() {
         return [0.0, 0.0, cos, 1.0, lex, tf1];
     }
@@ -405,11 +463,16 @@ pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
         }
     }
     let (wa, wb) = (best_words(a, &best_a, b), best_words(b, &best_b, a));
-    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine);
-    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine);
+    let count = needed[ALL_MATCHED];
+    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine, count);
+    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine, count);
     [
         cov_a.min(cov_b),
-        1.0 / (1.0 + un_a.max(un_b) as f32),
+        if count {
+            1.0 / (1.0 + un_a.max(un_b) as f32)
+        } else {
+            0.0
+        },
         cos,
         if miss_a && miss_b { 0.0 } else { 1.0 },
         lex,
@@ -419,18 +482,14 @@ pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
 
 /// The content words (first five letters) of a text: its words that are not function words.
 fn content_stems(t: &str) -> BTreeSet<String> {
-    t.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .filter(|w| !claimbench_lexicon::is_function_word(w))
-        .map(|w| w.chars().take(5).collect())
-        .collect()
+    crate::text::word_prefixes(t, claimbench_lexicon::is_function_word)
 }
 
 /// Lexical agreement: the smaller share of each side's content words (first five letters) found in
-/// the other, and the SQuAD token F1.
-fn lexical(a: &Aligned, b: &Aligned) -> (f32, f32) {
-    let inter = a.lex.intersection(&b.lex).count() as f32;
+/// the other.
+fn lexical_coverage_min(a: &Aligned, b: &Aligned) -> f32 {
+    let (la, lb) = (a.lex(), b.lex());
+    let inter = la.intersection(lb).count() as f32;
     let cov = |w: &BTreeSet<String>| {
         if w.is_empty() {
             1.0
@@ -438,10 +497,7 @@ fn lexical(a: &Aligned, b: &Aligned) -> (f32, f32) {
             inter / w.len() as f32
         }
     };
-    (
-        cov(&a.lex).min(cov(&b.lex)),
-        claimbench_score::token_f1_of(&a.squad, &b.squad) as f32,
-    )
+    cov(la).min(cov(lb))
 }
 
 /// Each content word of `a` (`*` marks a name) with its best counterpart in `b` and their cosine,
@@ -616,7 +672,12 @@ pub fn score_aligned(params: &AlignParams, a: &str, b: &str, pa: &Aligned, pb: &
     if a == b || pa.key == pb.key {
         return 1.0;
     }
-    let p = params.probability(&features(pa, pb, params.match_cosine));
+    let p = params.probability(&features_needed(
+        pa,
+        pb,
+        params.match_cosine,
+        &params.needed(),
+    ));
     let vetoed = crate::guards::fires(&pa.analysis, &pb.analysis)
         || crate::guards::fires(&pb.analysis, &pa.analysis);
     round4(if vetoed { p * GUARD_FACTOR } else { p })
@@ -638,7 +699,10 @@ pub fn decide_aligned(
         };
         return (d, 1.0, false);
     }
-    let f = features(pa, pb, params.match_cosine);
+    // the features the calibration reads, and those the reason line shows
+    let read = params.needed();
+    let needed: Needed = std::array::from_fn(|k| read[k] || SHOWN[k]);
+    let f = features_needed(pa, pb, params.match_cosine, &needed);
     let p = params.probability(&f);
     let mut reasons = guard_reasons(&pa.analysis, &pb.analysis);
     let vetoed = !reasons.is_empty();

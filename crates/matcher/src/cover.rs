@@ -44,10 +44,11 @@ pub const COVER_FEATURES: [&str; crate::align::NF] = [
 /// - `weakest_b`: the cosine of b's least-covered content word.
 pub fn directional_features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
     let cos = dot(a.sentence_vector(), b.sentence_vector()).clamp(-1.0, 1.0);
-    let lex = if b.lex.is_empty() {
+    let (la, lb) = (a.lex(), b.lex());
+    let lex = if lb.is_empty() {
         1.0
     } else {
-        b.lex.intersection(&a.lex).count() as f32 / b.lex.len() as f32
+        lb.intersection(la).count() as f32 / lb.len() as f32
     };
     if a.is_empty() || b.is_empty() {
         return [0.0, 0.0, cos, 1.0, lex, 0.0];
@@ -63,7 +64,7 @@ pub fn directional_features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Feat
         }
     }
     let words = best_words(b, &best_b, a);
-    let (coverage, unmatched, name_missing) = side(b, &words, match_cosine);
+    let (coverage, unmatched, name_missing) = side(b, &words, match_cosine, true);
     let weakest = words.iter().map(|w| w.0).fold(f32::INFINITY, f32::min);
     [
         coverage,

@@ -127,13 +127,9 @@ const STOP: [&str; 40] = [
     "s",
 ];
 
+/// The content words (first five letters) of a text: its words not in `STOP`.
 fn content_words(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-        .filter(|w| !STOP.contains(&w.as_str()))
-        .map(|w| w.chars().take(5).collect())
-        .collect()
+    crate::text::word_prefixes(text, |w| STOP.contains(&w))
 }
 
 /// Capitalised words that are not sentence-initial function words (a cheap name set).

@@ -2,13 +2,15 @@
 //!
 //! - [`EmbeddingEncoder`]: a MiniLM [`claimbench_model::Embedder`] as a [`claimbench_score::TextEncoder`]
 //!   (for the plain cosine matcher, with [`PLAIN_COSINE_THRESHOLD`]).
-//! - [`PairMatcher`]: the default matcher. The [`guards`] veto pairs
-//!   that disagree in a number, a date, a negation, polarity or roles; a small head trained with
-//!   candle on MiniLM features of both claims, the guard signals and lexical overlaps gives the
-//!   probability that two claims state the same fact. Its weights are committed in
-//!   `crates/matcher/weights/` and reproduced byte for byte by
-//!   `cargo run -p claimbench-matcher --example train_pair --release`; the held-out figures are
-//!   in `crates/matcher/EVAL-pair.md`.
+//! - [`AlignMatcher`] ([`align`]): the default matcher: the content words of two claims aligned through
+//!   MiniLM's contextual token vectors, a monotone calibration, and the [`guards`]' veto.
+//! - [`guards`]: cheap text checks that veto pairs that disagree in a number, a date, a negation,
+//!   polarity or roles (one module per guard, over the tokens and stems of `text`).
+//! - [`PairMatcher`]: the previous learned matcher, for pairs that are edits of one another: the
+//!   guards, and a small head trained with candle on MiniLM features of both claims, the guard
+//!   signals and lexical overlaps. Its weights are committed in `crates/matcher/weights/` and
+//!   reproduced byte for byte by `cargo run -p claimbench-matcher --example train_pair --release`;
+//!   the held-out figures are in `crates/matcher/EVAL-pair.md`.
 
 pub mod align;
 pub mod cover;
@@ -20,6 +22,7 @@ pub mod features;
 pub mod guards;
 pub mod head;
 pub mod pair;
+mod text;
 
 pub use align::{AlignMatcher, AlignParams, Features, TokenEncoder, ALIGN_FEATURES};
 pub use cover::{CoverMatcher, Directions, COVER_FEATURES};

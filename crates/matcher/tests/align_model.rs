@@ -195,3 +195,41 @@ fn frozen_set_figures_are_the_ones_eval_md_reports() {
     let row = format!("| all | {} | {acc:.3} |", pairs.len());
     assert!(eval.contains(&row), "EVAL.md has no row {row:?}");
 }
+
+/// The scorer computes only the features the calibration weighs (`all_matched`, `lexical_coverage_min` and
+/// `token_f1` have weight 0 in `weights/align.json`), and its probability and score keep their bits: on every
+/// hand-labelled and frozen pair, the probability of the needed features equals that of all six, and the matrix's
+/// score equals the decision's.
+#[test]
+fn zero_weight_features_are_skipped_without_moving_a_bit() {
+    use claimbench_matcher::align::{decide_aligned, features, features_needed, score_aligned};
+    use claimbench_matcher::data::hand_pairs;
+    let m = matcher();
+    let params = m.params();
+    assert_eq!(params.needed(), [true, false, true, true, false, false]);
+    let pairs: Vec<_> = hand_pairs()
+        .expect("gold/pairs.jsonl")
+        .into_iter()
+        .chain(frozen_pairs().expect("gold/eval"))
+        .collect();
+    let texts: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| [p.a.as_str(), p.b.as_str()])
+        .collect();
+    let prepared = m.prepare_all(&texts).expect("prepare");
+    assert!(pairs.len() > 700, "{}", pairs.len());
+    for p in &pairs {
+        let (pa, pb) = (&prepared[&p.a], &prepared[&p.b]);
+        let all = features(pa, pb, params.match_cosine);
+        let some = features_needed(pa, pb, params.match_cosine, &params.needed());
+        assert_eq!(
+            params.probability(&all).to_bits(),
+            params.probability(&some).to_bits(),
+            "{}: {all:?} vs {some:?}",
+            p.id
+        );
+        let (d, _, _) = decide_aligned(params, &p.a, &p.b, pa, pb);
+        let s = score_aligned(params, &p.a, &p.b, pa, pb);
+        assert_eq!(s.to_bits(), d.score.to_bits(), "{}", p.id);
+    }
+}

@@ -1,0 +1,374 @@
+//! Relations (who did what to whom: name mentions, the verb between them, active or passive) and
+//! the roles guard: the same two entities with agent and patient swapped.
+
+use std::collections::BTreeSet;
+
+use claimbench_lexicon as lexicon;
+
+use super::{Analysis, GuardHit, GuardKind};
+use crate::text::{is_adverb, is_num_token, stem, Tok};
+
+#[derive(Debug, Clone)]
+pub(super) struct Relation {
+    agent: String,
+    patient: String,
+    verbs: BTreeSet<String>,
+}
+
+/// Words that belong to a name's title and never end a mention on their own.
+const NAME_LINKS: [&str; 2] = ["of", "al"];
+
+const BE_FORMS: [&str; 8] = ["is", "are", "was", "were", "be", "been", "being", "am"];
+
+/// Verbs that hold both ways ("Putin met Tillerson" = "Tillerson met Putin").
+const SYMMETRIC: [&str; 14] = [
+    "meet", "talk", "speak", "negotiat", "discus", "clash", "differ", "hold", "agre", "sign",
+    "fight", "trade", "join", "spok",
+];
+
+const REL_FUNCTION: [&str; 30] = [
+    "the",
+    "a",
+    "an",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "could",
+    "should",
+    "can",
+    "may",
+    "might",
+    "must",
+    "also",
+    "again",
+    "reportedly",
+    "allegedly",
+    "publicly",
+    "previously",
+    "repeatedly",
+    "did",
+    "does",
+    "do",
+    "to",
+    "its",
+    "his",
+    "her",
+    "their",
+    "then",
+];
+
+fn entity_key(toks: &[Tok]) -> String {
+    let words: Vec<String> = toks.iter().map(|t| t.lower.replace('.', "")).collect();
+    let joined = words.join(" ");
+    let alias = match joined.as_str() {
+        "us"
+        | "usa"
+        | "america"
+        | "united states"
+        | "the united states"
+        | "united states of america" => Some("us"),
+        "uk" | "britain" | "united kingdom" | "great britain" => Some("uk"),
+        "un" | "united nations" => Some("un"),
+        "russian federation" => Some("russia"),
+        _ => None,
+    };
+    if let Some(a) = alias {
+        return a.to_string();
+    }
+    if joined.ends_with("united states") {
+        return "us".to_string();
+    }
+    words.last().cloned().unwrap_or_default()
+}
+
+/// Name mentions: (start, end exclusive, key).
+fn mentions(toks: &[Tok]) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        let function_word_at_start = t.sent_start && lexicon::is_not_name(&t.lower);
+        let name_like = t.cap
+            && !t.punct
+            && !is_num_token(t)
+            && !function_word_at_start
+            && !lexicon::is_weekday(&t.lower)
+            && !lexicon::is_month(&t.lower)
+            && t.lower != "i";
+        if !name_like {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i + 1;
+        while end < toks.len() {
+            let n = &toks[end];
+            if toks[end - 1].possessive {
+                break;
+            }
+            if n.cap && !n.punct && !is_num_token(n) {
+                end += 1;
+            } else if NAME_LINKS.contains(&n.lower.as_str())
+                && toks.get(end + 1).is_some_and(|x| x.cap && !x.punct)
+            {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        out.push((start, end, entity_key(&toks[start..end])));
+        i = end;
+    }
+    out
+}
+
+pub(super) fn relations(toks: &[Tok]) -> Vec<Relation> {
+    let ms = mentions(toks);
+    let mut out = Vec::new();
+    for w in 0..ms.len() {
+        for v in (w + 1)..ms.len() {
+            let (_, e1, ref k1) = ms[w];
+            let (s2, _, ref k2) = ms[v];
+            if k1 == k2 || s2 <= e1 || s2 - e1 > 7 {
+                continue;
+            }
+            let gap = &toks[e1..s2];
+            if toks[e1 - 1].possessive {
+                // "Russia's highest honour ...": a noun phrase, not a verb
+                break;
+            }
+            if gap.iter().any(|t| {
+                t.punct
+                    || t.cap
+                    || matches!(
+                        t.lower.as_str(),
+                        "and"
+                            | "or"
+                            | "with"
+                            | "between"
+                            | "both"
+                            | "than"
+                            | "nor"
+                            | "while"
+                            | "as"
+                            | "whether"
+                            | "if"
+                            | "but"
+                            | "from"
+                            | "received"
+                            | "receives"
+                            | "got"
+                            | "gets"
+                    )
+            }) {
+                continue;
+            }
+            // a possessive start ("Russia's ally Syria") is a relation of a noun, keep it
+            let core: Vec<&Tok> = {
+                let mut g: Vec<&Tok> = gap.iter().collect();
+                while g
+                    .last()
+                    .is_some_and(|t| matches!(t.lower.as_str(), "the" | "a" | "an"))
+                {
+                    g.pop();
+                }
+                g
+            };
+            let passive = core.last().is_some_and(|t| t.lower == "by")
+                && core.iter().any(|t| BE_FORMS.contains(&t.lower.as_str()));
+            // a copula ("X is the highest honour Y gives") names no agent and patient
+            let copula = core.iter().enumerate().any(|(n, t)| {
+                BE_FORMS.contains(&t.lower.as_str())
+                    && !core.get(n + 1).is_some_and(|x| x.lower.ends_with("ing"))
+            });
+            if copula && !passive {
+                break;
+            }
+            // the main verb: the participle before "by" (passive), else the first content word
+            let content: Vec<&Tok> = core
+                .iter()
+                .copied()
+                .filter(|t| {
+                    !BE_FORMS.contains(&t.lower.as_str())
+                        && !REL_FUNCTION.contains(&t.lower.as_str())
+                        && t.lower != "by"
+                        && !is_num_token(t)
+                        && !is_adverb(&t.lower)
+                })
+                .collect();
+            let verb = if passive {
+                content.last()
+            } else {
+                content.first()
+            };
+            let verbs: BTreeSet<String> = verb
+                .map(|t| stem(&t.lower))
+                .filter(|s| s.chars().count() >= 3)
+                .into_iter()
+                .collect();
+            if verbs.is_empty() {
+                continue;
+            }
+            if verbs
+                .iter()
+                .all(|v| SYMMETRIC.iter().any(|s| v.starts_with(s)))
+            {
+                continue;
+            }
+            let (agent, patient) = if passive {
+                (k2.clone(), k1.clone())
+            } else {
+                (k1.clone(), k2.clone())
+            };
+            out.push(Relation {
+                agent,
+                patient,
+                verbs,
+            });
+            // only the nearest following mention is the patient of this verb phrase
+            break;
+        }
+    }
+    out
+}
+
+pub(super) fn roles_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
+    svo_swap(a, b).or_else(|| span_swap(a, b))
+}
+
+/// Lowercased words of a claim with punctuation and "the"/"a"/"an" left out.
+pub(super) fn plain_words(toks: &[Tok]) -> Vec<String> {
+    toks.iter()
+        .filter(|t| !t.punct && !matches!(t.lower.as_str(), "the" | "a" | "an"))
+        .map(|t| t.lower.replace('.', ""))
+        .collect()
+}
+
+/// Two spans exchanged in otherwise identical claims: "X ... Y" against "Y ... X".
+fn span_swap(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
+    let (wa, wb) = (&a.plain, &b.plain);
+    if wa.len() != wb.len() || wa == wb {
+        return None;
+    }
+    let n = wa.len();
+    let pre = (0..n).take_while(|&i| wa[i] == wb[i]).count();
+    let suf = (0..n - pre)
+        .take_while(|&i| wa[n - 1 - i] == wb[n - 1 - i])
+        .count();
+    let ma = &wa[pre..n - suf];
+    let mb = &wb[pre..n - suf];
+    let m = ma.len();
+    // a = X M Y, b = Y M X
+    for lx in 1..=m.min(6) {
+        for ly in 1..=(m - lx).min(6) {
+            let lm = m - lx - ly;
+            let (x, rest) = ma.split_at(lx);
+            let (mid, y) = rest.split_at(lm);
+            if x == y {
+                continue;
+            }
+            let ok = mb[..ly] == *y && mb[ly..ly + lm] == *mid && mb[ly + lm..] == *x;
+            if !ok {
+                continue;
+            }
+            // "Putin met Tillerson" = "Tillerson met Putin"; "X and Y" = "Y and X"
+            let symmetric = mid.iter().all(|w| {
+                let s = stem(w);
+                matches!(
+                    w.as_str(),
+                    "and" | "with" | "or" | "both" | "between" | "also"
+                ) || SYMMETRIC.iter().any(|p| s.starts_with(p))
+            });
+            if symmetric {
+                continue;
+            }
+            return Some(GuardHit {
+                kind: GuardKind::Roles,
+                detail: format!("\"{}\" and \"{}\" swapped", x.join(" "), y.join(" ")),
+            });
+        }
+    }
+    None
+}
+
+/// Agent and patient of the same verb swapped between the claims (active or passive voice).
+fn svo_swap(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
+    let (ra, rb) = (&a.relations, &b.relations);
+    let holds = |rs: &[Relation], ag: &str, pa: &str, verb: &str| {
+        rs.iter()
+            .any(|r| r.agent == ag && r.patient == pa && r.verbs.contains(verb))
+    };
+    for x in ra {
+        for y in rb {
+            if x.agent != y.patient || x.patient != y.agent {
+                continue;
+            }
+            for v in x.verbs.intersection(&y.verbs) {
+                // the swap must not also be stated the right way round on either side
+                if holds(ra, &y.agent, &y.patient, v) || holds(rb, &x.agent, &x.patient, v) {
+                    continue;
+                }
+                return Some(GuardHit {
+                    kind: GuardKind::Roles,
+                    detail: format!(
+                        "{} -> {} vs {} -> {} ({v})",
+                        x.agent, x.patient, y.agent, y.patient
+                    ),
+                });
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::guards::*;
+
+    #[test]
+    fn roles_fires_on_swapped_agent_and_patient() {
+        let hit = roles(
+            "Russia accused the US of lying",
+            "The US accused Russia of lying",
+        )
+        .expect("swap");
+        assert_eq!(hit.kind, GuardKind::Roles);
+        assert!(
+            hit.detail.starts_with("russia -> us vs us -> russia"),
+            "{}",
+            hit.detail
+        );
+        // passive on one side
+        assert!(roles("Russia accused the US", "Russia was accused by the US").is_some());
+        assert!(roles("Tillerson criticised Lavrov", "Lavrov criticised Tillerson").is_some());
+    }
+
+    #[test]
+    fn roles_stays_quiet_on_voice_changes_and_symmetric_verbs() {
+        assert_eq!(
+            roles("Russia accused the US", "The US was accused by Russia"),
+            None
+        );
+        assert_eq!(
+            roles(
+                "Putin met Tillerson in Moscow",
+                "Tillerson met Putin in Moscow"
+            ),
+            None
+        );
+        assert_eq!(
+            roles("Putin met with Tillerson", "Tillerson and Putin met"),
+            None
+        );
+        assert_eq!(
+            roles(
+                "President Vladimir Putin accused the United States",
+                "Putin accused the U.S."
+            ),
+            None
+        );
+        assert_eq!(roles("Russia accused the US", "Syria accused the US"), None);
+    }
+}
