@@ -19,7 +19,7 @@ use claimbench_gold::judged::{JudgedSet, Stated};
 use claimbench_gold::GoldSet;
 use claimbench_io::{atomic_write, sha256_hex};
 use claimbench_matcher::align::{fit_monotone_logistic, prepare, score_aligned, Aligned, Features};
-use claimbench_matcher::cover::{directional_features, directions, COVER_FEATURES};
+use claimbench_matcher::cover::{directional_features, directions, Directions, COVER_FEATURES};
 use claimbench_matcher::data::{
     hand_pairs, tuning_neighbours, tuning_numbers, tuning_written, LabelledPair,
 };
@@ -75,6 +75,7 @@ fn fit(rows: &[&Row]) -> AlignParams {
         weights,
         match_cosine: MATCH_COSINE,
         threshold: THRESHOLD,
+        direction_threshold: None,
         fitted: serde_json::Value::Null,
     }
 }
@@ -226,9 +227,9 @@ fn main() -> Res<()> {
     }
     eprintln!("rows: {counts:?}");
 
-    // held out by document
+    // held out by document: each (system, document)'s directions under the fold without it, and align's scores
     let align = AlignParams::builtin()?;
-    let mut figures: BTreeMap<(String, &str), SystemFigures> = BTreeMap::new();
+    let mut held: BTreeMap<(String, String), (Vec<Directions>, Vec<f32>)> = BTreeMap::new();
     for doc in DOCS {
         let train: Vec<&Row> = rows
             .iter()
@@ -243,79 +244,128 @@ fn main() -> Res<()> {
             if d != doc {
                 continue;
             }
-            let dl = &links[&(name.clone(), d.clone())];
-            for (label, score) in [("cover", true), ("align", false)] {
-                let n = per_pred.len();
-                let m = dl.gold;
-                let mut same = vec![0f32; n * m];
-                let mut pg = vec![false; n * m];
-                let mut gp = vec![false; n * m];
-                for (i, row) in per_pred.iter().enumerate() {
-                    for (j, c) in row.iter().enumerate() {
-                        let (pa, pb) = (&prep[&c.pred], &prep[&c.gold]);
-                        if score {
-                            let dir = directions(&params, &c.pred, &c.gold, pa, pb);
-                            same[i * m + j] = dir.same();
-                            pg[i * m + j] = dir.a_states_b >= THRESHOLD;
-                            gp[i * m + j] = dir.b_states_a >= THRESHOLD;
-                        } else {
-                            same[i * m + j] = score_aligned(&align, &c.pred, &c.gold, pa, pb);
-                        }
-                    }
-                }
-                let matrix = SimMatrix::new(n, m, same)?;
-                let threshold = if score { THRESHOLD } else { align.threshold };
-                let mut assigned = vec![None; n];
-                for p in assign(&matrix, threshold, Assignment::Optimal, None)? {
-                    assigned[p.row] = Some(p.col);
-                }
-                let f = figures.entry((name.clone(), label)).or_default();
-                f.sums.add(dl, &assigned)?;
-                f.covered += (0..m).filter(|j| (0..n).any(|i| pg[i * m + j])).count();
-                f.focused += (0..n).filter(|i| (0..m).any(|j| gp[i * m + j])).count();
+            let mut dirs = Vec::new();
+            let mut al = Vec::new();
+            for c in per_pred.iter().flatten() {
+                let (pa, pb) = (&prep[&c.pred], &prep[&c.gold]);
+                dirs.push(directions(&params, &c.pred, &c.gold, pa, pb));
+                al.push(score_aligned(&align, &c.pred, &c.gold, pa, pb));
             }
+            held.insert((name.clone(), d.clone()), (dirs, al));
         }
     }
+    let systems: Vec<String> = judged.systems.keys().cloned().collect();
+    // figures of one system: `same` gives each pair's score, `dir` whether each direction holds
+    let figures = |name: &str,
+                   same: &dyn Fn(&Directions, f32) -> f32,
+                   threshold: f32,
+                   dir: f32|
+     -> Res<SystemFigures> {
+        let mut f = SystemFigures::default();
+        for doc in DOCS {
+            let key = (name.to_string(), doc.to_string());
+            let dl = &links[&key];
+            let (dirs, al) = &held[&key];
+            let (n, m) = (dl.same.len(), dl.gold);
+            let scores: Vec<f32> = dirs.iter().zip(al).map(|(d, a)| same(d, *a)).collect();
+            let matrix = SimMatrix::new(n, m, scores)?;
+            let mut assigned = vec![None; n];
+            for p in assign(&matrix, threshold, Assignment::Optimal, None)? {
+                assigned[p.row] = Some(p.col);
+            }
+            f.sums.add(dl, &assigned)?;
+            f.covered += (0..m)
+                .filter(|j| (0..n).any(|i| dirs[i * m + j].a_states_b >= dir))
+                .count();
+            f.focused += (0..n)
+                .filter(|i| (0..m).any(|j| dirs[i * m + j].b_states_a >= dir))
+                .count();
+        }
+        Ok(f)
+    };
+    let cover_same = |d: &Directions, _: f32| d.same();
+    let align_same = |_: &Directions, a: f32| a;
+    // the grid of cover-b's thresholds (CANDIDATES.md)
+    let grid: Vec<f32> = (2..=10).map(|k| k as f32 * 0.05).collect();
+    let mut sweep = Vec::new();
+    let mut best_same: Option<(f64, f64, f32)> = None; // (mean gap, -mean links, -threshold)
+    let mut best_dir: Option<(f64, f32)> = None;
+    println!("cover at each threshold, held out by document (tuning data only)\n");
+    println!("| threshold | system | matcher F1 | abs gap | links agree | coverage (person) | focus (person) |");
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for &t in &grid {
+        let (mut gap, mut agree, mut dirloss) = (0.0, 0.0, 0.0);
+        for name in &systems {
+            let f = figures(name, &cover_same, t, t)?;
+            let s = &f.sums;
+            let (cov, foc) = (share(f.covered, s.gold), share(f.focused, s.pred));
+            gap += s.f1_gap() / systems.len() as f64;
+            agree += s.link_agreement() / systems.len() as f64;
+            dirloss +=
+                ((cov - s.coverage()).abs() + (foc - s.focus()).abs()) / systems.len() as f64;
+            println!(
+                "| {t:.2} | {name} | {:.3} | {:.3} | {:.3} | {cov:.3} ({:.3}) | {foc:.3} ({:.3}) |",
+                s.matcher().f1,
+                s.f1_gap(),
+                s.link_agreement(),
+                s.coverage(),
+                s.focus()
+            );
+            sweep.push(json!({
+                "threshold": round(f64::from(t)), "system": name,
+                "matcher_f1": round(s.matcher().f1), "f1_gap": round(s.f1_gap()),
+                "link_agreement": round(s.link_agreement()),
+                "coverage": round(cov), "focus": round(foc),
+                "person_f1": round(s.person().f1),
+                "person_coverage": round(s.coverage()), "person_focus": round(s.focus()),
+            }));
+        }
+        let key = (round(gap), -round(agree), -t);
+        if best_same.is_none_or(|b| key.0 < b.0 || (key.0 == b.0 && (key.1, key.2) < (b.1, b.2))) {
+            best_same = Some(key);
+        }
+        let key = (round(dirloss), -t);
+        if best_dir.is_none_or(|b| key < b) {
+            best_dir = Some(key);
+        }
+    }
+    let threshold = -best_same.ok_or("empty grid")?.2;
+    let direction_threshold = -best_dir.ok_or("empty grid")?.1;
+    println!("\nchosen: threshold {threshold:.2}, direction_threshold {direction_threshold:.2}\n");
+    println!("| system | matcher | person F1 | matcher F1 | abs gap | links agree |");
+    println!("|---|---|---:|---:|---:|---:|");
     let mut held_out = Vec::new();
-    println!("held out by document (tuning data only)\n");
-    println!("| system | matcher | person F1 | matcher F1 | abs gap | links agree | coverage (person) | focus (person) |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    for ((name, label), f) in &figures {
-        let s = &f.sums;
-        let (cov, foc) = if *label == "cover" {
+    for name in &systems {
+        for (label, f) in [
+            ("align", figures(name, &align_same, align.threshold, 2.0)?),
             (
-                format!(
-                    "{:.3} ({:.3})",
-                    f.covered as f64 / s.gold as f64,
-                    s.coverage()
-                ),
-                format!("{:.3} ({:.3})", f.focused as f64 / s.pred as f64, s.focus()),
-            )
-        } else {
-            (
-                format!("- ({:.3})", s.coverage()),
-                format!("- ({:.3})", s.focus()),
-            )
-        };
-        println!(
-            "| {name} | {label} | {:.3} | {:.3} | {:.3} | {:.3} | {cov} | {foc} |",
-            s.person().f1,
-            s.matcher().f1,
-            s.f1_gap(),
-            s.link_agreement()
-        );
-        held_out.push(json!({
-            "system": name, "matcher": label,
-            "person_f1": round(s.person().f1), "matcher_f1": round(s.matcher().f1),
-            "f1_gap": round(s.f1_gap()), "link_agreement": round(s.link_agreement()),
-            "coverage": (*label == "cover").then(|| round(f.covered as f64 / s.gold as f64)),
-            "focus": (*label == "cover").then(|| round(f.focused as f64 / s.pred as f64)),
-            "person_coverage": round(s.coverage()), "person_focus": round(s.focus()),
-        }));
+                "cover",
+                figures(name, &cover_same, threshold, direction_threshold)?,
+            ),
+        ] {
+            let s = &f.sums;
+            println!(
+                "| {name} | {label} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                s.person().f1,
+                s.matcher().f1,
+                s.f1_gap(),
+                s.link_agreement()
+            );
+            held_out.push(json!({
+                "system": name, "matcher": label,
+                "person_f1": round(s.person().f1), "matcher_f1": round(s.matcher().f1),
+                "f1_gap": round(s.f1_gap()), "link_agreement": round(s.link_agreement()),
+                "coverage": (label == "cover").then(|| round(share(f.covered, s.gold))),
+                "focus": (label == "cover").then(|| round(share(f.focused, s.pred))),
+                "person_coverage": round(s.coverage()), "person_focus": round(s.focus()),
+            }));
+        }
     }
 
     let all: Vec<&Row> = rows.iter().collect();
     let mut params = fit(&all);
+    params.threshold = threshold;
+    params.direction_threshold = Some(direction_threshold);
     params.fitted = json!({
         "command": COMMAND,
         "features": COVER_FEATURES,
@@ -326,6 +376,7 @@ fn main() -> Res<()> {
         "rows": counts,
         "l2": L2,
         "held_out_by_document": held_out,
+        "threshold_sweep": sweep,
     });
     let text = serde_json::to_string_pretty(&params)? + "\n";
     let out = crate_dir.join("weights/cover.json");
@@ -340,6 +391,14 @@ fn main() -> Res<()> {
         eprintln!("wrote {}", out.display());
     }
     Ok(())
+}
+
+fn share(k: usize, n: usize) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        k as f64 / n as f64
+    }
 }
 
 fn round(x: f64) -> f64 {

@@ -74,6 +74,10 @@ pub struct AlignParams {
     pub match_cosine: f32,
     /// Decision threshold on the probability.
     pub threshold: f32,
+    /// For a directional matcher (`cover`): the threshold one direction must reach to count as stated
+    /// (coverage, focus and the partial counts); absent for align.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction_threshold: Option<f32>,
     /// How these parameters were fitted (data, hashes, figures); informative only.
     #[serde(default)]
     pub fitted: serde_json::Value,
@@ -106,10 +110,12 @@ impl AlignParams {
         }
         if !p.bias.is_finite()
             || !(0.0..=1.0).contains(&p.threshold)
+            || p.direction_threshold
+                .is_some_and(|t| !(0.0..=1.0).contains(&t))
             || !(-1.0..=1.0).contains(&p.match_cosine)
         {
             return Err(bad(
-                "bias must be finite, threshold in [0, 1], match_cosine in [-1, 1]".into(),
+                "bias must be finite, threshold and direction_threshold in [0, 1], match_cosine in [-1, 1]".into(),
             ));
         }
         Ok(p)
@@ -890,6 +896,7 @@ mod tests {
             weights: w.clone(),
             match_cosine: 0.5,
             threshold: 0.5,
+            direction_threshold: None,
             fitted: serde_json::Value::Null,
         };
         let right = x
