@@ -101,6 +101,7 @@ pub fn manifest(
     setup: &MatcherSetup,
     config: &ScoreConfig,
     calibration: Option<&str>,
+    documents: &[String],
 ) -> Manifest {
     Manifest {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -126,6 +127,7 @@ pub fn manifest(
         bootstrap_unit: config.bootstrap.unit,
         seed: config.bootstrap.seed,
         calibration: calibration.map(str::to_string),
+        documents: (!documents.is_empty()).then(|| documents.to_vec()),
     }
 }
 
