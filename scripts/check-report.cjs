@@ -20,11 +20,25 @@ const { chromium } = require('playwright-core');
   const rows = await page.locator('table.board tbody tr').count();
   if (svg < 1) problems.push('no SVG chart in the page');
   if (rows < 1) problems.push('empty leaderboard');
+  // The slice table: one row per (system, slice), each with P, R, F1 in [0, 1] inside their 95% intervals.
+  const slices = await page.locator('table.slices tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent.trim())));
+  if (slices.length < 1) problems.push('no slice table');
+  for (const cells of slices) {
+    const [, slice, , , p, pci, r, rci, f1, fci] = cells;
+    if (!/^(category|doc|check-worthy): \S/.test(slice || '')) problems.push(`slice row without a slice name: ${cells}`);
+    for (const [x, ci] of [[p, pci], [r, rci], [f1, fci]]) {
+      const m = /^\[(\d\.\d{3}), (\d\.\d{3})\]$/.exec(ci || '');
+      if (!m || !(Number(m[1]) <= Number(m[2])) || Number(x) > 1 || Number(x) < 0) {
+        problems.push(`slice ${slice}: ${x} with interval ${ci}`);
+      }
+    }
+  }
   if (png) await page.screenshot({ path: png, fullPage: false });
   await browser.close();
   if (problems.length) {
     for (const p of problems) console.error(p);
     process.exit(1);
   }
-  console.log(`report ok: ${html} (${rows} systems, ${svg} chart${svg === 1 ? '' : 's'})`);
+  console.log(`report ok: ${html} (${rows} systems, ${slices.length} slice rows, ${svg} chart${svg === 1 ? '' : 's'})`);
 })().catch((e) => { console.error(`error: ${e.message}`); process.exit(1); });

@@ -135,6 +135,36 @@ pub struct ScoringArgs {
     /// gold claims as misses.
     #[arg(long)]
     pub require_all_docs: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub by: ByArgs,
+    /// Score only this document (repeatable): its gold claims and its predictions, the others' are left out;
+    /// the manifest and the signature record the documents.
+    #[arg(long = "doc", value_name = "ID")]
+    pub doc: Vec<String>,
+}
+
+/// `--by`: rows per slice, shared by score, eval, compare and report.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ByArgs {
+    /// Add rows per slice, with 95% bootstrap intervals (repeatable, or comma-separated): category (the gold
+    /// claim's), doc, check-worthy (yes/no). A prediction belongs to the slice of the gold claim it matched; an
+    /// unmatched prediction (a false alarm) counts in its document's row only, so category and check-worthy rows
+    /// have no false alarms (precision 1 with a match; F1 = 2TP/(2TP+FN)). A document's row resamples its claims.
+    /// `compare` adds the paired test per slice; `report` [default: the run's own, else category, check-worthy].
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SLICE")]
+    pub by: Vec<SliceArg>,
+}
+
+/// What `--by` slices by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SliceArg {
+    /// The gold claim's category.
+    Category,
+    /// The document.
+    Doc,
+    /// Whether the gold claim is check-worthy.
+    CheckWorthy,
 }
 
 /// One-to-one assignment strategy.
@@ -287,6 +317,9 @@ pub struct CompareArgs {
     pub seed: u64,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub by: ByArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub output: OutputArgs,
 }
 
@@ -358,6 +391,9 @@ pub struct ReportArgs {
     /// JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub by: ByArgs,
 }
 
 /// `claimbench gold ...`.

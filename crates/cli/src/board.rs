@@ -1,6 +1,6 @@
 //! The leaderboard: one row per system, shared by eval, score, compare and the HTML report.
 
-use claimbench_score::EvalResult;
+use claimbench_score::{EvalResult, Interval, Slice};
 use serde::Serialize;
 
 use crate::output::{f3, interval, table};
@@ -43,6 +43,9 @@ pub struct Row {
     pub ungrounded_share: Option<f64>,
     /// Seconds the system took (extraction and scoring), when known.
     pub seconds: Option<f64>,
+    /// Its rows per slice (`--by`), printed indented under it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<Slice>,
 }
 
 impl Row {
@@ -76,7 +79,13 @@ impl Row {
             grounding_mean: grounded.map(|g| g.mean),
             ungrounded_share: grounded.map(|g| g.share_below),
             seconds,
+            slices: Vec::new(),
         }
+    }
+
+    /// The row with these slice rows under it.
+    pub fn with_slices(self, slices: Vec<Slice>) -> Row {
+        Row { slices, ..self }
     }
 
     fn ci(&self, k: usize) -> String {
@@ -108,26 +117,25 @@ impl Row {
 pub fn render(rows: &[Row]) -> String {
     let mut rows: Vec<&Row> = rows.iter().collect();
     rows.sort_by(|a, b| b.f1.total_cmp(&a.f1).then_with(|| a.system.cmp(&b.system)));
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.system.clone(),
-                format!("{}/{}", r.documents_with_predictions, r.documents),
-                r.predicted.to_string(),
-                f3(r.precision),
-                r.ci(0),
-                f3(r.recall),
-                r.ci(1),
-                f3(r.f1),
-                r.ci(2),
-                format!("{}/{}", f3(r.soft_precision), f3(r.soft_recall)),
-                r.ungrounded_share
-                    .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
-                r.seconds.map_or_else(|| "-".into(), |s| format!("{s:.1}s")),
-            ]
-        })
-        .collect();
+    let mut cells: Vec<Vec<String>> = Vec::new();
+    for r in rows {
+        cells.push(vec![
+            r.system.clone(),
+            format!("{}/{}", r.documents_with_predictions, r.documents),
+            r.predicted.to_string(),
+            f3(r.precision),
+            r.ci(0),
+            f3(r.recall),
+            r.ci(1),
+            f3(r.f1),
+            r.ci(2),
+            format!("{}/{}", f3(r.soft_precision), f3(r.soft_recall)),
+            r.ungrounded_share
+                .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
+            r.seconds.map_or_else(|| "-".into(), |s| format!("{s:.1}s")),
+        ]);
+        cells.extend(r.slices.iter().map(slice_cells));
+    }
     table(
         &[
             "model", "docs", "claims", "P", "95% CI", "R", "95% CI", "F1", "95% CI", "soft P/R",
@@ -135,6 +143,53 @@ pub fn render(rows: &[Row]) -> String {
         ],
         &cells,
     )
+}
+
+/// A slice's interval cell (`-` without intervals).
+fn slice_ci(s: &Slice, pick: fn(&claimbench_score::Intervals) -> Interval) -> String {
+    s.intervals.map_or_else(
+        || "-".to_string(),
+        |i| interval(pick(&i).low, pick(&i).high),
+    )
+}
+
+/// The label of a slice row: `category: event`, `doc: 001`, `check-worthy: yes`.
+pub fn slice_label(s: &Slice) -> String {
+    format!("{}: {}", s.by, s.name)
+}
+
+/// A slice's row of the leaderboard, indented under its system: its predictions, P, R, F1 and intervals.
+fn slice_cells(s: &Slice) -> Vec<String> {
+    vec![
+        format!("  {}", slice_label(s)),
+        String::new(),
+        s.pred.to_string(),
+        f3(s.rates.precision),
+        slice_ci(s, |i| i.precision),
+        f3(s.rates.recall),
+        slice_ci(s, |i| i.recall),
+        f3(s.rates.f1),
+        slice_ci(s, |i| i.f1),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]
+}
+
+/// A slice's cells in the HTML report, matching `report::SLICE_HEADERS`.
+pub fn slice_html_cells(s: &Slice) -> Vec<String> {
+    vec![
+        slice_label(s),
+        s.gold.to_string(),
+        s.pred.to_string(),
+        f3(s.rates.precision),
+        slice_ci(s, |i| i.precision),
+        f3(s.rates.recall),
+        slice_ci(s, |i| i.recall),
+        f3(s.rates.f1),
+        slice_ci(s, |i| i.f1),
+        format!("{}/{}/{}", s.counts.tp, s.counts.fp, s.counts.fn_),
+    ]
 }
 
 /// One line per system: misses, false alarms, splits, merges, duplicates, suspect matches, skipped lines.
@@ -187,7 +242,7 @@ pub fn rows(
             let secs = timings
                 .and_then(|t| t.systems.get(name))
                 .map(|t| t.values().sum::<f64>());
-            Row::new(name, &rec.results, secs)
+            Row::new(name, &rec.results, secs).with_slices(rec.slices.clone())
         })
         .collect()
 }

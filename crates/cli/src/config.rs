@@ -8,7 +8,7 @@ use claimbench_harness::gate::GateConfig;
 use claimbench_harness::settings::{CacheChoice, Dtype, ModelOptions, Settings};
 use claimbench_harness::shard::{self, Shard};
 use claimbench_model::{DeviceSpec, Embedder};
-use claimbench_score::{Assignment, CompareConfig, MatcherKind, Resample};
+use claimbench_score::{Assignment, CompareConfig, MatcherKind, Resample, SliceBy};
 
 use crate::args::{
     AssignmentArg, CompareArgs, GateArgs, ModelArgs, ReadBoundsArgs, ResampleArg, ScoringArgs,
@@ -71,11 +71,25 @@ pub fn settings(scoring: &ScoringArgs, model: &ModelArgs) -> Result<Settings> {
         grounding_threshold: scoring.grounding_threshold,
         chunk_texts: scoring.chunk_texts,
         require_all_docs: scoring.require_all_docs,
+        by: by(&scoring.by),
+        documents: scoring.doc.clone(),
         model: model_options(model)?,
         ..Settings::default()
     };
     settings.validate()?;
     Ok(settings)
+}
+
+/// The slices of `--by`, in the order given.
+pub fn by(args: &crate::args::ByArgs) -> Vec<SliceBy> {
+    args.by
+        .iter()
+        .map(|b| match b {
+            crate::args::SliceArg::Category => SliceBy::Category,
+            crate::args::SliceArg::Doc => SliceBy::Doc,
+            crate::args::SliceArg::CheckWorthy => SliceBy::CheckWorthy,
+        })
+        .collect()
 }
 
 /// The calibration file of `--calibration`, which must calibrate `matcher`.

@@ -17,6 +17,8 @@ pub struct ReportData {
     pub manifest_json: String,
     /// Leaderboard rows, one per system.
     pub leaderboard: Vec<BoardRow>,
+    /// Slice rows (system, then cells matching [`SLICE_HEADERS`]), each system's in turn.
+    pub slices: Vec<BoardRow>,
     /// Precision/recall/F1 against the threshold, per system.
     pub sweeps: Vec<(String, Vec<SweepPoint>)>,
     /// The threshold the run used.
@@ -233,6 +235,37 @@ pub fn render(data: &ReportData) -> Result<String> {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table>\n");
+    if !data.slices.is_empty() {
+        h.push_str("<h2>Slices</h2>\n<table class=\"slices\"><thead><tr><th>system</th>");
+        for head in SLICE_HEADERS {
+            let _ = write!(h, "<th>{}</th>", esc(head));
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        let mut last: Option<&str> = None;
+        for row in &data.slices {
+            let first = last != Some(row.system.as_str());
+            last = Some(row.system.as_str());
+            let _ = write!(
+                h,
+                "<tr{}><td>{}</td>",
+                if first { " class=\"first\"" } else { "" },
+                if first {
+                    esc(&row.system)
+                } else {
+                    String::new()
+                }
+            );
+            for (k, c) in row.cells.iter().enumerate() {
+                let class = if k == 0 { "slice" } else { "num" };
+                let _ = write!(h, "<td class=\"{class}\">{}</td>", esc(c));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str(
+            "</tbody></table>\n<p class=\"note\">A prediction belongs to the slice of the gold claim it matched; a \
+             false alarm counts in its document's row only, so category and check-worthy rows have no false alarms.</p>\n",
+        );
+    }
     if !data.problems.is_empty() {
         h.push_str("<h2>Not scored</h2>\n<ul class=\"problems\">\n");
         for (system, what) in &data.problems {
@@ -318,6 +351,20 @@ pub fn render(data: &ReportData) -> Result<String> {
     );
     Ok(h)
 }
+
+/// Headers of the slice table's cells after the system.
+pub const SLICE_HEADERS: [&str; 10] = [
+    "slice",
+    "gold",
+    "claims",
+    "P",
+    "P 95% CI",
+    "R",
+    "R 95% CI",
+    "F1",
+    "F1 95% CI",
+    "TP/FP/FN",
+];
 
 /// Column headers of the leaderboard after the system name.
 pub const BOARD_HEADERS: [&str; 9] = [

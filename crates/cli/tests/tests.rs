@@ -51,3 +51,5 @@ mod run_dir;
 mod score;
 #[path = "cases/shard.rs"]
 mod shard;
+#[path = "cases/slices.rs"]
+mod slices;

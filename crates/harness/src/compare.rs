@@ -1,7 +1,7 @@
 //! Runs side by side: which systems are compared, whether their runs can be, and the paired significance of each
 //! pair. The one copy behind `claimbench compare`, `claimbench gate` and the Python package's `compare`.
 
-use claimbench_score::{CompareConfig, Comparison};
+use claimbench_score::{CompareConfig, Comparison, SliceBy, SliceComparison};
 use serde::Serialize;
 
 use crate::bail;
@@ -120,6 +120,53 @@ pub fn compare_pair(a: &Entry, b: &Entry, config: &CompareConfig) -> Result<Comp
     let ra = &a.run.file.systems[&a.system].results;
     let rb = &b.run.file.systems[&b.system].results;
     claimbench_score::compare(ra, rb, config).map_err(|e| e.to_string())
+}
+
+/// The paired comparison of two systems on each slice of `--by`.
+#[derive(Debug, Serialize)]
+pub struct SlicePairRow {
+    /// System A.
+    pub a: String,
+    /// System B.
+    pub b: String,
+    /// The comparison on each slice, or why there is none.
+    pub slices: Result<Vec<SliceComparison>, String>,
+}
+
+/// Each pair of entries (as [`pairs`] lists them), compared on each slice of `by`.
+pub fn slice_pairs(
+    entries: &[Entry<'_>],
+    by: &[SliceBy],
+    config: &CompareConfig,
+) -> Vec<SlicePairRow> {
+    let mut out = Vec::new();
+    for i in 0..entries.len() {
+        for j in i + 1..entries.len() {
+            out.push(SlicePairRow {
+                a: entries[i].label.clone(),
+                b: entries[j].label.clone(),
+                slices: compare_pair_slices(&entries[i], &entries[j], by, config),
+            });
+        }
+    }
+    out
+}
+
+/// Compare two systems on each slice of `by` (an error string when their runs are not comparable).
+pub fn compare_pair_slices(
+    a: &Entry,
+    b: &Entry,
+    by: &[SliceBy],
+    config: &CompareConfig,
+) -> Result<Vec<SliceComparison>, String> {
+    if let Some(why) = incompatible(a.run, b.run) {
+        return Err(why);
+    }
+    let gold = a.run.gold_set().map_err(|e| e.one_line())?;
+    let labels = crate::gold::labels(&gold);
+    let ra = &a.run.file.systems[&a.system].results;
+    let rb = &b.run.file.systems[&b.system].results;
+    claimbench_score::compare_slices(ra, rb, by, &labels, config).map_err(|e| e.to_string())
 }
 
 /// A one-word verdict at level `alpha`.

@@ -202,6 +202,15 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     if plan.shard.is_some() && plan.out.is_none() {
         bail!("--shard writes a part: give the directory that collects the parts");
     }
+    if plan.shard.is_some() && !(settings.by.is_empty() && settings.documents.is_empty()) {
+        bail!("--shard scores a shard of every document: --by and --doc are for a whole run (`report --by` slices a merged run)");
+    }
+    let only = crate::gold::only_documents(gold, &settings.documents)?;
+    let (doc_gold, chosen) = match only {
+        Some((set, ids)) => (Some(set), ids),
+        None => (None, Vec::new()),
+    };
+    let scope = doc_gold.as_ref().unwrap_or(gold);
     // A shard copies no predictions file: its part carries its own lines, the merge reassembles the file.
     let writer = match (plan.shard, &plan.out) {
         (None, Some(dir)) => {
@@ -220,7 +229,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     for (spec, name) in plan.systems.iter().zip(&names) {
         prepared.push(match &spec.source {
             Source::File(_) | Source::Bytes { .. } => {
-                read_system(plan, &spec.source, name, copy_to)?
+                read_system(plan, scope, &spec.source, name, copy_to)?
             }
             Source::Sentences
             | Source::Clauses
@@ -255,7 +264,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         .map_or_else(|| "builtin".to_string(), |d| d.display().to_string());
     // A shard scores its documents only, without intervals (the merge computes them once over all documents).
     let shard_gold = plan.shard.map(|s| s.subset(gold));
-    let scoring_gold = shard_gold.as_ref().unwrap_or(gold);
+    let scoring_gold = shard_gold.as_ref().unwrap_or(scope);
     let scoring_config = match plan.shard {
         Some(_) => ScoreConfig {
             bootstrap: BootstrapConfig {
@@ -312,6 +321,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                 &setup,
                 &config,
                 plan.settings.calibration.as_deref(),
+                &chosen,
             ),
             config,
             gold: gold_label.clone(),
@@ -458,6 +468,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
             &setup,
             &config,
             plan.settings.calibration.as_deref(),
+            &chosen,
         ),
         gold: run::gold_field(plan.gold_dir.as_deref()),
         systems,
@@ -487,6 +498,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
 /// time while scoring, so memory stays bounded.
 fn read_system(
     plan: &Plan<'_>,
+    scope: &GoldSet,
     source: &Source,
     name: &str,
     copy_to: Option<&Path>,
@@ -544,7 +556,7 @@ fn read_system(
         ));
     }
     let covered: BTreeSet<&str> = index.documents().collect();
-    let missing: Vec<String> = gold
+    let missing: Vec<String> = scope
         .documents
         .iter()
         .filter(|d| !covered.contains(d.id.as_str()))
@@ -779,6 +791,7 @@ impl Scoring<'_> {
             truncated: scored.truncated,
             skipped,
             coverage,
+            slices: claimbench_score::slices(&scored.results, &self.plan.settings.by),
             results: scored.results,
             sweep: scored.sweep,
         })

@@ -106,6 +106,7 @@ pub fn manifest(
     setup: &MatcherSetup,
     config: &ScoreConfig,
     calibration: Option<&str>,
+    documents: &[String],
 ) -> Manifest {
     Manifest {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -131,6 +132,7 @@ pub fn manifest(
         bootstrap_unit: config.bootstrap.unit,
         seed: config.bootstrap.seed,
         calibration: calibration.map(str::to_string),
+        documents: (!documents.is_empty()).then(|| documents.to_vec()),
     }
 }
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::bail;
 use crate::error::{Context, Error, Result};
 use claimbench_extract::PredictedClaim;
-use claimbench_score::{EvalResult, Manifest, SweepPoint};
+use claimbench_score::{EvalResult, Manifest, Slice, SweepPoint};
 use serde::{Deserialize, Serialize};
 
 use crate::files::{atomic_write, write_json, AtomicFile};
@@ -54,6 +54,9 @@ pub struct SystemRecord {
     pub results: EvalResult,
     /// Micro P/R/F1 against the threshold.
     pub sweep: Vec<SweepPoint>,
+    /// The rows of `--by` (per category, document or check-worthiness) with their intervals; absent without it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<Slice>,
 }
 
 /// Which documents of the gold set a system has predictions for.
@@ -226,7 +229,8 @@ impl LoadedRun {
         }
     }
 
-    /// The run's gold set, read again and checked against the hash the run recorded.
+    /// The run's gold set, read again and checked against the hash the run recorded, restricted to the documents
+    /// the run was (`--doc`).
     pub fn gold_set(&self) -> Result<claimbench_gold::GoldSet> {
         let gold_ref = self.gold();
         let (gold, label) = match &gold_ref {
@@ -249,7 +253,10 @@ impl LoadedRun {
                 self.file.manifest.gold_hash
             );
         }
-        Ok(gold)
+        Ok(match &self.file.manifest.documents {
+            Some(ids) => crate::gold::only_documents(&gold, ids)?.map_or(gold, |(set, _)| set),
+            None => gold,
+        })
     }
 
     /// The predictions of one system.

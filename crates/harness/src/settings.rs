@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use claimbench_extract::file::{Leniency, ReadOptions, UnknownFields};
 use claimbench_model::{registry, DeviceSpec, Embedder, EmbedderOptions, Precision};
-use claimbench_score::{Assignment, BootstrapConfig, MatcherKind, Resample, ScoreConfig};
+use claimbench_score::{Assignment, BootstrapConfig, MatcherKind, Resample, ScoreConfig, SliceBy};
 
 use crate::bail;
 use crate::error::{Context, Result};
@@ -61,6 +61,11 @@ pub struct Settings {
     pub command_timeout: Duration,
     /// sha256 of the calibration file that set `threshold` (recorded in the manifest and its signature).
     pub calibration: Option<String>,
+    /// Slices each system's record lists (`--by`), with their intervals; empty: none (and no `slices` in
+    /// `run.json`).
+    pub by: Vec<SliceBy>,
+    /// The documents the run is restricted to (`--doc`), gold and predictions both; empty: every document.
+    pub documents: Vec<String>,
 }
 
 impl Default for Settings {
@@ -87,6 +92,8 @@ impl Default for Settings {
             worthy_threshold: 0.5,
             command_timeout: COMMAND_TIMEOUT,
             calibration: None,
+            by: Vec::new(),
+            documents: Vec::new(),
         }
     }
 }

@@ -97,21 +97,7 @@ impl Shard {
 
     /// The gold set restricted to this shard's documents and their claims (same source).
     pub fn subset(&self, gold: &GoldSet) -> GoldSet {
-        GoldSet {
-            documents: gold
-                .documents
-                .iter()
-                .filter(|d| self.contains(&d.id))
-                .cloned()
-                .collect(),
-            claims: gold
-                .claims
-                .iter()
-                .filter(|c| self.contains(&c.doc))
-                .cloned()
-                .collect(),
-            source: gold.source.clone(),
-        }
+        crate::gold::subset(gold, &|doc| self.contains(doc))
     }
 
     /// The part file's name: `shard-IIIII-of-NNNNN.json`.
@@ -890,6 +876,7 @@ pub fn merge(paths: &[PathBuf], parts: Vec<Part>) -> Result<Merged> {
                         rates: counts.rates(),
                     })
                     .collect(),
+                slices: Vec::new(),
             },
         );
         predictions.insert(f.predictions.clone(), bytes);

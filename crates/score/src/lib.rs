@@ -14,6 +14,7 @@ pub mod manifest;
 pub mod matchers;
 pub mod matrix;
 pub mod metrics;
+pub mod slices;
 pub mod stats;
 pub mod suspect;
 pub mod text;
@@ -36,6 +37,7 @@ pub use metrics::{
     GoldItem, Groundedness, MatchedPair, Merge, MicroScore, PredItem, ScoreConfig, Scorer,
     SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
 };
+pub use slices::{compare_slices, slices, GoldLabel, GoldLabels, Slice, SliceBy, SliceComparison};
 pub use stats::{
     compare, compare_counts, paired_claim_units, paired_counts, CompareConfig, Comparison,
 };

@@ -56,6 +56,9 @@ pub struct Manifest {
     /// sha256 of the calibration file (`claimbench calibrate --out`) that set the threshold, when one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<String>,
+    /// The documents the run was restricted to (`--doc`), when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<String>>,
 }
 
 fn short(hash: &str) -> &str {
@@ -66,12 +69,16 @@ impl Manifest {
     /// One line in the style of sacrebleu's signature, e.g.
     /// `claimbench:0.1.0|gold:ab12cd34|matcher:cosine@0.72|assign:optimal|model:all-minilm-l6-v2#53aa5117|dev:cpu|f32|boot:1000docs|seed:42`
     /// (a matcher with weights adds `#hash8` after its name; no model gives `model:none`; a threshold set by a
-    /// calibration file adds `|cal:hash8` at the end).
+    /// calibration file adds `|cal:hash8`, a run restricted to some documents `|docs:ID+ID` at the end).
     pub fn signature(&self) -> String {
         let calibration = self
             .calibration
             .as_ref()
             .map_or_else(String::new, |h| format!("|cal:{}", short(h)));
+        let documents = self
+            .documents
+            .as_ref()
+            .map_or_else(String::new, |d| format!("|docs:{}", d.join("+")));
         let matcher = match &self.matcher.weights_sha256 {
             Some(h) => format!("{}#{}", self.matcher.name, short(h)),
             None => self.matcher.name.clone(),
@@ -85,7 +92,7 @@ impl Manifest {
             Resample::Claims => "claims",
         };
         format!(
-            "claimbench:{}|gold:{}|matcher:{}@{}|assign:{}|model:{}|dev:{}|{}|boot:{}{}|seed:{}{}",
+            "claimbench:{}|gold:{}|matcher:{}@{}|assign:{}|model:{}|dev:{}|{}|boot:{}{}|seed:{}{}{}",
             self.tool_version,
             short(&self.gold_hash),
             matcher,
@@ -97,7 +104,8 @@ impl Manifest {
             self.bootstrap_samples,
             unit,
             self.seed,
-            calibration
+            calibration,
+            documents
         )
     }
 }

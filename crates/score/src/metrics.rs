@@ -6,7 +6,8 @@
 //! - micro figures pool the counts of all documents; macro figures are the unweighted mean of the per-document
 //!   figures over all documents (a document with neither gold nor predictions counts as 0).
 //! - category and check-worthy subsets report recall only (matched gold claims of the subset over its gold claims):
-//!   a false alarm has no gold claim, so it cannot be attributed to a category.
+//!   a false alarm has no gold claim, so it cannot be attributed to a category ([`crate::slices`] builds the rows of
+//!   `--by` on these counts).
 //! - duplicates: predictions of one document with the same [`normalize_exact`] text form a group; only the first
 //!   (lowest index) takes part in the assignment, so the others are always false alarms, and are reported.
 //! - splits: a matched gold claim that also has similarity >= threshold to unmatched, non-duplicate predictions;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::bootstrap::{percentile_interval, Interval, Resample};
 use crate::counts::Counts;
 use crate::error::{Error, Result};
-use crate::metrics::EvalResult;
+use crate::metrics::{DocResult, EvalResult};
 
 /// Settings of a paired comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,12 +70,12 @@ pub struct Comparison {
 }
 
 /// Per-document pairs of two results, after checking they cover the same documents and gold claims.
-fn paired_docs<'a>(
+pub(crate) fn paired_docs<'a>(
     a: &'a EvalResult,
     b: &'a EvalResult,
-) -> Result<Vec<(&'a crate::metrics::DocResult, &'a crate::metrics::DocResult)>> {
+) -> Result<Vec<(&'a DocResult, &'a DocResult)>> {
     use std::collections::BTreeMap;
-    let index: BTreeMap<&str, &crate::metrics::DocResult> =
+    let index: BTreeMap<&str, &DocResult> =
         b.documents.iter().map(|d| (d.doc.as_str(), d)).collect();
     if a.documents.len() != b.documents.len() {
         return Err(Error::NotComparable(format!(
@@ -122,6 +122,16 @@ pub fn paired_counts(a: &EvalResult, b: &EvalResult) -> Result<Vec<(Counts, Coun
 /// one with one unit per document holding its false alarms.
 pub fn paired_claim_units(a: &EvalResult, b: &EvalResult) -> Result<[Vec<(Counts, Counts)>; 2]> {
     let docs = paired_docs(a, b)?;
+    Ok(claim_units(&docs, &|_, _| true, &|_| true))
+}
+
+/// Paired units by gold claim of documents already paired: one unit per gold claim for which
+/// `gold_in(doc, claim id)` holds, and one unit per document for which `fps_in(doc)` holds, holding its false alarms.
+pub(crate) fn claim_units(
+    docs: &[(&DocResult, &DocResult)],
+    gold_in: &dyn Fn(&str, &str) -> bool,
+    fps_in: &dyn Fn(&str) -> bool,
+) -> [Vec<(Counts, Counts)>; 2] {
     let hit = Counts {
         tp: 1,
         fp: 0,
@@ -137,34 +147,29 @@ pub fn paired_claim_units(a: &EvalResult, b: &EvalResult) -> Result<[Vec<(Counts
     for (da, db) in docs {
         let matched_b: std::collections::BTreeSet<&str> =
             db.matches.iter().map(|m| m.gold.as_str()).collect();
-        for m in &da.matches {
-            gold.push((
-                hit,
-                if matched_b.contains(m.gold.as_str()) {
-                    hit
-                } else {
-                    miss
-                },
-            ));
+        let b_of = |g: &str| {
+            if matched_b.contains(g) {
+                hit
+            } else {
+                miss
+            }
+        };
+        for m in da.matches.iter().filter(|m| gold_in(&da.doc, &m.gold)) {
+            gold.push((hit, b_of(&m.gold)));
         }
-        for g in &da.misses {
-            gold.push((
-                miss,
-                if matched_b.contains(g.as_str()) {
-                    hit
-                } else {
-                    miss
-                },
-            ));
+        for g in da.misses.iter().filter(|g| gold_in(&da.doc, g)) {
+            gold.push((miss, b_of(g)));
         }
         let fp = |c: Counts| Counts {
             tp: 0,
             fp: c.fp,
             fn_: 0,
         };
-        fps.push((fp(da.counts), fp(db.counts)));
+        if fps_in(&da.doc) {
+            fps.push((fp(da.counts), fp(db.counts)));
+        }
     }
-    Ok([gold, fps])
+    [gold, fps]
 }
 
 /// Paired bootstrap and approximate randomization of the micro-F1 difference A - B.
@@ -188,7 +193,7 @@ pub fn compare_counts(pairs: &[(Counts, Counts)], config: &CompareConfig) -> Com
     c
 }
 
-fn compare_strata(
+pub(crate) fn compare_strata(
     strata: &[Vec<(Counts, Counts)>],
     documents: usize,
     config: &CompareConfig,

@@ -634,6 +634,7 @@ fn manifest() -> Manifest {
         bootstrap_unit: Resample::Documents,
         seed: 42,
         calibration: None,
+        documents: None,
     }
 }
 

@@ -9,8 +9,9 @@ use crate::board::{self, Row};
 use crate::config::{self, COMPARE_ALPHA};
 use crate::output::{emit, interval, print_json, pvalue, table};
 use crate::Outcome;
-use claimbench_harness::compare::{entries, pairs, verdict, PairRow};
+use claimbench_harness::compare::{entries, pairs, slice_pairs, verdict, PairRow, SlicePairRow};
 use claimbench_harness::run::{self, LoadedRun};
+use claimbench_score::SliceBy;
 
 /// The runs of `compare`'s arguments, loaded.
 fn load(args: &CompareArgs) -> Result<Vec<LoadedRun>> {
@@ -21,27 +22,84 @@ fn load(args: &CompareArgs) -> Result<Vec<LoadedRun>> {
         .collect::<claimbench_harness::Result<_>>()?)
 }
 
-/// The leaderboard rows and the compared pairs of the runs.
-fn compared(runs: &[LoadedRun], config: &CompareConfig) -> Result<(Vec<Row>, Vec<PairRow>)> {
+/// What `compare` compares: the leaderboard rows (with their slices under `--by`), the pairs, and each pair per
+/// slice (empty without `--by`).
+struct Compared {
+    rows: Vec<Row>,
+    pairs: Vec<PairRow>,
+    slice_pairs: Vec<SlicePairRow>,
+}
+
+/// The leaderboard rows and the compared pairs of the runs, per slice of `by` too.
+fn compared(runs: &[LoadedRun], config: &CompareConfig, by: &[SliceBy]) -> Result<Compared> {
     let entries = entries(runs)?;
     let rows: Vec<Row> = entries
         .iter()
         .map(|e| {
-            Row::new(
-                &e.label,
-                &e.run.file.systems[&e.system].results,
-                e.seconds(),
-            )
+            let results = &e.run.file.systems[&e.system].results;
+            Row::new(&e.label, results, e.seconds())
+                .with_slices(claimbench_score::slices(results, by))
         })
         .collect();
-    Ok((rows, pairs(&entries, config)))
+    let slice_pairs = if by.is_empty() {
+        Vec::new()
+    } else {
+        slice_pairs(&entries, by, config)
+    };
+    Ok(Compared {
+        rows,
+        pairs: pairs(&entries, config),
+        slice_pairs,
+    })
+}
+
+/// The paired test per slice as a table: one row per (pair, slice).
+fn slice_table(slice_pairs: &[SlicePairRow]) -> String {
+    let mut cells = Vec::new();
+    for p in slice_pairs {
+        match &p.slices {
+            Ok(slices) => cells.extend(slices.iter().map(|s| {
+                let c = &s.comparison;
+                vec![
+                    p.a.clone(),
+                    p.b.clone(),
+                    format!("{}: {}", s.by, s.name),
+                    format!("{:+.3}", c.delta),
+                    interval(c.interval.low, c.interval.high),
+                    pvalue(c.p_bootstrap),
+                    pvalue(c.p_randomization),
+                    verdict(c, COMPARE_ALPHA).to_string(),
+                ]
+            })),
+            Err(e) => cells.push(vec![
+                p.a.clone(),
+                p.b.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                format!("not comparable: {e}"),
+            ]),
+        }
+    }
+    table(
+        &[
+            "A", "B", "slice", "ΔF1", "95% CI", "p boot", "p AR", "verdict",
+        ],
+        &cells,
+    )
 }
 
 /// What `compare --json` prints: the systems' rows and each pair's comparison and verdict (or why not comparable).
 pub fn json(args: &CompareArgs) -> Result<serde_json::Value> {
     let config: CompareConfig = config::compare(args)?;
     let runs = load(args)?;
-    let (rows, pairs) = compared(&runs, &config)?;
+    let Compared {
+        rows,
+        pairs,
+        slice_pairs,
+    } = compared(&runs, &config, &config::by(&args.by))?;
     let pairs: Vec<_> = pairs
         .iter()
         .map(|p| match &p.comparison {
@@ -50,6 +108,22 @@ pub fn json(args: &CompareArgs) -> Result<serde_json::Value> {
         })
         .collect();
     let mut out = serde_json::json!({ "systems": rows, "pairs": pairs });
+    if !slice_pairs.is_empty() {
+        let slices: Vec<_> = slice_pairs
+            .iter()
+            .map(|p| match &p.slices {
+                Ok(s) => {
+                    let s: Vec<_> = s
+                        .iter()
+                        .map(|s| serde_json::json!({ "by": s.by, "name": s.name, "comparison": s.comparison, "verdict": verdict(&s.comparison, COMPARE_ALPHA) }))
+                        .collect();
+                    serde_json::json!({ "a": p.a, "b": p.b, "slices": s })
+                }
+                Err(e) => serde_json::json!({ "a": p.a, "b": p.b, "not_comparable": e }),
+            })
+            .collect();
+        out["slice_pairs"] = serde_json::Value::Array(slices);
+    }
     if let Some(d) = claim_diff(&runs)? {
         out["diff"] = serde_json::to_value(d)?;
     }
@@ -81,7 +155,11 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
     }
     let config: CompareConfig = config::compare(&args)?;
     let runs = load(&args)?;
-    let (rows, pairs) = compared(&runs, &config)?;
+    let Compared {
+        rows,
+        pairs,
+        slice_pairs,
+    } = compared(&runs, &config, &config::by(&args.by))?;
     let cells: Vec<Vec<String>> = pairs
         .iter()
         .map(|p| match &p.comparison {
@@ -114,6 +192,12 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         config.seed,
         COMPARE_ALPHA
     ))?;
+    if !slice_pairs.is_empty() {
+        emit(&format!(
+            "\npaired tests per slice (A - B; a category or check-worthy slice: its gold claims, no false alarms)\n{}",
+            slice_table(&slice_pairs)
+        ))?;
+    }
     if let Some(d) = claim_diff(&runs)? {
         emit(&format!(
             "\nwhich claims changed (A -> B)\n{}",

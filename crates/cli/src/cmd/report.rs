@@ -8,10 +8,11 @@ use claimbench_extract::PredictedClaim;
 use crate::args::ReportArgs;
 use crate::board::Row;
 use crate::output::{emit, print_json};
-use crate::report::{render, DocView, GoldRow, ReportData, SweepPoint};
+use crate::report::{render, BoardRow, DocView, GoldRow, ReportData, SweepPoint};
 use crate::Outcome;
 use claimbench_harness::files::atomic_write;
 use claimbench_harness::run;
+use claimbench_score::SliceBy;
 
 /// Run `report`.
 pub fn run(args: ReportArgs) -> Result<Outcome> {
@@ -107,6 +108,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
             .iter()
             .map(Row::html_row)
             .collect(),
+        slices: slice_rows(file, &crate::config::by(&args.by)),
         sweeps: file
             .systems
             .iter()
@@ -195,6 +197,25 @@ fn report_json(
         "threshold": data.threshold,
         "documents": documents,
     })
+}
+
+/// The slice table's rows: `--by`'s slices, else each system's own (`score --by`), else category and check-worthy.
+fn slice_rows(file: &run::RunFile, by: &[SliceBy]) -> Vec<BoardRow> {
+    let mut rows = Vec::new();
+    for (name, rec) in &file.systems {
+        let slices = match (by.is_empty(), rec.slices.is_empty()) {
+            (false, _) => claimbench_score::slices(&rec.results, by),
+            (true, false) => rec.slices.clone(),
+            (true, true) => {
+                claimbench_score::slices(&rec.results, &[SliceBy::Category, SliceBy::CheckWorthy])
+            }
+        };
+        rows.extend(slices.iter().map(|s| BoardRow {
+            system: name.clone(),
+            cells: crate::board::slice_html_cells(s),
+        }));
+    }
+    rows
 }
 
 /// What each system left unscored, as the report lists it: articles its command failed on, lines `--lenient`
