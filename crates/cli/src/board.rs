@@ -41,6 +41,12 @@ pub struct Row {
     pub grounding_mean: Option<f64>,
     /// Share of predictions below the grounding threshold, when computed.
     pub ungrounded_share: Option<f64>,
+    /// Share of gold claims some prediction states in any packaging, from a directional matcher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// Share of predictions whose content some gold claim states, from a directional matcher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<f64>,
     /// Seconds the system took (extraction and scoring), when known.
     pub seconds: Option<f64>,
     /// Its rows per slice (`--by`), printed indented under it.
@@ -78,6 +84,8 @@ impl Row {
             check_worthy_recall: r.check_worthy.recall,
             grounding_mean: grounded.map(|g| g.mean),
             ungrounded_share: grounded.map(|g| g.share_below),
+            coverage: r.packaging.map(|p| p.coverage),
+            focus: r.packaging.map(|p| p.focus),
             seconds,
             slices: Vec::new(),
         }
@@ -117,9 +125,11 @@ impl Row {
 pub fn render(rows: &[Row]) -> String {
     let mut rows: Vec<&Row> = rows.iter().collect();
     rows.sort_by(|a, b| b.f1.total_cmp(&a.f1).then_with(|| a.system.cmp(&b.system)));
+    // coverage and focus only when a directional matcher gave them
+    let packaged = rows.iter().any(|r| r.coverage.is_some());
     let mut cells: Vec<Vec<String>> = Vec::new();
     for r in rows {
-        cells.push(vec![
+        let mut row = vec![
             r.system.clone(),
             format!("{}/{}", r.documents_with_predictions, r.documents),
             r.predicted.to_string(),
@@ -133,16 +143,31 @@ pub fn render(rows: &[Row]) -> String {
             r.ungrounded_share
                 .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
             r.seconds.map_or_else(|| "-".into(), |s| format!("{s:.1}s")),
-        ]);
-        cells.extend(r.slices.iter().map(slice_cells));
+        ];
+        if packaged {
+            let pick = |v: Option<f64>| v.map_or_else(|| "-".into(), f3);
+            row.insert(10, pick(r.focus));
+            row.insert(10, pick(r.coverage));
+        }
+        cells.push(row);
+        cells.extend(r.slices.iter().map(|s| {
+            let mut c = slice_cells(s);
+            if packaged {
+                c.insert(10.min(c.len()), String::new());
+                c.insert(10.min(c.len()), String::new());
+            }
+            c
+        }));
     }
-    table(
-        &[
-            "model", "docs", "claims", "P", "95% CI", "R", "95% CI", "F1", "95% CI", "soft P/R",
-            "grounded", "time",
-        ],
-        &cells,
-    )
+    let mut headers = vec![
+        "model", "docs", "claims", "P", "95% CI", "R", "95% CI", "F1", "95% CI", "soft P/R",
+        "grounded", "time",
+    ];
+    if packaged {
+        headers.insert(10, "focus");
+        headers.insert(10, "coverage");
+    }
+    table(&headers, &cells)
 }
 
 /// A slice's interval cell (`-` without intervals).
@@ -212,7 +237,12 @@ pub fn error_lines(file: &claimbench_harness::run::RunFile) -> String {
                     format!(", {} of {} matches outside the gold claim's evidence", e.off_evidence, e.evidence_checked)
                 },
                 skipped(rec)
-            )
+            ) + &rec.results.packaging.map_or_else(String::new, |p| {
+                format!(
+                    "; {} predictions bundle a gold claim with more, {} state only part of one",
+                    p.sums.bundling, p.sums.partial
+                )
+            })
         })
         .collect::<Vec<_>>()
         .join("\n")

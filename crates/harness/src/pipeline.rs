@@ -10,8 +10,8 @@ use claimbench_gold::GoldSet;
 use claimbench_matcher::{EmbeddingEncoder, Memo};
 use claimbench_model::Embedder;
 use claimbench_score::{
-    threshold, Counts, DocInput, EvalResult, GoldItem, Manifest, Matcher, MatcherKind, MatcherRef,
-    ModelRef, PredItem, ScoreConfig, Scorer, SimMatrix, SweepPoint,
+    threshold, Counts, DirectionScores, DocInput, EvalResult, GoldItem, Manifest, Matcher,
+    MatcherKind, MatcherRef, ModelRef, PredItem, ScoreConfig, Scorer, SimMatrix, SweepPoint,
 };
 
 use crate::progress::progress;
@@ -29,6 +29,8 @@ pub struct MatcherSetup {
     /// The embedding model and the memo of vectors embedded ahead of each chunk of documents, when the
     /// matcher needs a model.
     pub embedding: Option<(Arc<Embedder>, Arc<Memo>)>,
+    /// For a directional matcher, the probability at which one direction counts as stated.
+    pub directional: Option<f32>,
 }
 
 /// Parse a matcher name, with "did you mean" from the score crate.
@@ -57,6 +59,7 @@ pub fn build_matcher(
         let enc = EmbeddingEncoder::new(embedder.clone()).with_memo(memo);
         Ok((embedder, enc))
     };
+    let mut directional = None;
     let (matcher, weights): (Box<dyn Matcher>, Option<String>) = match kind {
         MatcherKind::Exact => (Box::new(claimbench_score::ExactMatcher), None),
         MatcherKind::TokenF1 => (Box::new(claimbench_score::TokenF1Matcher), None),
@@ -81,6 +84,7 @@ pub fn build_matcher(
         MatcherKind::Cover => {
             let cover = claimbench_matcher::CoverMatcher::new(model(true)?.1)?;
             let sha = cover.params_sha256().to_string();
+            directional = Some(cover.direction_threshold());
             (Box::new(cover), Some(sha))
         }
     };
@@ -96,6 +100,7 @@ pub fn build_matcher(
         threshold,
         weights_sha256: weights,
         embedding,
+        directional,
     })
 }
 
@@ -273,12 +278,20 @@ pub fn score_system(
         for (d, gold_items, pred_items, sentences) in chunk {
             let pt: Vec<&str> = pred_items.iter().map(|p| p.text.as_str()).collect();
             let gt: Vec<&str> = gold_items.iter().map(|g| g.text.as_str()).collect();
-            let sim = if pt.is_empty() || gt.is_empty() {
-                SimMatrix::zeros(pt.len(), gt.len())
+            let scores = if pt.is_empty() || gt.is_empty() {
+                let zeros = || SimMatrix::zeros(pt.len(), gt.len());
+                claimbench_score::Scores {
+                    sim: zeros(),
+                    directions: setup.directional.map(|threshold| DirectionScores {
+                        pred_states_gold: zeros(),
+                        gold_states_pred: zeros(),
+                        threshold,
+                    }),
+                }
             } else {
                 setup
                     .matcher
-                    .matrix(&pt, &gt)
+                    .scores(&pt, &gt)
                     .with_context(|| format!("matching document {}", d.id))?
             };
             let grounding = match grounding {
@@ -289,8 +302,9 @@ pub fn score_system(
                 doc: d.id.clone(),
                 gold: gold_items,
                 pred: pred_items,
-                sim,
+                sim: scores.sim,
                 grounding,
+                directions: scores.directions,
             };
             if with_sweep {
                 for (acc, p) in sweep_counts.iter_mut().zip(threshold::sweep(

@@ -72,6 +72,7 @@ fn fit(prep: &Prepared, tuning: &[&LabelledPair], tau: f32) -> AlignParams {
         weights,
         match_cosine: tau,
         threshold: THRESHOLD,
+        direction_threshold: None,
         fitted: serde_json::Value::Null,
     }
 }

@@ -12,7 +12,7 @@
 //! align) scales both; the "same" score is the smaller direction, so `score(a, b) == score(b, a)` bit
 //! for bit; more of b found in a never lowers "a states all of b".
 
-use claimbench_score::{Matcher, SimMatrix};
+use claimbench_score::{DirectionScores, Matcher, Scores, SimMatrix};
 
 use crate::align::{
     best_words, dot, side, AlignMatcher, AlignParams, Aligned, Features, TokenEncoder,
@@ -158,6 +158,12 @@ impl<E: TokenEncoder> CoverMatcher<E> {
         self.align.params()
     }
 
+    /// The probability at which one direction counts as stated (coverage, focus, partial counts).
+    pub fn direction_threshold(&self) -> f32 {
+        let p = self.align.params();
+        p.direction_threshold.unwrap_or(p.threshold)
+    }
+
     /// sha256 of the calibration file.
     pub fn params_sha256(&self) -> &str {
         self.align.params_sha256()
@@ -236,5 +242,22 @@ impl<E: TokenEncoder> Matcher for CoverMatcher<E> {
             gold.len(),
             cells.iter().map(Directions::same).collect(),
         )
+    }
+
+    fn scores(&self, pred: &[&str], gold: &[&str]) -> claimbench_score::Result<Scores> {
+        let cells = self
+            .directions_matrix(pred, gold)
+            .map_err(|e| claimbench_score::Error::Encoder(e.to_string()))?;
+        let (n, m) = (pred.len(), gold.len());
+        let matrix =
+            |f: fn(&Directions) -> f32| SimMatrix::new(n, m, cells.iter().map(f).collect());
+        Ok(Scores {
+            sim: matrix(Directions::same)?,
+            directions: Some(DirectionScores {
+                pred_states_gold: matrix(|d| d.a_states_b)?,
+                gold_states_pred: matrix(|d| d.b_states_a)?,
+                threshold: self.direction_threshold(),
+            }),
+        })
     }
 }

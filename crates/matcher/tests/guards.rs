@@ -23,6 +23,7 @@ fn guards_flag_a_number_change_as_suspect() {
         }],
         sim: SimMatrix::new(1, 1, vec![0.97]).expect("1 x 1"),
         grounding: None,
+        directions: None,
     };
     let r = evaluate(&[doc], &ScoreConfig::with_threshold(0.7), &guards::check).expect("scores");
     let m = &r.documents[0].matches[0];

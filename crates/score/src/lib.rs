@@ -27,15 +27,15 @@ pub use error::{Error, Result};
 pub use manifest::{Manifest, MatcherRef, ModelRef, RunRecord};
 pub use matchers::{
     cosine, cosine_matrix_cpu, encode_each, identity_key, rouge_l, same_text, token_f1,
-    token_f1_of, CosineMatcher, ExactMatcher, IdentityFloor, Matcher, MatcherKind, RougeLMatcher,
-    RougeScore, TextEncoder, TokenF1Matcher, ALIGN_DEFAULT_THRESHOLD, COSINE_DEFAULT_THRESHOLD,
-    COVER_DEFAULT_THRESHOLD, PAIR_DEFAULT_THRESHOLD,
+    token_f1_of, CosineMatcher, DirectionScores, ExactMatcher, IdentityFloor, Matcher, MatcherKind,
+    RougeLMatcher, RougeScore, Scores, TextEncoder, TokenF1Matcher, ALIGN_DEFAULT_THRESHOLD,
+    COSINE_DEFAULT_THRESHOLD, COVER_DEFAULT_THRESHOLD, PAIR_DEFAULT_THRESHOLD,
 };
 pub use matrix::SimMatrix;
 pub use metrics::{
     aggregate, evaluate, score_document, DocInput, DocResult, Duplicate, ErrorSummary, EvalResult,
-    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, PredItem, ScoreConfig, Scorer,
-    SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
+    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, Packaging, PackagingSums, PredItem,
+    ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
 };
 pub use slices::{compare_slices, slices, GoldLabel, GoldLabels, Slice, SliceBy, SliceComparison};
 pub use stats::{

@@ -26,6 +26,33 @@ pub trait Matcher: Send + Sync {
     fn default_threshold(&self) -> f32;
     /// The `pred.len()` by `gold.len()` similarity matrix.
     fn matrix(&self, pred: &[&str], gold: &[&str]) -> Result<SimMatrix>;
+    /// The similarity matrix and, for a directional matcher, both directions of every pair.
+    fn scores(&self, pred: &[&str], gold: &[&str]) -> Result<Scores> {
+        Ok(Scores {
+            sim: self.matrix(pred, gold)?,
+            directions: None,
+        })
+    }
+}
+
+/// A matcher's scores of one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// `pred.len()` by `gold.len()` similarities.
+    pub sim: SimMatrix,
+    /// Both directions of every pair, from a directional matcher.
+    pub directions: Option<DirectionScores>,
+}
+
+/// Both directions of every (prediction, gold claim) pair, from a directional matcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectionScores {
+    /// The probability that the prediction states all of the gold claim.
+    pub pred_states_gold: SimMatrix,
+    /// The probability that the gold claim states all of the prediction.
+    pub gold_states_pred: SimMatrix,
+    /// The probability at which one direction counts as stated.
+    pub threshold: f32,
 }
 
 /// Something that turns texts into vectors (one per text, input order kept), e.g. a sentence-embedding model.
@@ -570,8 +597,23 @@ impl<M: Matcher + ?Sized> Matcher for IdentityFloor<M> {
         self.inner.default_threshold()
     }
 
+    fn scores(&self, pred: &[&str], gold: &[&str]) -> Result<Scores> {
+        let inner = self.inner.scores(pred, gold)?;
+        Ok(Scores {
+            sim: self.floor(pred, gold, inner.sim)?,
+            directions: inner.directions,
+        })
+    }
+
     fn matrix(&self, pred: &[&str], gold: &[&str]) -> Result<SimMatrix> {
         let m = self.inner.matrix(pred, gold)?;
+        self.floor(pred, gold, m)
+    }
+}
+
+impl<M: Matcher + ?Sized> IdentityFloor<M> {
+    /// `m` with identical claims at 1.0, every score checked finite.
+    fn floor(&self, pred: &[&str], gold: &[&str], m: SimMatrix) -> Result<SimMatrix> {
         let gn: Vec<String> = gold.iter().map(|g| identity_key(g)).collect();
         let mut values = Vec::with_capacity(pred.len() * gold.len());
         for (i, p) in pred.iter().enumerate() {

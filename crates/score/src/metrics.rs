@@ -29,6 +29,7 @@ use crate::assign::{assign, soft_sums, Assignment};
 use crate::bootstrap::{bootstrap, BootstrapConfig, Intervals};
 use crate::counts::{ratio, Counts, Rates};
 use crate::error::{Error, Result};
+use crate::matchers::DirectionScores;
 use crate::matrix::SimMatrix;
 use crate::suspect::{GuardHit, SuspectCheck};
 use crate::text::normalize_exact;
@@ -77,6 +78,8 @@ pub struct DocInput {
     pub sim: SimMatrix,
     /// Per predicted claim, its best cosine to any sentence of the article (None when not computed).
     pub grounding: Option<Vec<f32>>,
+    /// Both directions of every pair, from a directional matcher (None for the others).
+    pub directions: Option<DirectionScores>,
 }
 
 /// How to score.
@@ -217,6 +220,91 @@ pub struct GroundingSums {
     pub below: usize,
 }
 
+/// How a document's predictions package its gold claims, read from a directional matcher: which gold claims
+/// some prediction states (in any packaging), which predictions the gold states, and the partial relations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PackagingSums {
+    /// Gold claims.
+    pub gold: usize,
+    /// Predictions.
+    pub pred: usize,
+    /// Gold claims that some prediction states all of.
+    pub covered: usize,
+    /// Predictions that some gold claim states all of.
+    pub focused: usize,
+    /// Predictions that state all of a gold claim and more (a bundle).
+    pub bundling: usize,
+    /// Predictions that state only part of a gold claim.
+    pub partial: usize,
+}
+
+impl PackagingSums {
+    /// The sums of one document from both directions' scores at their threshold.
+    pub fn of(d: &DirectionScores) -> PackagingSums {
+        let (n, m, t) = (
+            d.pred_states_gold.rows,
+            d.pred_states_gold.cols,
+            d.threshold,
+        );
+        let pg = |i: usize, j: usize| d.pred_states_gold.get(i, j) >= t;
+        let gp = |i: usize, j: usize| d.gold_states_pred.get(i, j) >= t;
+        PackagingSums {
+            gold: m,
+            pred: n,
+            covered: (0..m).filter(|&j| (0..n).any(|i| pg(i, j))).count(),
+            focused: (0..n).filter(|&i| (0..m).any(|j| gp(i, j))).count(),
+            bundling: (0..n)
+                .filter(|&i| (0..m).any(|j| pg(i, j) && !gp(i, j)))
+                .count(),
+            partial: (0..n)
+                .filter(|&i| (0..m).any(|j| gp(i, j) && !pg(i, j)))
+                .count(),
+        }
+    }
+
+    /// Adds another document's sums.
+    pub fn add(&mut self, o: PackagingSums) {
+        self.gold += o.gold;
+        self.pred += o.pred;
+        self.covered += o.covered;
+        self.focused += o.focused;
+        self.bundling += o.bundling;
+        self.partial += o.partial;
+    }
+
+    /// Share of gold claims that some prediction states, in any packaging.
+    pub fn coverage(&self) -> f64 {
+        ratio(self.covered, self.gold)
+    }
+
+    /// Share of predictions whose content some gold claim states.
+    pub fn focus(&self) -> f64 {
+        ratio(self.focused, self.pred)
+    }
+}
+
+/// Coverage and focus of a run (FEVERFact-style), with the partial counts, from a directional matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Packaging {
+    /// The sums they come from.
+    #[serde(flatten)]
+    pub sums: PackagingSums,
+    /// Share of gold claims that some prediction states, in any packaging.
+    pub coverage: f64,
+    /// Share of predictions whose content some gold claim states.
+    pub focus: f64,
+}
+
+impl From<PackagingSums> for Packaging {
+    fn from(sums: PackagingSums) -> Packaging {
+        Packaging {
+            sums,
+            coverage: sums.coverage(),
+            focus: sums.focus(),
+        }
+    }
+}
+
 /// Everything about one scored document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocResult {
@@ -252,6 +340,9 @@ pub struct DocResult {
     pub check_worthy: SubsetCounts,
     /// Grounding sums, when grounding was given.
     pub grounding: Option<GroundingSums>,
+    /// Packaging sums, from a directional matcher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packaging: Option<PackagingSums>,
 }
 
 impl DocResult {
@@ -538,6 +629,23 @@ pub fn score_document(
         fn_: ng - pairs.len(),
     };
     let soft = soft_sums(&input.sim);
+    let packaging = match &input.directions {
+        None => None,
+        Some(d) => {
+            if (d.pred_states_gold.rows, d.pred_states_gold.cols) != (np, ng)
+                || (d.gold_states_pred.rows, d.gold_states_pred.cols) != (np, ng)
+            {
+                return Err(Error::MatrixMismatch {
+                    doc: input.doc.clone(),
+                    rows: d.pred_states_gold.rows,
+                    cols: d.pred_states_gold.cols,
+                    pred: np,
+                    gold: ng,
+                });
+            }
+            Some(PackagingSums::of(d))
+        }
+    };
     Ok(DocResult {
         doc: input.doc.clone(),
         gold: ng,
@@ -563,6 +671,7 @@ pub fn score_document(
         categories,
         check_worthy,
         grounding,
+        packaging,
     })
 }
 
@@ -656,6 +765,9 @@ pub struct EvalResult {
     pub check_worthy: SubsetScore,
     /// Groundedness (None when no document had grounding values).
     pub groundedness: Option<Groundedness>,
+    /// Coverage, focus and the partial counts, from a directional matcher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packaging: Option<Packaging>,
     /// Error counts.
     pub errors: ErrorSummary,
     /// Per-document results, sorted by document id.
@@ -732,6 +844,7 @@ pub fn aggregate(mut docs: Vec<DocResult>, config: &ScoreConfig) -> EvalResult {
     let mut categories: BTreeMap<String, SubsetCounts> = BTreeMap::new();
     let mut check_worthy = SubsetCounts::default();
     let mut grounding: Option<GroundingSums> = None;
+    let mut packaging: Option<PackagingSums> = None;
     let mut errors = ErrorSummary::default();
     for d in &docs {
         counts.add(d.counts);
@@ -746,6 +859,9 @@ pub fn aggregate(mut docs: Vec<DocResult>, config: &ScoreConfig) -> EvalResult {
             categories.entry(k.clone()).or_default().add(*v);
         }
         check_worthy.add(d.check_worthy);
+        if let Some(p) = d.packaging {
+            packaging.get_or_insert_with(PackagingSums::default).add(p);
+        }
         if let Some(g) = d.grounding {
             let acc = grounding.get_or_insert_with(GroundingSums::default);
             acc.scored += g.scored;
@@ -823,6 +939,7 @@ pub fn aggregate(mut docs: Vec<DocResult>, config: &ScoreConfig) -> EvalResult {
             share_below: ratio(g.below, g.scored),
             threshold: config.grounding_threshold,
         }),
+        packaging: packaging.map(Packaging::from),
         errors,
         documents: docs,
     }

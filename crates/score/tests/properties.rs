@@ -48,6 +48,7 @@ fn doc_from(m: SimMatrix, id: &str) -> DocInput {
         pred: pred_items(m.rows),
         sim: m,
         grounding: None,
+        directions: None,
     }
 }
 
@@ -139,6 +140,7 @@ fn self_score(matcher: &dyn Matcher, texts: &[String]) -> EvalResult {
         pred,
         sim,
         grounding: None,
+        directions: None,
     };
     evaluate(
         &[doc],
@@ -238,7 +240,7 @@ proptest! {
                 let sim = matcher.matrix(&p, &gold).unwrap();
                 prop_assert!(sim.data.iter().all(|x| (0.0..=1.0).contains(x)));
                 let doc = DocInput { doc: "d".into(), gold: gold_items(gold.len()), pred: pred_items(p.len()), sim,
-                                     grounding: None };
+                                     grounding: None, directions: None };
                 Ok(evaluate(&[doc], &ScoreConfig::with_threshold(0.4), &no_suspects).unwrap())
             };
             let (a, b) = (score(&other)?, score(&shuffled)?);

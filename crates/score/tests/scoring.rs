@@ -30,6 +30,7 @@ fn doc(id: &str, gold: Vec<GoldItem>, pred: Vec<PredItem>, sim: &[f32]) -> DocIn
         pred,
         sim,
         grounding: None,
+        directions: None,
     }
 }
 
@@ -418,6 +419,7 @@ fn corpus(n_docs: usize, hit_every: usize, seed_text: &str) -> Vec<DocInput> {
                 pred: p,
                 sim,
                 grounding: None,
+                directions: None,
             }
         })
         .collect()
