@@ -742,8 +742,7 @@ impl Scoring<'_> {
                     if let (Some(limit), Some(j)) = (self.plan.stop_after_failures, self.journal) {
                         if self.failed.get() >= limit {
                             notify(&format!(
-                                "warning: {name}: the command failed on `{}`: {}",
-                                d.id,
+                                "warning: {name}: {}",
                                 failures.last().map_or(String::new(), one_line)
                             ));
                             return Err(Stopped {
