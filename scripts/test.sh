@@ -59,7 +59,7 @@ python_wheel() {
     local venv="$target/ci-venv"
     rm -rf "$venv" "$target/ci-wheels"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "maturin>=1.5,<2" pytest
+    "$venv/bin/pip" install --quiet "maturin>=1.5,<2" pytest pandas # pandas: load_run(as_frame=True)
     "$venv/bin/maturin" build --release --locked --manifest-path crates/python/Cargo.toml --out "$target/ci-wheels"
     "$venv/bin/pip" install --quiet "$target"/ci-wheels/claimbench-*.whl
     export CLAIMBENCH_MODELS_DIR="${CLAIMBENCH_MODELS_DIR:-$PWD/models}"

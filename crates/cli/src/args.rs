@@ -16,7 +16,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the built-in extractors on the gold set, score them and print the leaderboard.
+    /// Run the built-in extractors on the gold set, score them and print the leaderboard (exit 4 when
+    /// --stop-after-failures stopped it; --resume continues it).
     Eval(EvalArgs),
     /// Score a predictions file (JSONL) against the gold set.
     Score(ScoreArgs),
@@ -239,6 +240,16 @@ pub struct EvalArgs {
     /// its part even when the part there is from the same inputs.
     #[arg(long)]
     pub force: bool,
+    /// Continue the run in RUN (a run directory, or one that `--stop-after-failures` stopped): its extractors run
+    /// again only on the articles that are missing or failed there; the others are kept from RUN's `articles/`.
+    /// Give the run's own options: a resume with other settings or extractors is refused.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["runs_dir", "name", "out", "force"])]
+    pub resume: Option<PathBuf>,
+    /// Stop the run after N articles failed (a `command:` extractor that failed on them, all extractors together),
+    /// with exit code 4; the articles done are kept for `--resume`. (Not `--max-errors`, which caps the bad lines an
+    /// error lists.) [default: never stop, failed articles count as misses]
+    #[arg(long, value_name = "N")]
+    pub stop_after_failures: Option<usize>,
     /// Decision threshold of minilm-worthy, a probability in [0, 1].
     #[arg(long, default_value_t = 0.5)]
     pub worthy_threshold: f32,

@@ -5,7 +5,8 @@
 //! [`compare_json`]), so that both validate, name and report them the same way.
 //!
 //! Exit codes: 0 ok, 1 a gate failed, 2 bad input or usage, 3 `merge` refused parts that are not one complete,
-//! consistent run (every error is one line on stderr). A panic is a bug: reported as `error: internal error ...
+//! consistent run, 4 `eval --stop-after-failures N` stopped after N failed articles (what was done is kept for
+//! `eval --resume`; every error is one line on stderr). A panic is a bug: reported as `error: internal error ...
 //! (please report)` with what was being read, exit 2, never a backtrace ([`panic::catch`]).
 
 mod args;
@@ -57,6 +58,8 @@ where
                 let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
                 if is_merge_refused(&e) {
                     claimbench_harness::shard::MERGE_REFUSED_EXIT
+                } else if is_stopped(&e) {
+                    claimbench_harness::journal::STOPPED_EXIT
                 } else {
                     USAGE_EXIT
                 }
@@ -204,6 +207,14 @@ fn is_merge_refused(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<claimbench_harness::Error>()
             .is_some_and(claimbench_harness::Error::is_merge_refused)
+    })
+}
+
+/// Whether `eval` stopped after `--stop-after-failures` failed articles somewhere in the error's chain (exit 4).
+fn is_stopped(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<claimbench_harness::Error>()
+            .is_some_and(claimbench_harness::Error::is_stopped)
     })
 }
 

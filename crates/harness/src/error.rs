@@ -24,6 +24,9 @@ pub enum Error {
     /// Shard parts that are not one complete, consistent run.
     #[error(transparent)]
     MergeRefused(#[from] crate::shard::MergeRefused),
+    /// An `eval` stopped after too many failed articles (`--stop-after-failures`).
+    #[error(transparent)]
+    Stopped(#[from] crate::journal::Stopped),
     /// The gold set.
     #[error(transparent)]
     Gold(Box<claimbench_gold::Error>),
@@ -76,6 +79,21 @@ impl Error {
     /// An error with this message.
     pub fn msg(message: impl Display) -> Error {
         Error::Message(message.to_string())
+    }
+
+    /// Whether an `eval` was stopped after too many failed articles somewhere in this error's chain (the command
+    /// exits [`crate::journal::STOPPED_EXIT`] for it).
+    pub fn is_stopped(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if matches!(e.downcast_ref::<Error>(), Some(Error::Stopped(_)))
+                || e.is::<crate::journal::Stopped>()
+            {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
     }
 
     /// Whether a merge was refused somewhere in this error's chain (the command exits 3 for it).

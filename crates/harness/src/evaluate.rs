@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use claimbench_extract::command::ArticleFailure;
 use claimbench_extract::file::PredictionIndex;
-use claimbench_extract::{ClaimExtractor, PredictedClaim};
+use claimbench_extract::{ClaimExtractor, Document, PredictedClaim};
 use claimbench_gold::GoldSet;
 use claimbench_model::Embedder;
 use claimbench_score::{BootstrapConfig, ScoreConfig};
@@ -14,6 +15,7 @@ use claimbench_score::{BootstrapConfig, ScoreConfig};
 use crate::bail;
 use crate::error::{Context, Result};
 use crate::files::AtomicFile;
+use crate::journal::{Journal, JournalPlan, JournalSystem, Kept, Stopped};
 use crate::pipeline::{build_matcher, manifest, score_system, Grounding, MatcherSetup, SystemRun};
 use crate::progress::spinner;
 use crate::run::{self, Coverage, PredictionsSink, RunFile, SystemRecord, Timings};
@@ -45,6 +47,12 @@ pub struct Plan<'a> {
     /// An embedding model already loaded, used instead of loading `settings.model` (a caller that evaluates
     /// many times loads it once).
     pub embedder: Option<Arc<Embedder>>,
+    /// Continue the run in `out`: keep the articles its extractors already did (its journal, see
+    /// [`crate::journal`]) and run them on the missing and failed ones only; refused when the run's plan differs.
+    pub resume: bool,
+    /// Stop the run once this many articles have failed (all extractors together), with
+    /// [`crate::journal::Stopped`]; what was done stays in the run's journal.
+    pub stop_after_failures: Option<usize>,
 }
 
 impl<'a> Plan<'a> {
@@ -60,6 +68,8 @@ impl<'a> Plan<'a> {
             force: false,
             notify: &crate::progress::to_stderr,
             embedder: None,
+            resume: false,
+            stop_after_failures: None,
         }
     }
 }
@@ -212,7 +222,15 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     };
     let scope = doc_gold.as_ref().unwrap_or(gold);
     // A shard copies no predictions file: its part carries its own lines, the merge reassembles the file.
-    let writer = match (plan.shard, &plan.out) {
+    if (plan.resume || plan.stop_after_failures.is_some())
+        && (plan.out.is_none() || plan.shard.is_some())
+    {
+        bail!("--resume and --stop-after-failures work on a saved run: give its directory, and no --shard (a shard's part is kept on a rerun already)");
+    }
+    if plan.stop_after_failures == Some(0) {
+        bail!("--stop-after-failures: give at least 1");
+    }
+    let mut writer = match (plan.shard, &plan.out) {
         (None, Some(dir)) => {
             let mut writes: Vec<String> = names.iter().map(|n| run::predictions_path(n)).collect();
             if plan.gold_dir.is_some() {
@@ -280,7 +298,45 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         .iter()
         .map(|d| d.id.clone())
         .collect();
+    // A saved run keeps each extractor's articles as they arrive (its journal), so that it can be resumed.
+    let any_extract = prepared.iter().any(|p| matches!(p, Prepared::Extract));
+    if plan.resume && !any_extract {
+        bail!("--resume: the run has no extractor to continue (predictions files are read whole every time)");
+    }
+    let (journal, mut kept) = match (writer.as_mut(), any_extract, plan.shard) {
+        (Some(w), true, None) => {
+            let mut jsystems = BTreeMap::new();
+            for ((spec, name), p) in plan.systems.iter().zip(&names).zip(&prepared) {
+                if let Prepared::Extract = p {
+                    jsystems.insert(
+                        name.clone(),
+                        JournalSystem {
+                            source: spec.source.describe(settings.worthy_threshold),
+                            extractor_sha256: spec.source.fingerprint()?,
+                        },
+                    );
+                }
+            }
+            let jplan = JournalPlan::new(
+                &manifest(
+                    gold,
+                    embedder.as_deref(),
+                    &setup,
+                    &config,
+                    plan.settings.calibration.as_deref(),
+                ),
+                &config,
+                jsystems,
+            )?;
+            let (j, kept) = Journal::open(w, &jplan, plan.resume)?;
+            (Some(j), kept)
+        }
+        _ => (None, Kept::new()),
+    };
+    let failed = std::cell::Cell::new(0usize);
     let ctx = Scoring {
+        journal: journal.as_ref(),
+        failed: &failed,
         plan,
         scoring_gold,
         setup: &setup,
@@ -297,7 +353,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                 fingerprints[i] = spec.source.fingerprint()?;
                 let t = Instant::now();
                 let pb = spinner(&format!("{name}: extracting"));
-                let (preds, skipped) = ctx.extract(&spec.source, name)?;
+                let (preds, skipped) = ctx.extract(&spec.source, name, BTreeMap::new())?;
                 pb.finish_and_clear();
                 let lines = shard_lines_in_gold_order(s, gold, &preds)?;
                 extracted.insert(
@@ -411,7 +467,8 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                     }
                     None => {
                         let pb = spinner(&format!("{name}: extracting"));
-                        let (preds, skipped) = ctx.extract(&spec.source, name)?;
+                        let keep = kept.remove(name.as_str()).unwrap_or_default();
+                        let (preds, skipped) = ctx.extract(&spec.source, name, keep)?;
                         pb.finish_and_clear();
                         stages.insert("extract_s".to_string(), t.elapsed().as_secs_f64());
                         (preds, skipped, None)
@@ -633,6 +690,8 @@ fn shard_lines_in_gold_order(
 
 /// What scoring each system shares.
 struct Scoring<'a> {
+    journal: Option<&'a Journal>,
+    failed: &'a std::cell::Cell<usize>,
     plan: &'a Plan<'a>,
     scoring_gold: &'a GoldSet,
     setup: &'a MatcherSetup,
@@ -642,20 +701,103 @@ struct Scoring<'a> {
 }
 
 impl Scoring<'_> {
-    /// Run an extractor over the documents being scored: its claims, and the articles it failed on (a command's
-    /// failures are per article and never abort the run).
-    fn extract(&self, source: &Source, name: &str) -> Result<(Vec<PredictedClaim>, Vec<String>)> {
-        let settings = &self.plan.settings;
+    /// Run an extractor over the documents being scored, article by article: its claims, and the articles it
+    /// failed on (a command's failures are per article and never abort the run, unless `--stop-after-failures`
+    /// says so). The articles in `kept` (a resumed run's) are not run again; each article that runs is saved in
+    /// the run's journal as soon as it is done.
+    fn extract(
+        &self,
+        source: &Source,
+        name: &str,
+        mut kept: BTreeMap<String, Vec<PredictedClaim>>,
+    ) -> Result<(Vec<PredictedClaim>, Vec<String>)> {
         let docs = &self.scoring_gold.documents;
+        let notify = self.plan.notify;
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let kept_count = docs.iter().filter(|d| kept.contains_key(&d.id)).count();
+        if let (true, Some(j)) = (self.plan.resume, self.journal) {
+            notify(&format!(
+                "kept {kept_count} of {} article{} of `{name}` from {}",
+                docs.len(),
+                plural(docs.len()),
+                j.run().display()
+            ));
+        }
+        let runner = if kept_count == docs.len() {
+            None
+        } else {
+            Some(self.runner(source, name)?)
+        };
+        let mut claims = Vec::new();
+        let mut failures: Vec<ArticleFailure> = Vec::new();
+        for d in docs {
+            if let Some(c) = kept.remove(&d.id) {
+                claims.extend(c);
+                continue;
+            }
+            let Some(runner) = &runner else {
+                bail!("internal error: no extractor for `{}`", d.id);
+            };
+            match runner.run(d, name)? {
+                Ok(c) => {
+                    if let Some(j) = self.journal {
+                        j.record(name, &d.id, Ok(&c))?;
+                    }
+                    claims.extend(c);
+                }
+                Err(f) => {
+                    if let Some(j) = self.journal {
+                        j.record(name, &d.id, Err(&f.to_string()))?;
+                    }
+                    failures.push(f);
+                    self.failed.set(self.failed.get() + 1);
+                    if let (Some(limit), Some(j)) = (self.plan.stop_after_failures, self.journal) {
+                        if self.failed.get() >= limit {
+                            notify(&format!(
+                                "warning: {name}: {}",
+                                failures.last().map_or(String::new(), one_line)
+                            ));
+                            return Err(Stopped {
+                                failed: self.failed.get(),
+                                run: j.run().to_path_buf(),
+                            }
+                            .into());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(Runner::T5(x)) = &runner {
+            if x.truncated_inputs() > 0 {
+                notify(&format!(
+                    "note: {name}: {} input(s) longer than the model's {} tokens were cut",
+                    x.truncated_inputs(),
+                    claimbench_extract::t5::T5Options::default().max_input_tokens
+                ));
+            }
+        }
+        let skipped: Vec<String> = failures.iter().map(one_line).collect();
+        if let Some(first) = failures.first() {
+            notify(&format!(
+                "warning: {name}: the command failed on {} of {} article{} (they count as misses); first: {first}",
+                failures.len(),
+                docs.len(),
+                plural(docs.len()),
+            ));
+        }
+        Ok((claims, skipped))
+    }
+
+    /// The extractor of `source`, ready to run an article at a time (`minilm-worthy` trained, `t5:` loaded).
+    fn runner(&self, source: &Source, name: &str) -> Result<Runner<'_>> {
+        let settings = &self.plan.settings;
         let gold = self.plan.gold;
-        match source {
-            Source::Sentences => Ok((
-                claimbench_extract::sentences::SentencesExtractor::new().extract_all(docs)?,
-                Vec::new(),
+        Ok(match source {
+            Source::Sentences => Runner::Rules(Box::new(
+                claimbench_extract::sentences::SentencesExtractor::new(),
             )),
-            Source::Clauses => Ok((
-                claimbench_extract::clauses::ClausesExtractor::new().extract_all(docs)?,
-                Vec::new(),
+            Source::Clauses => Runner::Rules(Box::new(
+                claimbench_extract::clauses::ClausesExtractor::new(),
             )),
             Source::MinilmWorthy => {
                 let Some(embedder) = self.embedder else {
@@ -665,14 +807,15 @@ impl Scoring<'_> {
                     threshold: settings.worthy_threshold,
                     ..Default::default()
                 };
-                let x = claimbench_extract::worthy::MinilmWorthy::train(
-                    embedder,
-                    &gold.documents,
-                    &gold.claims,
-                    opts,
-                )
-                .context("training minilm-worthy")?;
-                Ok((x.extract_all(docs)?, Vec::new()))
+                Runner::Rules(Box::new(
+                    claimbench_extract::worthy::MinilmWorthy::train(
+                        embedder,
+                        &gold.documents,
+                        &gold.claims,
+                        opts,
+                    )
+                    .context("training minilm-worthy")?,
+                ))
             }
             Source::T5(dir) => {
                 let device = claimbench_model::device::resolve_device(settings.model.device)?;
@@ -681,57 +824,21 @@ impl Scoring<'_> {
                     name: Some(name.to_string()),
                     ..Default::default()
                 };
-                let x = claimbench_extract::t5::T5Extractor::load(dir, opts)
-                    .with_context(|| format!("{name}: loading the T5 model {}", dir.display()))?;
-                let claims = x
-                    .extract_all(docs)
-                    .with_context(|| format!("{name}: running the T5 model"))?;
-                if x.truncated_inputs() > 0 {
-                    (self.plan.notify)(&format!(
-                        "note: {name}: {} input(s) longer than the model's {} tokens were cut",
-                        x.truncated_inputs(),
-                        claimbench_extract::t5::T5Options::default().max_input_tokens
-                    ));
-                }
-                Ok((claims, Vec::new()))
+                Runner::T5(Box::new(
+                    claimbench_extract::t5::T5Extractor::load(dir, opts).with_context(|| {
+                        format!("{name}: loading the T5 model {}", dir.display())
+                    })?,
+                ))
             }
-            Source::Command(cmd) => {
-                let x = claimbench_extract::command::CommandExtractor::new(
+            Source::Command(cmd) => Runner::Command(
+                claimbench_extract::command::CommandExtractor::new(
                     claimbench_extract::command::CommandSpec::Shell(cmd.clone()),
                     settings.command_timeout,
                 )
-                .with_name(name);
-                let run = x.run(docs);
-                let skipped: Vec<String> = run
-                    .failures
-                    .iter()
-                    .map(|f| {
-                        // the last line the program wrote on stderr usually says why
-                        let why = f.stderr_tail.lines().rev().find(|l| !l.trim().is_empty());
-                        match why {
-                            Some(l) => format!(
-                                "document `{}`: {}: {} (stderr: {})",
-                                f.doc,
-                                f.kind,
-                                f.detail,
-                                l.trim()
-                            ),
-                            None => format!("document `{}`: {}: {}", f.doc, f.kind, f.detail),
-                        }
-                    })
-                    .collect();
-                if let Some(first) = run.failures.first() {
-                    (self.plan.notify)(&format!(
-                        "warning: {name}: the command failed on {} of {} article{} (they count as misses); first: {first}",
-                        run.failures.len(),
-                        docs.len(),
-                        if docs.len() == 1 { "" } else { "s" },
-                    ));
-                }
-                Ok((run.claims, skipped))
-            }
-            Source::File(_) | Source::Bytes { .. } => unreachable_source(source),
-        }
+                .with_name(name),
+            ),
+            Source::File(_) | Source::Bytes { .. } => unreachable_source(source)?,
+        })
     }
 
     /// Score one system document by document.
@@ -795,5 +902,47 @@ impl Scoring<'_> {
             results: scored.results,
             sweep: scored.sweep,
         })
+    }
+}
+
+/// An extractor ready to run one article at a time.
+enum Runner<'a> {
+    /// Built in (rules, or MiniLM's head): an error aborts the run.
+    Rules(Box<dyn ClaimExtractor + 'a>),
+    /// A local T5 model: an error aborts the run.
+    T5(Box<claimbench_extract::t5::T5Extractor>),
+    /// A program: its failures are the article's.
+    Command(claimbench_extract::command::CommandExtractor),
+}
+
+impl Runner<'_> {
+    /// One article's claims, or (a command) why it failed on it.
+    fn run(
+        &self,
+        doc: &Document,
+        name: &str,
+    ) -> Result<std::result::Result<Vec<PredictedClaim>, ArticleFailure>> {
+        Ok(match self {
+            Runner::Rules(x) => Ok(x.extract(doc)?),
+            Runner::T5(x) => Ok(x
+                .extract(doc)
+                .with_context(|| format!("{name}: running the T5 model"))?),
+            Runner::Command(x) => x.run_article(doc),
+        })
+    }
+}
+
+/// A failed article on one line: what failed and, when the program said why on stderr, its last line there.
+fn one_line(f: &ArticleFailure) -> String {
+    let why = f.stderr_tail.lines().rev().find(|l| !l.trim().is_empty());
+    match why {
+        Some(l) => format!(
+            "document `{}`: {}: {} (stderr: {})",
+            f.doc,
+            f.kind,
+            f.detail,
+            l.trim()
+        ),
+        None => format!("document `{}`: {}: {}", f.doc, f.kind, f.detail),
     }
 }

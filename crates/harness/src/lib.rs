@@ -31,6 +31,7 @@ pub mod files;
 pub mod gate;
 pub mod gold;
 pub mod integrity;
+pub mod journal;
 pub mod judged;
 pub mod pairs;
 pub mod pipeline;

@@ -19,6 +19,9 @@ use crate::error::{Context, Error, Result};
 use crate::files::atomic_write;
 use crate::run::{GOLD_COPY, RUN_FILE};
 
+/// The run's folder of per-article extractor outputs ([`crate::journal`]).
+pub const JOURNAL_DIR: &str = "articles";
+
 /// The file that marks a directory as a claimbench run and lists the files the run wrote.
 pub const MARKER: &str = ".claimbench-run";
 
@@ -45,6 +48,8 @@ pub struct RunWriter {
     mode: Mode,
     _lock: LockFile,
     done: bool,
+    /// Whether the run keeps its articles' journal (`articles/`, written in the run directory as they arrive).
+    journal: bool,
 }
 
 fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -124,6 +129,7 @@ impl RunWriter {
             mode,
             _lock: lock,
             done: false,
+            journal: false,
         })
     }
 
@@ -140,6 +146,21 @@ impl RunWriter {
         }
     }
 
+    /// Make the journal folder (`articles/`, see [`crate::journal`]) the run's own before anything is written
+    /// in it: the run directory is created when new, and its marker lists the folder (beside the old run's
+    /// files), so a kill from here on leaves a folder that the next writer, and `--resume`, take for the run's.
+    pub(crate) fn claim_journal(&mut self) -> Result<()> {
+        std::fs::create_dir_all(&self.target).map_err(at(&self.target))?;
+        let mut files = owned_by_run(&self.target);
+        files.insert(format!("{JOURNAL_DIR}/"));
+        write_marker(&self.target, &files)?;
+        if let Mode::InPlace { owned, .. } = &mut self.mode {
+            owned.insert(format!("{JOURNAL_DIR}/"));
+        }
+        self.journal = true;
+        Ok(())
+    }
+
     /// Before the run's files are committed (`keep`: its predictions files): in place, the marker claims the
     /// old run's files and the new ones, so a kill from here on leaves nothing the next writer would take for
     /// someone else's; then the old `run.json` and the old run's files this run does not rewrite are removed.
@@ -150,6 +171,9 @@ impl RunWriter {
         let gold = *gold;
         let mut keep: BTreeSet<String> = keep.iter().cloned().collect();
         keep.extend([RUN_FILE.to_string(), "timings.json".to_string()]);
+        if self.journal {
+            keep.insert(format!("{JOURNAL_DIR}/"));
+        }
         if gold {
             keep.insert(format!("{GOLD_COPY}/"));
         }
@@ -185,7 +209,16 @@ impl RunWriter {
         match &self.mode {
             Mode::InPlace { owned, .. } => write_marker(&self.target, owned)?,
             Mode::Swap { staging } => {
-                let files = files_of(staging)?;
+                if self.journal {
+                    copy_tree(&self.target.join(JOURNAL_DIR), &staging.join(JOURNAL_DIR))?;
+                }
+                let mut files: BTreeSet<String> = files_of(staging)?
+                    .into_iter()
+                    .filter(|f| !f.starts_with(&format!("{JOURNAL_DIR}/")))
+                    .collect();
+                if self.journal {
+                    files.insert(format!("{JOURNAL_DIR}/"));
+                }
                 write_marker(staging, &files)?;
                 test_hook("staged").map_err(at(staging))?;
                 let parent = staging.parent().unwrap_or(Path::new("."));
@@ -236,6 +269,26 @@ fn recover(parent: &Path, name: &str, target: &Path) -> Result<()> {
             std::fs::rename(&p, target).map_err(at(target))?;
         } else if e.file_type().is_ok_and(|t| t.is_dir()) {
             std::fs::remove_dir_all(&p).map_err(at(&p))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copy the files under `from` to `to` (hard links where the file system allows, temp files skipped).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(to).map_err(at(to))?;
+    for e in entries {
+        let e = e.map_err(at(from))?;
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if e.file_type().map_err(at(&src))?.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if !is_temp_name(&e.file_name().to_string_lossy())
+            && std::fs::hard_link(&src, &dst).is_err()
+        {
+            std::fs::copy(&src, &dst).map_err(at(&dst))?;
         }
     }
     Ok(())

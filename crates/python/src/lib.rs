@@ -37,9 +37,10 @@ fn main(py: Python<'_>, argv: Vec<OsString>) -> u8 {
 }
 
 /// The record `claimbench score --pred FILE --name NAME --out DIR ARGS` writes in run.json, as JSON text:
-/// predictions from `path`, or JSONL `data` called `label` in errors and in the record's `source`.
+/// predictions from `path`, or JSONL `data` called `label` in errors and in the record's `source`; with `out`,
+/// the run is saved there as that command saves it.
 #[pyfunction]
-#[pyo3(signature = (name, args, path=None, data=None, label=String::from("predictions")))]
+#[pyo3(signature = (name, args, path=None, data=None, label=String::from("predictions"), out=None))]
 fn score_json(
     py: Python<'_>,
     name: String,
@@ -47,6 +48,7 @@ fn score_json(
     path: Option<PathBuf>,
     data: Option<&[u8]>,
     label: String,
+    out: Option<PathBuf>,
 ) -> PyResult<String> {
     let source = match (path, data) {
         (Some(p), None) => Source::File(p),
@@ -60,10 +62,15 @@ fn score_json(
             ))
         }
     };
-    detached(py, || score(name, args, source))
+    detached(py, || score(name, args, source, out))
 }
 
-fn score(name: String, args: Vec<OsString>, source: Source) -> Result<String, Failure> {
+fn score(
+    name: String,
+    args: Vec<OsString>,
+    source: Source,
+    out: Option<PathBuf>,
+) -> Result<String, Failure> {
     let (settings, gold_dir) = claimbench_cli::score_settings(args)?;
     claimbench_harness::systems::check_name(&name)?;
     let gold = claimbench_harness::gold::load(gold_dir.as_deref())?;
@@ -73,6 +80,7 @@ fn score(name: String, args: Vec<OsString>, source: Source) -> Result<String, Fa
     }];
     let plan = Plan {
         gold_dir,
+        out,
         ..Plan::new(&gold, systems, settings)
     };
     let RunOutput::Run(evaluated) = evaluate(&plan)? else {
@@ -85,7 +93,23 @@ fn score(name: String, args: Vec<OsString>, source: Source) -> Result<String, Fa
         .systems
         .get(&name)
         .ok_or_else(|| Failure(format!("the run has no system {name:?}")))?;
-    serde_json::to_string(record).map_err(|e| Failure(e.to_string()))
+    let text = serde_json::to_string(record).map_err(|e| Failure(e.to_string()))?;
+    if evaluated.out().is_some() {
+        evaluated.save()?;
+    }
+    Ok(text)
+}
+
+/// The rows of `claimbench report RUN --jsonl` (one per system, document, and gold claim or false alarm), as a
+/// JSON array.
+#[pyfunction]
+fn run_rows_json(py: Python<'_>, run: PathBuf) -> PyResult<String> {
+    detached(py, || {
+        let loaded = claimbench_harness::run::load(&run)?;
+        let gold = loaded.gold_set()?;
+        let rows = claimbench_harness::claims::rows(&loaded, &gold)?;
+        serde_json::to_string(&rows).map_err(|e| Failure(e.to_string()))
+    })
 }
 
 /// The decision of `claimbench similarity ARGS -- A B --json`, as JSON text.
@@ -125,6 +149,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(similarity_json, m)?)?;
     m.add_function(wrap_pyfunction!(gold_json, m)?)?;
     m.add_function(wrap_pyfunction!(compare_json, m)?)?;
+    m.add_function(wrap_pyfunction!(run_rows_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

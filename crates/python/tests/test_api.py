@@ -210,3 +210,85 @@ def test_text_whose_case_mapping_changes_its_length_gets_a_decision(a):
     got = claimbench.similarity(a, b, matcher="exact")
     assert got["score"] == 0.0 and got["same"] is False
     assert canonical(got) == canonical(json.loads(cli("similarity", "--json", "--matcher", "exact", "--", a, b).stdout))
+
+
+def test_score_out_saves_the_commands_run_folder(tmp_path):
+    preds = predictions()
+    path, cli_run, record = score_cli(tmp_path, "model.jsonl", preds, "--matcher", "token-f1", *FAST)
+    py_run = tmp_path / "py-run"
+    got = claimbench.score(str(path), matcher="token-f1", bootstrap=100, out=py_run)
+    assert canonical(got) == canonical(record)
+    # the same folder as `claimbench score --out`: run.json byte for byte, the predictions copy, the marker
+    for f in ["run.json", "predictions/model.jsonl", ".claimbench-run"]:
+        assert (py_run / f).read_bytes() == (cli_run / f).read_bytes(), f
+    assert cli("gate", "--run", py_run, "--baseline", cli_run).returncode == 0
+    # scored again into the same folder: the run is replaced; a folder with a file of the user's is refused
+    again = claimbench.score(preds, matcher="token-f1", bootstrap=100, out=py_run)
+    assert again["source"] == "predictions"
+    assert json.loads((py_run / "run.json").read_text())["systems"]["model"]["source"] == "predictions"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine\n")
+    with pytest.raises(claimbench.Error, match="holds files claimbench did not write"):
+        claimbench.score(preds, matcher="token-f1", out=mine)
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+
+
+#: The rows of scored_run() by status: the 43 claims of document 000 and the made-up claim of 002 are found
+#: (it is close to gold claim 002-003), the green cheese is a false alarm.
+STATUS = {"tp": 44, "fn": 216, "fp": 1}
+MADE_UP = "The moon is made of green cheese."
+
+
+def scored_run(tmp_path):
+    """predictions() and a made-up claim in 003, scored with token-f1 and saved by the API; the folder."""
+    run = tmp_path / "run"
+    preds = predictions() + [{"doc": "003", "text": MADE_UP}]
+    claimbench.score(preds, matcher="token-f1", bootstrap=100, out=run)
+    return run
+
+
+def test_load_run_gives_the_rows_of_report_jsonl(tmp_path):
+    run = scored_run(tmp_path)
+    rows = claimbench.load_run(run)
+    cli("report", run, "--jsonl", tmp_path / "rows.jsonl")
+    want = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert rows == want
+    assert all(list(r) == claimbench.COLUMNS for r in rows)
+    # every gold claim once (hit or missed), then the false alarms
+    gold = claimbench.gold()
+    assert len([r for r in rows if r["status"] != "fp"]) == len(gold) == 260
+    doc0 = [r for r in rows if r["doc"] == "000"]
+    assert len(doc0) == len([c for c in gold if c["doc"] == "000"]) == 43
+    assert all(r["status"] == "tp" and r["similarity"] == 1.0 for r in doc0)
+    assert all(r["prediction_text"] == r["gold_text"] for r in doc0)
+    status = {s: len([r for r in rows if r["status"] == s]) for s in ("tp", "fn", "fp")}
+    assert status == STATUS
+    micro = json.loads((run / "run.json").read_text())["systems"]["model"]["results"]["micro"]["counts"]
+    assert (status["tp"], status["fn"], status["fp"]) == (micro["tp"], micro["fn"], micro["fp"])
+    texts = ("Rex Tillerson met Vladimir Putin in the Kremlin.", MADE_UP)
+    picked = [(r["doc"], r["status"], r["gold_id"], r["similarity"]) for r in rows if r["prediction_text"] in texts]
+    assert picked == [("000", "tp", "000-004", 1.0), ("002", "tp", "002-003", 0.75), ("003", "fp", None, None)]
+    # a run edited after it was written is refused, as the command refuses it
+    text = (run / "run.json").read_text()
+    (run / "run.json").write_text(text.replace('"tp": ', '"tp": 1', 1))
+    with pytest.raises(claimbench.Error, match="run.json"):
+        claimbench.load_run(run)
+
+
+def test_load_run_as_frame_needs_pandas(tmp_path, monkeypatch):
+    run = scored_run(tmp_path)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"load_run\(as_frame=True\) needs pandas"):
+        claimbench.load_run(run, as_frame=True)
+    assert len(claimbench.load_run(run)) == sum(STATUS.values())
+
+
+def test_load_run_as_a_pandas_frame(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    run = scored_run(tmp_path)
+    frame = claimbench.load_run(run, as_frame=True)
+    assert isinstance(frame, pandas.DataFrame)
+    assert list(frame.columns) == claimbench.COLUMNS
+    assert frame["status"].value_counts().to_dict() == STATUS
+    assert frame.to_dict("records")[0] == claimbench.load_run(run)[0]

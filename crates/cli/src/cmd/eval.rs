@@ -30,19 +30,28 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     settings.validate()?;
     let gold = claimbench_harness::gold::load(args.scoring.gold.as_deref())?;
     // Without a name, a new folder of its own: the time, with a suffix when that folder exists.
-    let (dir, reserved) = match (&args.out, &args.name) {
-        (Some(out), _) => (out.clone(), false),
-        (None, Some(name)) => (args.runs_dir.join(name), false),
-        (None, None) => (claimbench_harness::run::new_run_dir(&args.runs_dir)?, true),
+    let (dir, reserved) = match (&args.resume, &args.out, &args.name) {
+        (Some(run), _, _) => {
+            if !run.is_dir() {
+                bail!("--resume {}: no such run directory", run.display());
+            }
+            (run.clone(), false)
+        }
+        (None, Some(out), _) => (out.clone(), false),
+        (None, None, Some(name)) => (args.runs_dir.join(name), false),
+        (None, None, None) => (claimbench_harness::run::new_run_dir(&args.runs_dir)?, true),
     };
     let plan = Plan {
         gold_dir: args.scoring.gold.clone(),
         out: Some(dir.clone()),
         force: args.force,
         shard,
+        resume: args.resume.is_some(),
+        stop_after_failures: args.stop_after_failures,
         ..Plan::new(&gold, systems, settings)
     };
     let finished = crate::cmd::evaluate_and_save(&plan, args.output.json);
+    // (a run stopped by --stop-after-failures keeps its folder: its articles are there for --resume)
     if reserved && finished.is_err() {
         // the empty folder reserved for the run (remove_dir leaves it if anything is in it)
         let _ = std::fs::remove_dir(&dir);

@@ -15,13 +15,27 @@ from typing import Any, Iterable, Mapping, Optional, Union
 from ._native import Error, __version__
 from . import _native
 
-__all__ = ["Error", "score", "similarity", "gold", "compare", "predictions_jsonl", "__version__"]
+__all__ = ["Error", "score", "load_run", "similarity", "gold", "compare", "predictions_jsonl", "__version__"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: What a predictions list is called in errors (``predictions:3: text: ...`` is the list's third item) and in
 #: the record's ``source``.
 LIST_LABEL = "predictions"
+
+#: The columns of :func:`load_run`'s rows, in order (those of ``claimbench report RUN --csv``).
+COLUMNS = [
+    "system",
+    "doc",
+    "status",
+    "gold_id",
+    "gold_text",
+    "prediction",
+    "prediction_text",
+    "similarity",
+    "category",
+    "check_worthy",
+]
 
 
 def _options(options: Mapping[str, Any]) -> list[str]:
@@ -56,9 +70,13 @@ def score(
     gold: Optional[PathLike] = None,
     matcher: Optional[str] = None,
     threshold: Optional[float] = None,
+    out: Optional[PathLike] = None,
     **options: Any,
 ) -> dict:
     """Score predictions against the gold set; the result is the system's record of ``run.json``.
+
+    With ``out``, the run is also saved in that folder, as ``claimbench score ... --out DIR`` saves it (the same
+    ``run.json``, byte for byte); :func:`load_run`, ``claimbench report``, ``compare`` and ``gate`` read it.
 
     ``predictions`` is a path to a JSONL file or a list of ``{"doc", "text", "score"?, "evidence"?}`` dicts. The
     result equals ``run.json["systems"][name]`` of ``claimbench score --pred FILE --name NAME --out DIR`` with the
@@ -68,13 +86,35 @@ def score(
     ``device``, ``batch_size``, ``no_cache`` ... (``claimbench score --help``).
     """
     args = _options({"gold": gold, "matcher": matcher, "threshold": threshold, **options})
+    run = None if out is None else os.fspath(out)
     if isinstance(predictions, (str, os.PathLike)):
-        text = _native.score_json(name, args, path=os.fspath(predictions))
+        text = _native.score_json(name, args, path=os.fspath(predictions), out=run)
     elif isinstance(predictions, (bytes, bytearray, Mapping)):
         raise TypeError("predictions: give a path or a list of dicts")
     else:
-        text = _native.score_json(name, args, data=predictions_jsonl(predictions), label=LIST_LABEL)
+        text = _native.score_json(
+            name, args, data=predictions_jsonl(predictions), label=LIST_LABEL, out=run
+        )
     return json.loads(text)
+
+
+def load_run(run: PathLike, *, as_frame: bool = False) -> Any:
+    """A saved run claim by claim: one dict per (system, document, gold claim or false alarm).
+
+    The rows of ``claimbench report RUN --jsonl``, in its order, with the keys of :data:`COLUMNS`: ``status`` is
+    ``tp`` (a gold claim found), ``fn`` (missed) or ``fp`` (a prediction that matched no gold claim); ``similarity``
+    is the match's score, ``None`` where there is none. The run is checked as the command checks it (its checksum,
+    its figures against its counts, its gold set's hash). ``as_frame=True`` gives a ``pandas.DataFrame`` with those
+    columns instead (pandas must be installed).
+    """
+    rows = json.loads(_native.run_rows_json(os.fspath(run)))
+    if not as_frame:
+        return rows
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("load_run(as_frame=True) needs pandas (pip install pandas); without it, rows are dicts") from None
+    return pandas.DataFrame(rows, columns=COLUMNS)
 
 
 def similarity(a: str, b: str, *, matcher: Optional[str] = None, **options: Any) -> dict:

@@ -16,8 +16,9 @@ def score_json(
     path: Optional[str] = None,
     data: Optional[bytes] = None,
     label: str = "predictions",
+    out: Optional[str] = None,
 ) -> str:
-    """The run.json record of one system, as JSON text."""
+    """The run.json record of one system, as JSON text (with ``out``: the run saved there)."""
 
 def similarity_json(a: str, b: str, args: list[str]) -> str:
     """``similarity --json``'s decision, as JSON text."""
@@ -27,3 +28,6 @@ def gold_json(path: Optional[str] = None) -> str:
 
 def compare_json(args: list[str]) -> str:
     """``compare --json``'s output, as JSON text."""
+
+def run_rows_json(run: str) -> str:
+    """``report RUN --jsonl``'s rows, as a JSON array."""
