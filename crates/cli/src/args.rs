@@ -102,7 +102,7 @@ pub struct ScoringArgs {
     /// Gold directory (`seeds/*.txt` and `gold/*.jsonl`) [default: the built-in gold set].
     #[arg(long, value_name = "DIR")]
     pub gold: Option<PathBuf>,
-    /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
+    /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
     /// Match threshold, in the matcher's range ([-1, 1] for cosine, [0, 1] otherwise) [default: the matcher's
@@ -504,7 +504,7 @@ pub struct SimilarityArgs {
     /// allowed); writes one decision a line, with the pair's id and line number; `-` reads standard input.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
     pub pairs: Option<PathBuf>,
-    /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
+    /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
     /// Decision threshold, in the matcher's range [default: the matcher's own].
@@ -571,7 +571,7 @@ pub struct CalibrateArgs {
     /// Labelled pairs, JSONL (gold/PAIRS.md): {"id"?, "a", "b", "same": true|false, "kind"?}.
     #[arg(long, value_name = "FILE")]
     pub pairs: PathBuf,
-    /// Matcher: align (default), pair, cosine, rouge-l, token-f1 or exact.
+    /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
     /// The threshold in use, whose figures are reported [default: the matcher's own].

@@ -324,6 +324,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                     &setup,
                     &config,
                     plan.settings.calibration.as_deref(),
+                    &chosen,
                 ),
                 &config,
                 jsystems,

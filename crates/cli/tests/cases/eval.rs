@@ -214,3 +214,30 @@ fn the_seed_leaderboard_is_the_one_in_the_readme() {
         );
     }
 }
+
+#[test]
+fn the_cover_leaderboard_is_the_one_in_the_readme() {
+    // `eval --matcher cover` prints the README's table (coverage and focus columns, the bundle/part counts) to
+    // the digit.
+    ensure_model();
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let block = readme
+        .split("With `claimbench eval --matcher cover` on the built-in gold")
+        .nth(1)
+        .and_then(|s| s.split("```text\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the README's cover leaderboard block");
+    assert!(block.contains("coverage   focus"), "{block}");
+    assert!(block.lines().count() >= 8, "{block}");
+    let t = tmp();
+    let r = cb(["eval", "--matcher", "cover", "--out"])
+        .arg_path(&t.path().join("run"))
+        .run();
+    r.ok();
+    for line in block.lines() {
+        assert!(
+            r.stdout.lines().any(|p| p.starts_with(line.trim_end())),
+            "README line not printed by `claimbench eval --matcher cover`:\n{line}\n{r}"
+        );
+    }
+}

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-const MATCHERS: [&str; 6] = ["exact", "token-f1", "rouge-l", "cosine", "pair", "align"];
+const MATCHERS: [&str; 7] = [
+    "exact", "token-f1", "rouge-l", "cosine", "pair", "align", "cover",
+];
 
 /// The same claim written differently: upper case, spaces doubled, curly quotes, end punctuation changed.
 fn variant(t: &str) -> String {

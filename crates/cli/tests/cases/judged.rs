@@ -149,3 +149,100 @@ fn a_run_without_judged_systems_or_a_changed_label_file_is_refused() {
         .stderr_has("SHA256SUMS")
         .stderr_has("labels/person.jsonl");
 }
+
+#[test]
+fn cover_beside_the_person_gives_the_figures_of_candidates_md_and_its_packaging() {
+    let (t, rows) = judged_rows("cover");
+    // (system, person F1, cover F1, links agree), as crates/matcher/CANDIDATES.md prints them (cover-b).
+    for (system, person, matcher, agree) in [
+        ("clauses", 0.284, 0.255, 0.730),
+        ("minilm-worthy", 0.150, 0.202, 0.778),
+        ("person", 0.768, 0.819, 0.851),
+    ] {
+        let x = row(&rows, system);
+        for (name, got, want) in [
+            ("person_f1", f(&x["person_f1"]), person),
+            ("matcher_f1", f(&x["matcher_f1"]), matcher),
+            ("link_agreement", f(&x["link_agreement"]), agree),
+        ] {
+            assert!(
+                (got - want).abs() < 5e-4,
+                "{system} {name}: {got} vs {want}"
+            );
+        }
+    }
+    // run.json: coverage, focus and the partial counts per system, from both directions at 0.1.
+    let run: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path().join("run/run.json")).expect("run.json"),
+    )
+    .expect("run.json parses");
+    for (system, covered, focused, bundling, partial) in [
+        ("clauses", 226, 95, 69, 20),
+        ("minilm-worthy", 206, 64, 69, 7),
+        ("person", 251, 266, 73, 68),
+    ] {
+        let p = &run["systems"][system]["results"]["packaging"];
+        assert_eq!(
+            (
+                p["covered"].as_u64(),
+                p["focused"].as_u64(),
+                p["bundling"].as_u64(),
+                p["partial"].as_u64()
+            ),
+            (Some(covered), Some(focused), Some(bundling), Some(partial)),
+            "{system}: {p}"
+        );
+        assert!(
+            (f(&p["coverage"]) - covered as f64 / 260.0).abs() < 1e-12,
+            "{p}"
+        );
+    }
+    // The leaderboard shows coverage and focus, the error line the partial counts.
+    let pred = repo().join("gold/judged/predictions/clauses.jsonl");
+    let r = cb(["score", "--no-intervals", "--matcher", "cover", "--pred"])
+        .arg_path(&pred)
+        .run();
+    r.ok();
+    let header = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("model"))
+        .unwrap_or_default();
+    assert!(
+        header.contains("coverage") && header.contains("focus"),
+        "{}",
+        r.stdout
+    );
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(" clauses"))
+        .unwrap_or_default();
+    assert!(
+        line.contains(" 0.869 ") && line.contains(" 0.583 "),
+        "{}",
+        r.stdout
+    );
+    r.stdout_has("; 69 predictions bundle a gold claim with more, 20 state only part of one");
+}
+
+#[test]
+fn a_symmetric_matcher_writes_no_packaging() {
+    let t = tmp();
+    let run = t.path().join("run");
+    let pred = repo().join("gold/judged/predictions/clauses.jsonl");
+    cb(["score", "--no-intervals", "--matcher", "token-f1", "--pred"])
+        .arg_path(&pred)
+        .args(["--out"])
+        .arg_path(&run)
+        .run()
+        .ok();
+    let text = std::fs::read_to_string(run.join("run.json")).expect("run.json");
+    assert!(!text.contains("packaging"), "token-f1 has no directions");
+    let r = cb(["score", "--no-intervals", "--matcher", "token-f1", "--pred"])
+        .arg_path(&pred)
+        .run();
+    r.ok();
+    assert!(!r.stdout.contains("coverage"), "{}", r.stdout);
+    assert!(!r.stdout.contains("bundle a gold claim"), "{}", r.stdout);
+}
