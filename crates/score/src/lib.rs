@@ -33,8 +33,8 @@ pub use matchers::{
 pub use matrix::SimMatrix;
 pub use metrics::{
     aggregate, evaluate, score_document, DocInput, DocResult, Duplicate, ErrorSummary, EvalResult,
-    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, PredItem, ScoreConfig, Scorer,
-    SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
+    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, Nearest, PredItem, ScoreConfig, Scorer,
+    SoftScore, Split, SubsetCounts, SubsetScore, Unmatched, DEFAULT_GROUNDING_THRESHOLD,
 };
 pub use stats::{
     compare, compare_counts, paired_claim_units, paired_counts, CompareConfig, Comparison,
