@@ -51,3 +51,5 @@ mod run_dir;
 mod score;
 #[path = "cases/shard.rs"]
 mod shard;
+#[path = "cases/why.rs"]
+mod why;
