@@ -498,9 +498,9 @@ fn diff_html(d: &RunDiff) -> String {
         None => "missed".into(),
     };
     for s in &d.systems {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<h3>{}: {} lost, {} gained, {} new false alarm{}, {} false alarm{} gone</h3>\n",
+            "<h3>{}: {} lost, {} gained, {} new false alarm{}, {} false alarm{} gone</h3>",
             esc(&s.system),
             s.lost.len(),
             s.gained.len(),
