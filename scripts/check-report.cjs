@@ -34,11 +34,36 @@ const { chromium } = require('playwright-core');
       }
     }
   }
+  // The "why" parts: every miss of a document with predictions, and every false alarm, names its nearest
+  // counterpart with a score and a reason; the first is visible without opening anything.
+  const near = await page.locator('.near').count();
+  const misses = await page.locator('td.miss').count();
+  if (misses > 0 && near < 1) problems.push(`${misses} missed claims but no nearest prediction shown`);
+  if (near > 0) {
+    const first = page.locator('td.miss .near').first();
+    if (!(await first.isVisible())) problems.push('the first nearest prediction is not visible');
+    const why = await page.locator('.near .why').count();
+    const sims = await page.locator('.near .sim').count();
+    if (why !== near || sims !== near) problems.push(`${near} nearest items, ${why} reasons, ${sims} scores`);
+  }
+  const groups = await page.locator('ul.groups li').count();
+  // With --baseline: the changes section lists lost claims before gained ones.
+  const changes = await page.locator('#changes').count();
+  let diffRows = 0;
+  if (changes) {
+    diffRows = await page.locator('table.diff tbody tr').count();
+    const kinds = await page.locator('table.diff tbody tr').evaluateAll((trs) => trs.map((tr) => tr.className));
+    const firstGained = kinds.indexOf('gained');
+    const lastLost = kinds.lastIndexOf('lost');
+    if (diffRows < 1) problems.push('a baseline was given but no claim changed');
+    if (firstGained >= 0 && lastLost > firstGained) problems.push('a lost claim is listed after a gained one');
+  }
   if (png) await page.screenshot({ path: png, fullPage: false });
   await browser.close();
   if (problems.length) {
     for (const p of problems) console.error(p);
     process.exit(1);
   }
-  console.log(`report ok: ${html} (${rows} systems, ${slices.length} slice rows, ${svg} chart${svg === 1 ? '' : 's'})`);
+  console.log(`report ok: ${html} (${rows} systems, ${slices.length} slice rows, ${svg} chart${svg === 1 ? '' : 's'}, `
+    + `${near} nearest items, ${groups} merges and splits${changes ? `, ${diffRows} changes since the baseline` : ''})`);
 })().catch((e) => { console.error(`error: ${e.message}`); process.exit(1); });

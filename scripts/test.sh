@@ -44,6 +44,10 @@ end_to_end() {
     cat "$out.txt"
     "$target/release/claimbench" report "$out/run" --html "$out/report.html"
     scripts/check-report.sh "$out/report.html" "$out/report.png"
+    # The same run against a baseline whose `sentences` system is the clause splitter: the changes section.
+    "$target/release/claimbench" eval --extractor sentences=clauses --runs-dir "$out" --name base >/dev/null
+    "$target/release/claimbench" report "$out/run" --baseline "$out/base" --html "$out/report-diff.html"
+    scripts/check-report.sh "$out/report-diff.html" "$out/report-diff.png"
 }
 
 slurm() {

@@ -392,12 +392,17 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE", required_unless_present_any = ["json", "csv", "jsonl"])]
     pub html: Option<PathBuf>,
     /// Write one CSV row per (system, document, gold claim or false alarm) here: status (tp, fn, fp), the
-    /// matched prediction and its similarity, category, check-worthy.
+    /// matched prediction and its similarity, category, check-worthy, and for a miss or a false alarm its
+    /// nearest counterpart, their similarity and why they did not match (below, vetoed, taken, duplicate).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Write the same rows as `--csv` here as JSON Lines.
     #[arg(long, value_name = "FILE")]
     pub jsonl: Option<PathBuf>,
+    /// An earlier run (same gold and matcher): the HTML report and `--json` add the gold claims each system
+    /// gained and lost since it (`claimbench diff BASELINE RUN`).
+    #[arg(long, value_name = "RUN")]
+    pub baseline: Option<PathBuf>,
     /// Print the report's data (leaderboard, manifest, each document's matches, misses and false alarms) as
     /// JSON on stdout.
     #[arg(long)]

@@ -1,9 +1,12 @@
-//! The self-contained HTML report: leaderboard, threshold chart (SVG), and each article with its gold evidence,
-//! matches, misses and false alarms. No scripts, no external resources.
+//! The self-contained HTML report: leaderboard, threshold chart (SVG), the claims changed since a baseline, and
+//! each article with its gold evidence, matches, misses (with their nearest prediction), false alarms (with their
+//! nearest gold claim), merges and splits. No scripts, no external resources.
 
 use std::fmt::Write as _;
 
 use anyhow::Result;
+use claimbench_harness::claims::Why;
+use claimbench_harness::diff::{Matched, RunDiff};
 use plotters::prelude::*;
 
 /// Everything the report shows, already computed.
@@ -28,6 +31,8 @@ pub struct ReportData {
     /// What was not scored, per system: articles an extractor failed on, lines skipped, documents without
     /// predictions (system, what).
     pub problems: Vec<(String, String)>,
+    /// The gold claims gained and lost since a baseline run, when one was given.
+    pub diff: Option<RunDiff>,
 }
 
 /// One leaderboard row.
@@ -62,7 +67,66 @@ pub struct DocView {
     /// Gold claims in order.
     pub gold: Vec<GoldRow>,
     /// Per system: predictions that matched no gold claim.
-    pub false_alarms: Vec<(String, Vec<String>)>,
+    pub false_alarms: Vec<(String, Vec<Alarm>)>,
+    /// Per system: its merges and splits in this document.
+    pub groupings: Vec<(String, Vec<Grouping>)>,
+}
+
+/// The nearest counterpart of a miss (a prediction) or of a false alarm (a gold claim), and why the two did not
+/// match.
+#[derive(Debug, Clone)]
+pub struct Near {
+    /// Its text.
+    pub text: String,
+    /// A gold claim's id (None for a prediction).
+    pub id: Option<String>,
+    /// Their similarity.
+    pub score: f64,
+    /// Why they did not match.
+    pub why: Why,
+    /// What the reason rests on (a guard's disagreement, the pair that took the counterpart).
+    pub detail: Option<String>,
+}
+
+/// A prediction that matched no gold claim.
+#[derive(Debug, Clone)]
+pub struct Alarm {
+    /// The prediction.
+    pub text: String,
+    /// Its nearest gold claim, when the document has any.
+    pub nearest: Option<Near>,
+}
+
+/// A prediction that reaches several gold claims (a merge) or a gold claim that several predictions reach (a
+/// split).
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    /// True for a merge, false for a split.
+    pub merge: bool,
+    /// The prediction (merge) or the gold claim as `ID: TEXT` (split).
+    pub one: String,
+    /// What it was matched to: a gold claim id (merge) or a prediction (split).
+    pub matched: String,
+    /// What else reaches the threshold against it and so went unmatched: missed gold claim ids (merge) or false
+    /// alarms (split).
+    pub others: Vec<String>,
+}
+
+/// What one system made of one gold claim.
+#[derive(Debug, Clone)]
+pub enum Cell {
+    /// Matched by `prediction` with `similarity`; `overlap` says whether its evidence overlaps the gold claim's
+    /// (None when unknown).
+    Hit {
+        /// The prediction.
+        prediction: String,
+        /// Their similarity.
+        similarity: f64,
+        /// Evidence overlap.
+        overlap: Option<bool>,
+    },
+    /// Missed; its nearest prediction when the document has any.
+    Miss(Option<Near>),
 }
 
 /// A gold claim and, per system, its match.
@@ -74,9 +138,8 @@ pub struct GoldRow {
     pub text: String,
     /// Category.
     pub category: String,
-    /// Per system (same order as the leaderboard): the matched prediction, its similarity and whether its
-    /// evidence overlaps the gold claim's (None when unknown), or None for a miss.
-    pub matches: Vec<Option<(String, f64, Option<bool>)>>,
+    /// Per system (same order as the leaderboard): its match or its miss.
+    pub matches: Vec<Cell>,
 }
 
 /// Escape text for HTML content and attributes.
@@ -273,6 +336,9 @@ pub fn render(data: &ReportData) -> Result<String> {
         }
         h.push_str("</ul>\n");
     }
+    if let Some(d) = &data.diff {
+        h.push_str(&diff_html(d));
+    }
     h.push_str("<h2>Threshold</h2>\n<figure>");
     h.push_str(&sweep_svg(&data.sweeps, data.threshold)?);
     let _ = write!(
@@ -306,39 +372,101 @@ pub fn render(data: &ReportData) -> Result<String> {
             );
             for m in &g.matches {
                 match m {
-                    Some((text, sim, Some(false))) => {
+                    Cell::Hit {
+                        prediction,
+                        similarity,
+                        overlap: Some(false),
+                    } => {
                         let _ = write!(
                             h,
                             "<td class=\"hit off\">{} <span class=\"sim\">{:.3}</span> \
                              <span class=\"off\">outside this claim's evidence</span></td>",
-                            esc(text),
-                            sim
+                            esc(prediction),
+                            similarity
                         );
                     }
-                    Some((text, sim, _)) => {
+                    Cell::Hit {
+                        prediction,
+                        similarity,
+                        ..
+                    } => {
                         let _ = write!(
                             h,
                             "<td class=\"hit\">{} <span class=\"sim\">{:.3}</span></td>",
-                            esc(text),
-                            sim
+                            esc(prediction),
+                            similarity
                         );
                     }
-                    None => h.push_str("<td class=\"miss\">missed</td>"),
+                    Cell::Miss(near) => {
+                        h.push_str("<td class=\"miss\">missed");
+                        if let Some(n) = near {
+                            h.push_str(&near_html(n, "nearest prediction", data.threshold));
+                        }
+                        h.push_str("</td>");
+                    }
                 }
             }
             h.push_str("</tr>\n");
         }
         h.push_str("</tbody></table>\n");
+        for (system, groups) in &doc.groupings {
+            if groups.is_empty() {
+                continue;
+            }
+            let merges = groups.iter().filter(|g| g.merge).count();
+            let splits = groups.len() - merges;
+            let _ = write!(
+                h,
+                "<details class=\"groups\" open><summary>{}: {} merge{}, {} split{}</summary><ul class=\"groups\">",
+                esc(system),
+                merges,
+                plural(merges),
+                splits,
+                plural(splits)
+            );
+            for g in groups {
+                let others = g
+                    .others
+                    .iter()
+                    .map(|o| format!("<q>{}</q>", esc(o)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if g.merge {
+                    let _ = write!(
+                        h,
+                        "<li class=\"merge\"><b>merge</b>: the prediction <q>{}</q> matched {} and also reaches \
+                         {} (missed: one prediction matches one gold claim)</li>",
+                        esc(&g.one),
+                        esc(&g.matched),
+                        others
+                    );
+                } else {
+                    let _ = write!(
+                        h,
+                        "<li class=\"split\"><b>split</b>: {} was matched by <q>{}</q> and is also reached by \
+                         {} (false alarms: one gold claim takes one prediction)</li>",
+                        esc(&g.one),
+                        esc(&g.matched),
+                        others
+                    );
+                }
+            }
+            h.push_str("</ul></details>\n");
+        }
         for (system, alarms) in &doc.false_alarms {
             let _ = write!(
                 h,
-                "<details><summary>{}: {} false alarm{}</summary><ul class=\"fa\">",
+                "<details class=\"fa\"><summary>{}: {} false alarm{}</summary><ul class=\"fa\">",
                 esc(system),
                 alarms.len(),
-                if alarms.len() == 1 { "" } else { "s" }
+                plural(alarms.len())
             );
             for a in alarms {
-                let _ = write!(h, "<li>{}</li>", esc(a));
+                let _ = write!(h, "<li>{}", esc(&a.text));
+                if let Some(n) = &a.nearest {
+                    h.push_str(&near_html(n, "nearest gold claim", data.threshold));
+                }
+                h.push_str("</li>");
             }
             h.push_str("</ul></details>\n");
         }
@@ -366,6 +494,127 @@ pub const SLICE_HEADERS: [&str; 10] = [
     "TP/FP/FN",
 ];
 
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Why a nearest pair did not match, in words.
+pub fn why_text(n: &Near, threshold: f64) -> String {
+    let detail = n.detail.as_deref().unwrap_or("");
+    match n.why {
+        Why::Below if detail.is_empty() => format!("below the threshold {threshold:.3}"),
+        Why::Below => format!("below the threshold {threshold:.3}; a guard notes {detail}"),
+        Why::Vetoed => format!("vetoed by a guard: {detail}"),
+        Why::Taken if detail.is_empty() => "taken by another in the one-to-one assignment".into(),
+        Why::Taken => format!("taken in the one-to-one assignment: {detail}"),
+        Why::Duplicate => "repeats an earlier prediction, which was matched in its place".into(),
+    }
+}
+
+/// A miss's or a false alarm's nearest counterpart as a `div.near`.
+fn near_html(n: &Near, what: &str, threshold: f64) -> String {
+    format!(
+        "<div class=\"near\">{what}{}: <q>{}</q> <span class=\"sim\">{:.3}</span> \
+         <span class=\"why why-{}\">{}</span></div>",
+        n.id.as_deref()
+            .map(|id| format!(" {}", esc(id)))
+            .unwrap_or_default(),
+        esc(&n.text),
+        n.score,
+        n.why.as_str(),
+        esc(&why_text(n, threshold))
+    )
+}
+
+/// The claims changed since the baseline: per system, lost claims first, then gained, then false alarms.
+fn diff_html(d: &RunDiff) -> String {
+    let mut h = format!(
+        "<h2 id=\"changes\">Changes since the baseline</h2>\n<p class=\"sig\">baseline <code>{}</code></p>\n",
+        esc(&d.a)
+    );
+    let matched = |m: &Option<Matched>| match m {
+        Some(m) => format!(
+            "{} <span class=\"sim\">{:.3}</span>",
+            esc(&m.prediction),
+            m.similarity
+        ),
+        None => "missed".into(),
+    };
+    for s in &d.systems {
+        let _ = writeln!(
+            h,
+            "<h3>{}: {} lost, {} gained, {} new false alarm{}, {} false alarm{} gone</h3>",
+            esc(&s.system),
+            s.lost.len(),
+            s.gained.len(),
+            s.new_false_alarms.len(),
+            plural(s.new_false_alarms.len()),
+            s.fixed_false_alarms.len(),
+            plural(s.fixed_false_alarms.len())
+        );
+        if s.is_empty() {
+            continue;
+        }
+        h.push_str(
+            "<table class=\"diff\"><thead><tr><th>change</th><th>doc</th><th>gold id</th><th>claim</th>\
+             <th>baseline</th><th>this run</th></tr></thead><tbody>\n",
+        );
+        for (what, list) in [("lost", &s.lost), ("gained", &s.gained)] {
+            for c in list {
+                let _ = writeln!(
+                    h,
+                    "<tr class=\"{what}\"><td>{what}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&c.doc),
+                    esc(&c.id),
+                    esc(&c.text),
+                    matched(&c.before),
+                    matched(&c.after)
+                );
+            }
+        }
+        for (what, class, list, before, after) in [
+            (
+                "new false alarm",
+                "new-fa",
+                &s.new_false_alarms,
+                "",
+                "false alarm",
+            ),
+            (
+                "false alarm gone",
+                "gone-fa",
+                &s.fixed_false_alarms,
+                "false alarm",
+                "",
+            ),
+        ] {
+            for x in list {
+                let _ = writeln!(
+                    h,
+                    "<tr class=\"{class}\"><td>{what}</td><td>{}</td><td></td><td>{}</td><td>{before}</td><td>{after}</td></tr>",
+                    esc(&x.doc),
+                    esc(&x.text)
+                );
+            }
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    for (which, list) in [("baseline", &d.only_in_a), ("this run", &d.only_in_b)] {
+        if !list.is_empty() {
+            let _ = writeln!(
+                h,
+                "<p>Only in the {which} (not compared): {}</p>",
+                esc(&list.join(", "))
+            );
+        }
+    }
+    h
+}
+
 /// Column headers of the leaderboard after the system name.
 pub const BOARD_HEADERS: [&str; 9] = [
     "P",
@@ -386,7 +635,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}.board td,.board th{wh
 td.hit{background:#eef8ee}td.hit.off{background:#fff6dd}.off{color:#960;font-size:.85em}td.miss{background:#fbeaea;color:#900}.sim{color:#666;font-size:.85em}\
 mark{background:#fff2a8}.article{white-space:pre-wrap;border:1px solid #eee;padding:1em;background:#fcfcfc}\
 .sig code{font-size:.85em;color:#555}pre.manifest{background:#f6f6f6;padding:1em;overflow:auto;font-size:.8em}\
-ul.fa li{margin:.2em 0}figure{margin:0}figcaption{color:#666;font-size:.9em}";
+ul.fa li{margin:.2em 0}figure{margin:0}figcaption{color:#666;font-size:.9em}\
+.near{font-size:.85em;color:#444;margin-top:.2em}.why{color:#960}ul.groups li{margin:.2em 0}\
+tr.lost td{background:#fbeaea}tr.gained td{background:#eef8ee}";
 
 #[cfg(test)]
 mod tests {

@@ -55,3 +55,5 @@ mod score;
 mod shard;
 #[path = "cases/slices.rs"]
 mod slices;
+#[path = "cases/why.rs"]
+mod why;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use claimbench_extract::PredictedClaim;
 use claimbench_gold::GoldSet;
+use claimbench_score::{MatcherKind, Nearest, Unmatched};
 use serde::Serialize;
 
 use crate::error::{Context, Result};
@@ -34,6 +35,34 @@ impl Status {
     }
 }
 
+/// Why a miss or a false alarm did not match its nearest counterpart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Why {
+    /// Their similarity is below the threshold (`why_detail` names any guard disagreement, which this matcher
+    /// does not veto).
+    Below,
+    /// A guard vetoed the pair (`why_detail` says what disagrees).
+    Vetoed,
+    /// Their similarity reaches the threshold, but the one-to-one assignment gave the counterpart to another
+    /// (a merge, seen from a missed gold claim; a split, seen from a false alarm).
+    Taken,
+    /// The prediction repeats an earlier one of its document, which was matched in its place.
+    Duplicate,
+}
+
+impl Why {
+    /// `below`, `vetoed`, `taken` or `duplicate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::Below => "below",
+            Why::Vetoed => "vetoed",
+            Why::Taken => "taken",
+            Why::Duplicate => "duplicate",
+        }
+    }
+}
+
 /// One gold claim (a hit or a miss) or one false alarm of one system.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimRow {
@@ -57,6 +86,28 @@ pub struct ClaimRow {
     pub category: Option<String>,
     /// Whether the gold claim is check-worthy (None for a false alarm).
     pub check_worthy: Option<bool>,
+    /// A miss's nearest prediction or a false alarm's nearest gold claim, by the matcher's similarity: its text
+    /// (None for a hit, or when the document has nothing on the other side).
+    pub nearest: Option<String>,
+    /// A false alarm's nearest gold claim's id (None otherwise: a miss's nearest is a prediction).
+    pub nearest_id: Option<String>,
+    /// The similarity to the nearest.
+    pub nearest_score: Option<f32>,
+    /// Why the nearest did not count as a match.
+    pub why: Option<Why>,
+    /// What `why` rests on, for people: the guard's disagreement (`number: 87 vs 89`), or the pair that took the
+    /// counterpart (a miss: `it matched 000-003`; a false alarm: `000-001 matched: TEXT`).
+    pub why_detail: Option<String>,
+}
+
+/// The nearest-counterpart columns of a row, all None.
+#[derive(Debug, Clone, Default)]
+struct NearCols {
+    text: Option<String>,
+    id: Option<String>,
+    score: Option<f32>,
+    why: Option<Why>,
+    detail: Option<String>,
 }
 
 /// One system's predictions by document, each document's in file order (the indices the scorer gave them).
@@ -100,11 +151,70 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                 )
             })
     };
+    let vetoes = run
+        .file
+        .manifest
+        .matcher
+        .name
+        .parse::<MatcherKind>()
+        .is_ok_and(MatcherKind::vetoes);
+    let matcher = &run.file.manifest.matcher.name;
     let mut rows = Vec::new();
     for d in &gold.documents {
-        let result = results.get(d.id.as_str());
+        let result = results.get(d.id.as_str()).copied();
+        let gold_text = |id: &str| {
+            gold.claims_for(&d.id)
+                .find(|c| c.id == id)
+                .map(|c| c.text.clone())
+                .unwrap_or_default()
+        };
+        // Why a nearest pair did not count; `miss` says from which side it is seen.
+        let explain = |n: &Nearest, miss: bool| -> Result<(Why, Option<String>)> {
+            let guards = || {
+                n.guards
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            Ok(match n.why {
+                Unmatched::Below if n.guards.is_empty() => (Why::Below, None),
+                Unmatched::Below if vetoes => (Why::Vetoed, Some(guards())),
+                Unmatched::Below => (
+                    Why::Below,
+                    Some(format!("{} ({matcher} does not veto)", guards())),
+                ),
+                Unmatched::Duplicate => (Why::Duplicate, None),
+                Unmatched::Taken if miss => {
+                    let other = result.and_then(|r| r.matches.iter().find(|m| m.pred == n.pred));
+                    (Why::Taken, other.map(|m| format!("it matched {}", m.gold)))
+                }
+                Unmatched::Taken => {
+                    let other = result.and_then(|r| r.matches.iter().find(|m| m.gold == n.gold));
+                    let detail = match other {
+                        Some(m) => Some(format!("{} matched: {}", n.gold, text_of(&d.id, m.pred)?)),
+                        None => None,
+                    };
+                    (Why::Taken, detail)
+                }
+            })
+        };
         for c in gold.claims_for(&d.id) {
             let m = result.and_then(|r| r.matches.iter().find(|m| m.gold == c.id));
+            let near =
+                match result.and_then(|r| r.nearest_predictions.iter().find(|n| n.gold == c.id)) {
+                    Some(n) if m.is_none() => {
+                        let (why, detail) = explain(n, true)?;
+                        NearCols {
+                            text: Some(text_of(&d.id, n.pred)?),
+                            id: None,
+                            score: Some(n.similarity),
+                            why: Some(why),
+                            detail,
+                        }
+                    }
+                    _ => NearCols::default(),
+                };
             rows.push(ClaimRow {
                 system: system.to_string(),
                 doc: d.id.clone(),
@@ -116,9 +226,27 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                 similarity: m.map(|m| m.similarity),
                 category: Some(c.category.to_string()),
                 check_worthy: Some(c.check_worthy),
+                nearest: near.text,
+                nearest_id: near.id,
+                nearest_score: near.score,
+                why: near.why,
+                why_detail: near.detail,
             });
         }
         for &i in result.map_or(&[][..], |r| &r.false_alarms[..]) {
+            let near = match result.and_then(|r| r.nearest_gold.iter().find(|n| n.pred == i)) {
+                Some(n) => {
+                    let (why, detail) = explain(n, false)?;
+                    NearCols {
+                        text: Some(gold_text(&n.gold)),
+                        id: Some(n.gold.clone()),
+                        score: Some(n.similarity),
+                        why: Some(why),
+                        detail,
+                    }
+                }
+                None => NearCols::default(),
+            };
             rows.push(ClaimRow {
                 system: system.to_string(),
                 doc: d.id.clone(),
@@ -130,6 +258,11 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                 similarity: None,
                 category: None,
                 check_worthy: None,
+                nearest: near.text,
+                nearest_id: near.id,
+                nearest_score: near.score,
+                why: near.why,
+                why_detail: near.detail,
             });
         }
     }

@@ -95,7 +95,6 @@ pub fn diff(a: &LoadedRun, b: &LoadedRun) -> Result<RunDiff> {
             b.dir.display()
         );
     }
-    let gold = a.gold_set()?;
     let only_in_a: Vec<String> = a
         .file
         .systems
@@ -110,18 +109,14 @@ pub fn diff(a: &LoadedRun, b: &LoadedRun) -> Result<RunDiff> {
         .filter(|s| !a.file.systems.contains_key(*s))
         .cloned()
         .collect();
-    let mut systems = Vec::new();
-    for name in a.file.systems.keys() {
-        if !b.file.systems.contains_key(name) {
-            continue;
-        }
-        systems.push(system_diff(
-            name,
-            &system_rows(a, &gold, name)?,
-            &system_rows(b, &gold, name)?,
-        ));
-    }
-    if systems.is_empty() {
+    let pairs: Vec<(String, String)> = a
+        .file
+        .systems
+        .keys()
+        .filter(|s| b.file.systems.contains_key(*s))
+        .map(|s| (s.clone(), s.clone()))
+        .collect();
+    if pairs.is_empty() {
         bail!(
             "{} and {} have no system in common (A: {}; B: {})",
             a.dir.display(),
@@ -130,12 +125,30 @@ pub fn diff(a: &LoadedRun, b: &LoadedRun) -> Result<RunDiff> {
             names(&only_in_b)
         );
     }
+    let mut d = diff_pairs(a, b, &pairs)?;
+    d.only_in_a = only_in_a;
+    d.only_in_b = only_in_b;
+    Ok(d)
+}
+
+/// The diff of the given systems, each `(name in A, name in B)` and named as in B, of two runs already known
+/// to be comparable (the gate pairs its systems itself); `only_in_a` and `only_in_b` are left empty.
+pub fn diff_pairs(a: &LoadedRun, b: &LoadedRun, pairs: &[(String, String)]) -> Result<RunDiff> {
+    let gold = a.gold_set()?;
+    let mut systems = Vec::new();
+    for (name_a, name_b) in pairs {
+        systems.push(system_diff(
+            name_b,
+            &system_rows(a, &gold, name_a)?,
+            &system_rows(b, &gold, name_b)?,
+        ));
+    }
     Ok(RunDiff {
         a: a.dir.display().to_string(),
         b: b.dir.display().to_string(),
         systems,
-        only_in_a,
-        only_in_b,
+        only_in_a: Vec::new(),
+        only_in_b: Vec::new(),
     })
 }
 
@@ -236,6 +249,11 @@ mod tests {
             similarity: pred.map(|p| p.1),
             category: Some("event".into()),
             check_worthy: Some(true),
+            nearest: None,
+            nearest_id: None,
+            nearest_score: None,
+            why: None,
+            why_detail: None,
         }
     }
 
@@ -251,6 +269,11 @@ mod tests {
             similarity: None,
             category: None,
             check_worthy: None,
+            nearest: None,
+            nearest_id: None,
+            nearest_score: None,
+            why: None,
+            why_detail: None,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::error::{Context, Result};
 use crate::files::atomic_write;
 
 /// The CSV header: the columns, in order.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 15] = [
     "system",
     "doc",
     "status",
@@ -19,6 +19,11 @@ pub const COLUMNS: [&str; 10] = [
     "similarity",
     "category",
     "check_worthy",
+    "nearest",
+    "nearest_id",
+    "nearest_score",
+    "why",
+    "why_detail",
 ];
 
 /// One CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
@@ -46,6 +51,11 @@ pub fn csv(rows: &[ClaimRow]) -> String {
             r.similarity.map(|s| s.to_string()).unwrap_or_default(),
             r.category.as_deref().map(field).unwrap_or_default(),
             r.check_worthy.map(|c| c.to_string()).unwrap_or_default(),
+            r.nearest.as_deref().map(field).unwrap_or_default(),
+            r.nearest_id.as_deref().map(field).unwrap_or_default(),
+            r.nearest_score.map(|s| s.to_string()).unwrap_or_default(),
+            r.why.map(|w| w.as_str().to_string()).unwrap_or_default(),
+            r.why_detail.as_deref().map(field).unwrap_or_default(),
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
@@ -86,11 +96,16 @@ mod tests {
             similarity: Some(0.75),
             category: Some("statement".into()),
             check_worthy: Some(false),
+            nearest: None,
+            nearest_id: None,
+            nearest_score: None,
+            why: None,
+            why_detail: None,
         }];
         assert_eq!(
             csv(&rows),
             format!(
-                "{}\r\ns,000,tp,000-001,\"He said \"\"no\"\", twice.\",2,plain,0.75,statement,false\r\n",
+                "{}\r\ns,000,tp,000-001,\"He said \"\"no\"\", twice.\",2,plain,0.75,statement,false,,,,,\r\n",
                 COLUMNS.join(",")
             )
         );

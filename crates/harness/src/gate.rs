@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::bail;
 use crate::compare::{compare_pair, incompatible, pvalue, Entry};
+use crate::diff::{diff_pairs, RunDiff};
 use crate::error::Result;
 use crate::run::LoadedRun;
 
@@ -87,6 +88,9 @@ impl Check {
 pub struct Verdict {
     /// Every check, in order: each system of the run, then baseline systems the run lacks.
     pub checks: Vec<Check>,
+    /// With a baseline: the gold claims each compared system gained and lost since it (A: the baseline, B: the
+    /// run; systems named as in the run).
+    pub diff: Option<RunDiff>,
 }
 
 impl Verdict {
@@ -168,6 +172,7 @@ pub fn gate(
         baseline.is_some_and(|b| b.file.systems.len() == 1 && current.file.systems.len() == 1);
     let mut checks = Vec::new();
     let mut compared_baseline = BTreeSet::new();
+    let mut diffed: Vec<(String, String)> = Vec::new();
     for (name, rec) in &current.file.systems {
         if rec.results.micro.pred == 0 {
             // An extractor that wrote nothing (a crashed step, an empty file) scores F1 0; a floor of 0 or an
@@ -221,6 +226,7 @@ pub fn gate(
             continue;
         };
         compared_baseline.insert(base_name.clone());
+        diffed.push((base_name.clone(), name.clone()));
         let a = Entry {
             label: name.clone(),
             run: current,
@@ -299,5 +305,9 @@ pub fn gate(
             ));
         }
     }
-    Ok(Verdict { checks })
+    let diff = match baseline {
+        Some(base) if !diffed.is_empty() => Some(diff_pairs(base, current, &diffed)?),
+        _ => None,
+    };
+    Ok(Verdict { checks, diff })
 }

@@ -34,8 +34,9 @@ pub use matchers::{
 pub use matrix::SimMatrix;
 pub use metrics::{
     aggregate, evaluate, score_document, DocInput, DocResult, Duplicate, ErrorSummary, EvalResult,
-    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, Packaging, PackagingSums, PredItem,
-    ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, DEFAULT_GROUNDING_THRESHOLD,
+    GoldItem, Groundedness, MatchedPair, Merge, MicroScore, Nearest, Packaging, PackagingSums,
+    PredItem, ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, Unmatched,
+    DEFAULT_GROUNDING_THRESHOLD,
 };
 pub use slices::{compare_slices, slices, GoldLabel, GoldLabels, Slice, SliceBy, SliceComparison};
 pub use stats::{

@@ -703,6 +703,15 @@ impl MatcherKind {
         }
     }
 
+    /// Whether a guard's disagreement vetoes a pair (`pair`, `align`: its score is cut to a fifth and it never
+    /// counts); other matchers only report guards on matched pairs as suspect.
+    pub fn vetoes(self) -> bool {
+        matches!(
+            self,
+            MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover
+        )
+    }
+
     /// Whether the matcher needs a model (cosine, pair) rather than text alone.
     pub fn needs_model(self) -> bool {
         matches!(

@@ -172,6 +172,47 @@ pub struct Duplicate {
     pub preds: Vec<usize>,
 }
 
+/// Why a missed gold claim or a false alarm did not count with its nearest counterpart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unmatched {
+    /// Their similarity is below the threshold.
+    Below,
+    /// Their similarity reaches the threshold, but the one-to-one assignment gave the counterpart to another.
+    Taken,
+    /// The prediction repeats an earlier one of its document, which took part in the assignment in its place.
+    Duplicate,
+}
+
+impl Unmatched {
+    /// `below`, `taken` or `duplicate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unmatched::Below => "below",
+            Unmatched::Taken => "taken",
+            Unmatched::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// The nearest counterpart, by the matcher's similarity, of a missed gold claim (a prediction) or of a false alarm
+/// (a gold claim), and why the two did not count as a match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Nearest {
+    /// Index of the prediction in the document's predictions.
+    pub pred: usize,
+    /// Gold claim id.
+    pub gold: String,
+    /// Their similarity.
+    pub similarity: f32,
+    /// Why they are not a match.
+    pub why: Unmatched,
+    /// When `why` is `below`: the disagreements the suspect check finds between them (either way round), which
+    /// a guarded matcher (`align`, `pair`) turns into a veto.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<GuardHit>,
+}
+
 /// Gold claims of a subset and how many were matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SubsetCounts {
@@ -334,6 +375,12 @@ pub struct DocResult {
     pub merges: Vec<Merge>,
     /// Groups of identical predictions.
     pub duplicates: Vec<Duplicate>,
+    /// Per missed gold claim, in `misses` order, its nearest prediction (none when the document has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nearest_predictions: Vec<Nearest>,
+    /// Per false alarm, in `false_alarms` order, its nearest gold claim (none when the document has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nearest_gold: Vec<Nearest>,
     /// Recall counts per gold category.
     pub categories: BTreeMap<String, SubsetCounts>,
     /// Recall counts on check-worthy gold claims.
@@ -591,6 +638,61 @@ pub fn score_document(
         }
     }
     splits.sort_by(|a, b| a.gold.cmp(&b.gold));
+    let why_unmatched = |i: usize, j: usize| -> (Unmatched, Vec<GuardHit>) {
+        if input.sim.get(i, j) < t {
+            let (p, g) = (&input.pred[i].text, &input.gold[j].text);
+            let mut hits = check(p, g);
+            if hits.is_empty() {
+                hits = check(g, p);
+            }
+            (Unmatched::Below, hits)
+        } else if usable[i] {
+            (Unmatched::Taken, Vec::new())
+        } else {
+            (Unmatched::Duplicate, Vec::new())
+        }
+    };
+    // Nearest by similarity; ties go to the lower prediction index or the lower gold id. A missed gold claim's
+    // nearest is among the predictions that took part in the assignment (a duplicate's first copy stands for it).
+    let nearest = |i: usize, j: usize| {
+        let (why, guards) = why_unmatched(i, j);
+        Nearest {
+            pred: i,
+            gold: input.gold[j].id.clone(),
+            similarity: input.sim.get(i, j),
+            why,
+            guards,
+        }
+    };
+    let nearest_predictions: Vec<Nearest> = (0..ng)
+        .filter(|&j| gold_match[j].is_none())
+        .filter_map(|j| {
+            // strictly greater only: ties keep the lower index
+            let mut best: Option<usize> = None;
+            for i in (0..np).filter(|&i| usable[i]) {
+                if best.is_none_or(|b| input.sim.get(i, j) > input.sim.get(b, j)) {
+                    best = Some(i);
+                }
+            }
+            best.map(|i| nearest(i, j))
+        })
+        .collect();
+    let nearest_gold: Vec<Nearest> = false_alarms
+        .iter()
+        .filter_map(|&i| {
+            let mut best: Option<usize> = None;
+            for j in 0..ng {
+                let better = |b: usize| {
+                    let (sj, sb) = (input.sim.get(i, j), input.sim.get(i, b));
+                    sj > sb || (sj == sb && input.gold[j].id < input.gold[b].id)
+                };
+                if best.is_none_or(better) {
+                    best = Some(j);
+                }
+            }
+            best.map(|j| nearest(i, j))
+        })
+        .collect();
     let mut categories: BTreeMap<String, SubsetCounts> = BTreeMap::new();
     let mut check_worthy = SubsetCounts::default();
     for (j, g) in input.gold.iter().enumerate() {
@@ -668,6 +770,8 @@ pub fn score_document(
         splits,
         merges,
         duplicates,
+        nearest_predictions,
+        nearest_gold,
         categories,
         check_worthy,
         grounding,

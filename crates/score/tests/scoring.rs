@@ -290,6 +290,90 @@ fn duplicates_are_false_alarms_once_one_is_matched() {
 }
 
 #[test]
+fn each_miss_and_false_alarm_names_its_nearest_and_why() {
+    // g1 split by p0 and p1 (p1: taken), p2 covers g2 and g3 (g3: taken), p3 repeats p0 (duplicate), p4 is near
+    // g4 but below the threshold, and a guard sees why (found in the other direction only).
+    let g = vec![
+        gold("g1", "a", "event", true),
+        gold("g2", "b", "event", true),
+        gold("g3", "c", "event", true),
+        gold("g4", "87 people died", "quantity", true),
+    ];
+    let p = vec![
+        pred("a part one"),
+        pred("a part two"),
+        pred("b and c"),
+        pred("A part one"),
+        pred("89 people died"),
+    ];
+    #[rustfmt::skip]
+    let sim = [
+        0.9, 0.0, 0.0, 0.1,
+        0.8, 0.0, 0.0, 0.1,
+        0.0, 0.85, 0.75, 0.2,
+        0.9, 0.0, 0.0, 0.1,
+        0.1, 0.0, 0.0, 0.6,
+    ];
+    let guard = |a: &str, b: &str| -> Vec<GuardHit> {
+        if a.contains("87") && b.contains("89") {
+            vec![GuardHit {
+                kind: GuardKind::Number,
+                detail: "87 vs 89".into(),
+            }]
+        } else {
+            Vec::new()
+        }
+    };
+    let r = evaluate(&[doc("d", g, p, &sim)], &cfg(0.7), &guard).unwrap();
+    let d = &r.documents[0];
+    assert_eq!(d.misses, ["g3", "g4"]);
+    assert_eq!(d.false_alarms, [1, 3, 4]);
+    let near = |n: &[Nearest]| {
+        n.iter()
+            .map(|x| {
+                let guards: Vec<String> = x.guards.iter().map(|h| h.detail.clone()).collect();
+                format!(
+                    "{} {} {} {} {}",
+                    x.pred,
+                    x.gold,
+                    x.similarity,
+                    x.why.as_str(),
+                    guards.join(";")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        near(&d.nearest_predictions),
+        ["2 g3 0.75 taken ", "4 g4 0.6 below 87 vs 89"]
+    );
+    assert_eq!(
+        near(&d.nearest_gold),
+        [
+            "1 g1 0.8 taken ",
+            "3 g1 0.9 duplicate ",
+            "4 g4 0.6 below 87 vs 89"
+        ]
+    );
+    let json = serde_json::to_value(d).unwrap();
+    assert_eq!(json["nearest_gold"][1]["why"], "duplicate");
+    assert!(json["nearest_gold"][0].get("guards").is_none(), "{json}");
+}
+
+#[test]
+fn nearest_is_absent_when_the_other_side_is_empty() {
+    let g = vec![gold("g1", "a", "event", true)];
+    let r = evaluate(&[doc("d", g, vec![], &[])], &cfg(0.5), &no_suspects).unwrap();
+    assert!(r.documents[0].nearest_predictions.is_empty());
+    let p = vec![pred("x")];
+    let r = evaluate(&[doc("e", vec![], p, &[])], &cfg(0.5), &no_suspects).unwrap();
+    assert!(r.documents[0].nearest_gold.is_empty());
+    assert!(!serde_json::to_string(&r.documents[0])
+        .unwrap()
+        .contains("nearest"));
+}
+
+#[test]
 fn suspect_flags_come_from_the_guard() {
     let g = vec![
         gold("g1", "87 people died", "quantity", true),

@@ -11,6 +11,7 @@ use crate::args::GateArgs;
 use crate::config;
 use crate::output::{emit, print_json, table};
 use crate::Outcome;
+use claimbench_harness::diff::RunDiff;
 use claimbench_harness::files::atomic_write;
 use claimbench_harness::gate::{gate, Check, Status};
 use claimbench_harness::run;
@@ -75,13 +76,18 @@ fn report(
     let checks = &verdict.checks;
     let failed = verdict.failed();
     let errors = verdict.errors();
-    write_outputs(args, &junit(checks)?, &markdown(checks, &signature))?;
+    write_outputs(
+        args,
+        &junit(checks, verdict.diff.as_ref())?,
+        &markdown(checks, verdict.diff.as_ref(), &signature),
+    )?;
     if args.output.json {
         print_json(&serde_json::json!({
             "passed": verdict.passed(),
             "errors": errors.len(),
             "signature": signature,
             "checks": checks,
+            "diff": verdict.diff,
         }))?;
     } else {
         let rows: Vec<Vec<String>> = checks
@@ -131,8 +137,45 @@ fn report(
     })
 }
 
-/// The checks as JUnit XML: one test case per check.
-pub fn junit(checks: &[Check]) -> Result<String> {
+/// How many lost claims the Markdown lists per system, and the JUnit failure text names.
+pub const LOST_SHOWN: usize = 10;
+
+/// The gold claims `system` lost since the baseline, for a failure text: `; lost since the baseline: 000-003
+/// "text", ... and K more` (empty when none or no diff).
+fn lost_text(diff: Option<&RunDiff>, system: &str) -> String {
+    let Some(s) = diff.and_then(|d| d.systems.iter().find(|s| s.system == system)) else {
+        return String::new();
+    };
+    if s.lost.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = s
+        .lost
+        .iter()
+        .take(LOST_SHOWN)
+        .map(|c| format!("{} \"{}\"", c.id, c.text))
+        .collect();
+    format!(
+        "; {} gold claim{} lost since the baseline: {}{}",
+        s.lost.len(),
+        if s.lost.len() == 1 { "" } else { "s" },
+        named.join(", "),
+        more(s.lost.len())
+    )
+}
+
+/// ` and K more` when `n` exceeds [`LOST_SHOWN`].
+fn more(n: usize) -> String {
+    if n > LOST_SHOWN {
+        format!(" and {} more", n - LOST_SHOWN)
+    } else {
+        String::new()
+    }
+}
+
+/// The checks as JUnit XML: one test case per check; a failed check's text names the gold claims its system
+/// lost since the baseline.
+pub fn junit(checks: &[Check], diff: Option<&RunDiff>) -> Result<String> {
     let mut suite = TestSuite::new("claimbench gate");
     for c in checks {
         let status = match c.status {
@@ -144,7 +187,11 @@ pub fn junit(checks: &[Check]) -> Result<String> {
                     NonSuccessKind::Error
                 };
                 let mut s = TestCaseStatus::non_success(kind);
-                s.set_message(c.message.clone());
+                if c.status == Status::Fail {
+                    s.set_message(format!("{}{}", c.message, lost_text(diff, &c.system)));
+                } else {
+                    s.set_message(c.message.clone());
+                }
                 s
             }
             Status::Skipped => {
@@ -186,8 +233,9 @@ pub fn markdown_error(reason: &str) -> String {
     )
 }
 
-/// The checks as a Markdown summary.
-pub fn markdown(checks: &[Check], signature: &str) -> String {
+/// The checks as a Markdown summary; with a baseline, then per system the gold claims it lost (first, at most
+/// [`LOST_SHOWN`], then a count of the rest) and gained.
+pub fn markdown(checks: &[Check], diff: Option<&RunDiff>, signature: &str) -> String {
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     let errors = checks.iter().filter(|c| c.status == Status::Error).count();
     let mut s = format!(
@@ -214,6 +262,71 @@ pub fn markdown(checks: &[Check], signature: &str) -> String {
             c.message.replace('|', "\\|")
         ));
     }
+    if let Some(d) = diff {
+        s.push_str(&markdown_diff(d));
+    }
     s.push_str(&format!("\n`{signature}`\n"));
+    s
+}
+
+/// Markdown-safe text for a table cell or list item.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// The claims section of the gate's Markdown: per system that changed, lost claims first.
+fn markdown_diff(d: &RunDiff) -> String {
+    let mut s = String::from("\n#### Gold claims changed since the baseline\n");
+    for sys in &d.systems {
+        s.push_str(&format!(
+            "\n**{}**: {} lost, {} gained, {} new false alarm{}, {} false alarm{} gone\n",
+            md(&sys.system),
+            sys.lost.len(),
+            sys.gained.len(),
+            sys.new_false_alarms.len(),
+            if sys.new_false_alarms.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            sys.fixed_false_alarms.len(),
+            if sys.fixed_false_alarms.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+        ));
+        for (what, list) in [("lost", &sys.lost), ("gained", &sys.gained)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push('\n');
+            for c in list.iter().take(LOST_SHOWN) {
+                let m = c.before.as_ref().or(c.after.as_ref());
+                s.push_str(&format!(
+                    "- {what} `{}` {}{}\n",
+                    c.id,
+                    md(&c.text),
+                    m.map(|m| format!(
+                        " ({} by \"{}\", {:.3})",
+                        if what == "lost" {
+                            "was matched"
+                        } else {
+                            "now matched"
+                        },
+                        md(&m.prediction),
+                        m.similarity
+                    ))
+                    .unwrap_or_default()
+                ));
+            }
+            if list.len() > LOST_SHOWN {
+                s.push_str(&format!(
+                    "- … and {} more {what}\n",
+                    list.len() - LOST_SHOWN
+                ));
+            }
+        }
+    }
     s
 }

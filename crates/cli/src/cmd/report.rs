@@ -3,12 +3,16 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use claimbench_extract::PredictedClaim;
+use claimbench_gold::Claim;
+use claimbench_harness::claims::{ClaimRow, Status};
+use claimbench_score::DocResult;
 
 use crate::args::ReportArgs;
 use crate::board::Row;
 use crate::output::{emit, print_json};
-use crate::report::{render, BoardRow, DocView, GoldRow, ReportData, SweepPoint};
+use crate::report::{
+    render, Alarm, BoardRow, Cell, DocView, GoldRow, Grouping, Near, ReportData, SweepPoint,
+};
 use crate::Outcome;
 use claimbench_harness::files::atomic_write;
 use claimbench_harness::run;
@@ -41,15 +45,21 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let systems: Vec<&String> = file.systems.keys().collect();
-    // Per system, per document: predictions in file order (the scorer's indices).
-    let mut preds: BTreeMap<&str, BTreeMap<String, Vec<PredictedClaim>>> = BTreeMap::new();
+    let baseline = args.baseline.as_deref().map(run::load).transpose()?;
+    let diff = baseline
+        .as_ref()
+        .map(|b| claimbench_harness::diff::diff(b, &loaded))
+        .transpose()?;
+    // Per system, its rows (claims::system_rows) by document.
+    let mut rows_of: Vec<BTreeMap<String, Vec<ClaimRow>>> = Vec::new();
     for s in &systems {
-        preds.insert(
-            s.as_str(),
-            claimbench_harness::claims::predictions_by_doc(&loaded, s)?,
-        );
+        let mut by_doc: BTreeMap<String, Vec<ClaimRow>> = BTreeMap::new();
+        for r in claimbench_harness::claims::system_rows(&loaded, &gold, s)? {
+            by_doc.entry(r.doc.clone()).or_default().push(r);
+        }
+        rows_of.push(by_doc);
     }
-    let empty = Vec::new();
+    let no_rows = Vec::new();
     let mut documents = Vec::new();
     for d in &gold.documents {
         let claims: Vec<_> = gold.claims_for(&d.id).collect();
@@ -67,30 +77,44 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
             })
             .collect();
         let mut false_alarms = Vec::new();
-        for s in &systems {
-            let doc_preds = preds[s.as_str()].get(&d.id).unwrap_or(&empty);
+        let mut groupings = Vec::new();
+        for (s, by_doc) in systems.iter().zip(&rows_of) {
+            let rows = by_doc.get(&d.id).unwrap_or(&no_rows);
             let result = file.systems[*s]
                 .results
                 .documents
                 .iter()
                 .find(|r| r.doc == d.id);
-            for row in &mut gold_rows {
-                let m = result.and_then(|r| r.matches.iter().find(|m| m.gold == row.id));
-                row.matches.push(m.and_then(|m| {
-                    doc_preds
-                        .get(m.pred)
-                        .map(|p| (p.text.clone(), f64::from(m.similarity), m.evidence_overlap))
-                }));
+            for g in &mut gold_rows {
+                let row = rows.iter().find(|r| r.gold_id.as_ref() == Some(&g.id));
+                g.matches.push(match row {
+                    Some(r) if r.status == Status::Tp => Cell::Hit {
+                        prediction: r.prediction_text.clone().unwrap_or_default(),
+                        similarity: r.similarity.map(f64::from).unwrap_or_default(),
+                        overlap: result.and_then(|res| {
+                            res.matches
+                                .iter()
+                                .find(|m| m.gold == g.id)
+                                .and_then(|m| m.evidence_overlap)
+                        }),
+                    },
+                    Some(r) => Cell::Miss(near(r)),
+                    None => Cell::Miss(None),
+                });
             }
-            let alarms = result
-                .map(|r| {
-                    r.false_alarms
-                        .iter()
-                        .filter_map(|&i| doc_preds.get(i).map(|p| p.text.clone()))
-                        .collect()
+            let alarms = rows
+                .iter()
+                .filter(|r| r.status == Status::Fp)
+                .map(|r| Alarm {
+                    text: r.prediction_text.clone().unwrap_or_default(),
+                    nearest: near(r),
                 })
-                .unwrap_or_default();
+                .collect();
             false_alarms.push(((*s).clone(), alarms));
+            groupings.push((
+                (*s).clone(),
+                result.map(|r| groups(r, rows, &claims)).unwrap_or_default(),
+            ));
         }
         documents.push(DocView {
             id: d.id.clone(),
@@ -98,6 +122,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
             spans,
             gold: gold_rows,
             false_alarms,
+            groupings,
         });
     }
     let data = ReportData {
@@ -128,6 +153,7 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
         threshold: f64::from(file.manifest.threshold),
         documents,
         problems: problems(file),
+        diff,
     };
     if let Some(path) = &args.html {
         let html = render(&data)?;
@@ -143,8 +169,59 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// The report's data as JSON: the leaderboard, the manifest, and per document each gold claim with each
-/// system's match (prediction and similarity, or null for a miss) and each system's false alarms.
+/// A nearest counterpart as JSON.
+fn near_json(n: &Near) -> serde_json::Value {
+    serde_json::json!({
+        "text": n.text,
+        "id": n.id,
+        "similarity": n.score,
+        "why": n.why,
+        "why_detail": n.detail,
+    })
+}
+
+/// A miss's or a false alarm's nearest counterpart, from its row.
+fn near(r: &ClaimRow) -> Option<Near> {
+    Some(Near {
+        text: r.nearest.clone()?,
+        id: r.nearest_id.clone(),
+        score: f64::from(r.nearest_score?),
+        why: r.why?,
+        detail: r.why_detail.clone(),
+    })
+}
+
+/// One document's merges and splits, with texts from its rows (every prediction is a hit or a false alarm).
+fn groups(result: &DocResult, rows: &[ClaimRow], claims: &[&Claim]) -> Vec<Grouping> {
+    let pred = |i: usize| {
+        rows.iter()
+            .find(|r| r.prediction == Some(i))
+            .and_then(|r| r.prediction_text.clone())
+            .unwrap_or_default()
+    };
+    let gold = |id: &str| {
+        let text = claims.iter().find(|c| c.id == id).map(|c| c.text.as_str());
+        format!("{id}: {}", text.unwrap_or_default())
+    };
+    let merges = result.merges.iter().map(|m| Grouping {
+        merge: true,
+        one: pred(m.pred),
+        matched: m.matched_gold.clone(),
+        others: m.extra_gold.clone(),
+    });
+    let splits = result.splits.iter().map(|sp| Grouping {
+        merge: false,
+        one: gold(&sp.gold),
+        matched: pred(sp.matched_pred),
+        others: sp.extra_preds.iter().map(|&i| pred(i)).collect(),
+    });
+    merges.chain(splits).collect()
+}
+
+/// The report's data as JSON: the leaderboard, the manifest, per document each gold claim with each system's
+/// match (prediction and similarity, or null for a miss) and, per system that missed it, its nearest prediction;
+/// each system's false alarms with their nearest gold claim, its merges and splits; and the diff against the
+/// baseline (null without one).
 fn report_json(
     loaded: &run::LoadedRun,
     data: &ReportData,
@@ -165,21 +242,50 @@ fn report_json(
                         .zip(&g.matches)
                         .map(|(s, m)| {
                             let v = match m {
-                                Some((text, sim, overlap)) => json!({ "prediction": text, "similarity": sim, "evidence_overlap": overlap }),
-                                None => serde_json::Value::Null,
+                                Cell::Hit {
+                                    prediction,
+                                    similarity,
+                                    overlap,
+                                } => json!({ "prediction": prediction, "similarity": similarity, "evidence_overlap": overlap }),
+                                Cell::Miss(_) => serde_json::Value::Null,
                             };
                             ((*s).clone(), v)
                         })
                         .collect();
-                    json!({ "id": g.id, "text": g.text, "category": g.category, "matches": matches })
+                    let nearest: serde_json::Map<String, serde_json::Value> = systems
+                        .iter()
+                        .zip(&g.matches)
+                        .filter_map(|(s, m)| match m {
+                            Cell::Miss(Some(n)) => Some(((*s).clone(), near_json(n))),
+                            _ => None,
+                        })
+                        .collect();
+                    json!({ "id": g.id, "text": g.text, "category": g.category, "matches": matches, "nearest": nearest })
                 })
                 .collect();
             let false_alarms: serde_json::Map<String, serde_json::Value> = d
                 .false_alarms
                 .iter()
-                .map(|(s, texts)| (s.clone(), json!(texts)))
+                .map(|(s, alarms)| {
+                    let list: Vec<serde_json::Value> = alarms
+                        .iter()
+                        .map(|a| json!({ "text": a.text, "nearest": a.nearest.as_ref().map(near_json) }))
+                        .collect();
+                    (s.clone(), json!(list))
+                })
                 .collect();
-            json!({ "id": d.id, "gold": gold, "false_alarms": false_alarms })
+            let groupings: serde_json::Map<String, serde_json::Value> = d
+                .groupings
+                .iter()
+                .map(|(s, groups)| {
+                    let list: Vec<serde_json::Value> = groups
+                        .iter()
+                        .map(|g| json!({ "kind": if g.merge { "merge" } else { "split" }, "one": g.one, "matched": g.matched, "others": g.others }))
+                        .collect();
+                    (s.clone(), json!(list))
+                })
+                .collect();
+            json!({ "id": d.id, "gold": gold, "false_alarms": false_alarms, "merges_and_splits": groupings })
         })
         .collect();
     let coverage: BTreeMap<&String, &run::Coverage> = loaded
@@ -196,6 +302,7 @@ fn report_json(
         "coverage": coverage,
         "threshold": data.threshold,
         "documents": documents,
+        "diff": data.diff,
     })
 }
 
