@@ -35,6 +35,11 @@ COLUMNS = [
     "similarity",
     "category",
     "check_worthy",
+    "nearest",
+    "nearest_id",
+    "nearest_score",
+    "why",
+    "why_detail",
 ]
 
 
