@@ -36,7 +36,7 @@ pub use metrics::{
     aggregate, evaluate, score_document, DocInput, DocResult, Duplicate, ErrorSummary, EvalResult,
     GoldItem, Groundedness, MatchedPair, Merge, MicroScore, Nearest, Packaging, PackagingSums,
     PredItem, ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, Unmatched,
-    DEFAULT_GROUNDING_THRESHOLD,
+    DEFAULT_GROUNDING_THRESHOLD, GUARD_TEXT_LIMIT,
 };
 pub use slices::{compare_slices, slices, GoldLabel, GoldLabels, Slice, SliceBy, SliceComparison};
 pub use stats::{

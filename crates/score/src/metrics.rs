@@ -574,6 +574,22 @@ pub fn evidence_overlap(pred: &[(usize, usize)], gold: &[(usize, usize)]) -> Opt
     )
 }
 
+/// The most of a text the guards read when the scorer asks them about a pair: the most a model reads (256
+/// positions of at most 64 bytes), so a 5 MB claim costs what a claim the model truncates costs.
+pub const GUARD_TEXT_LIMIT: usize = 256 * 64;
+
+/// The prefix of `text` the guards read: at most [`GUARD_TEXT_LIMIT`] bytes, cut at a character boundary.
+fn guard_prefix(text: &str) -> &str {
+    if text.len() <= GUARD_TEXT_LIMIT {
+        return text;
+    }
+    let mut end = GUARD_TEXT_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Scores one document, with `check` deciding which matched pairs are suspect (`check(pred_text, gold_text)`).
 pub fn score_document(
     input: &DocInput,
@@ -600,7 +616,10 @@ pub fn score_document(
             pred: p.row,
             gold: input.gold[p.col].id.clone(),
             similarity: p.sim,
-            suspect: check(&input.pred[p.row].text, &input.gold[p.col].text),
+            suspect: check(
+                guard_prefix(&input.pred[p.row].text),
+                guard_prefix(&input.gold[p.col].text),
+            ),
             evidence_overlap: evidence_overlap(
                 &input.pred[p.row].evidence,
                 &input.gold[p.col].evidence,
@@ -640,7 +659,10 @@ pub fn score_document(
     splits.sort_by(|a, b| a.gold.cmp(&b.gold));
     let why_unmatched = |i: usize, j: usize| -> (Unmatched, Vec<GuardHit>) {
         if input.sim.get(i, j) < t {
-            let (p, g) = (&input.pred[i].text, &input.gold[j].text);
+            let (p, g) = (
+                guard_prefix(&input.pred[i].text),
+                guard_prefix(&input.gold[j].text),
+            );
             let mut hits = check(p, g);
             if hits.is_empty() {
                 hits = check(g, p);

@@ -829,3 +829,28 @@ fn stored_results_aggregate_like_the_inputs_they_came_from() {
         serde_json::to_string(&whole).unwrap()
     );
 }
+
+#[test]
+fn the_guards_read_at_most_the_limit_of_a_huge_claim() {
+    // A 5 MB claim must not reach the guards whole (they would take minutes): the scorer hands them a prefix of
+    // at most GUARD_TEXT_LIMIT bytes, cut at a character boundary, for matched and unmatched pairs alike.
+    let huge = "é Tillerson met Putin. ".repeat(200_000);
+    let g = vec![
+        gold("g1", "Tillerson met Putin.", "event", true),
+        gold("g2", "Lavrov met Tillerson.", "event", true),
+    ];
+    let p = vec![pred(&huge), pred("Tillerson met Putin.")];
+    let d = doc("d", g, p, &[0.9, 0.1, 0.95, 0.2]);
+    let longest = std::sync::atomic::AtomicUsize::new(0);
+    let check = |a: &str, b: &str| -> Vec<GuardHit> {
+        longest.fetch_max(a.len().max(b.len()), std::sync::atomic::Ordering::Relaxed);
+        Vec::new()
+    };
+    let r = evaluate(&[d], &cfg(0.5), &check).unwrap();
+    assert_eq!(r.micro.counts.tp, 1);
+    let read = longest.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        read > 0 && read <= GUARD_TEXT_LIMIT,
+        "the guards read {read} bytes"
+    );
+}
