@@ -841,14 +841,14 @@ fn the_guards_read_at_most_the_limit_of_a_huge_claim() {
     ];
     let p = vec![pred(&huge), pred("Tillerson met Putin.")];
     let d = doc("d", g, p, &[0.9, 0.1, 0.95, 0.2]);
-    let longest = std::sync::atomic::AtomicUsize::new(0);
+    static LONGEST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let check = |a: &str, b: &str| -> Vec<GuardHit> {
-        longest.fetch_max(a.len().max(b.len()), std::sync::atomic::Ordering::Relaxed);
+        LONGEST.fetch_max(a.len().max(b.len()), std::sync::atomic::Ordering::Relaxed);
         Vec::new()
     };
     let r = evaluate(&[d], &cfg(0.5), &check).unwrap();
     assert_eq!(r.micro.counts.tp, 1);
-    let read = longest.load(std::sync::atomic::Ordering::Relaxed);
+    let read = LONGEST.load(std::sync::atomic::Ordering::Relaxed);
     assert!(
         read > 0 && read <= GUARD_TEXT_LIMIT,
         "the guards read {read} bytes"
