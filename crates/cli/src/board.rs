@@ -185,36 +185,36 @@ pub fn slice_label(s: &Slice) -> String {
 
 /// A slice's row of the leaderboard, indented under its system: its predictions, P, R, F1 and intervals.
 fn slice_cells(s: &Slice) -> Vec<String> {
-    vec![
+    [
         format!("  {}", slice_label(s)),
         String::new(),
         s.pred.to_string(),
+    ]
+    .into_iter()
+    .chain(slice_rates(s))
+    .chain([String::new(), String::new(), String::new()])
+    .collect()
+}
+
+/// A slice's P, R and F1, each followed by its interval.
+fn slice_rates(s: &Slice) -> [String; 6] {
+    [
         f3(s.rates.precision),
         slice_ci(s, |i| i.precision),
         f3(s.rates.recall),
         slice_ci(s, |i| i.recall),
         f3(s.rates.f1),
         slice_ci(s, |i| i.f1),
-        String::new(),
-        String::new(),
-        String::new(),
     ]
 }
 
 /// A slice's cells in the HTML report, matching `report::SLICE_HEADERS`.
 pub fn slice_html_cells(s: &Slice) -> Vec<String> {
-    vec![
-        slice_label(s),
-        s.gold.to_string(),
-        s.pred.to_string(),
-        f3(s.rates.precision),
-        slice_ci(s, |i| i.precision),
-        f3(s.rates.recall),
-        slice_ci(s, |i| i.recall),
-        f3(s.rates.f1),
-        slice_ci(s, |i| i.f1),
-        format!("{}/{}/{}", s.counts.tp, s.counts.fp, s.counts.fn_),
-    ]
+    [slice_label(s), s.gold.to_string(), s.pred.to_string()]
+        .into_iter()
+        .chain(slice_rates(s))
+        .chain([format!("{}/{}/{}", s.counts.tp, s.counts.fp, s.counts.fn_)])
+        .collect()
 }
 
 /// One line per system: misses, false alarms, splits, merges, duplicates, suspect matches, skipped lines.

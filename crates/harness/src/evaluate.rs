@@ -275,6 +275,15 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     };
     let setup = build_matcher(settings.matcher, settings.threshold, embedder.clone())?;
     let config = settings.score_config(setup.threshold);
+    // The run's manifest, the same for its journal, a shard's part key and run.json.
+    let run_manifest = manifest(
+        gold,
+        embedder.as_deref(),
+        &setup,
+        &config,
+        plan.settings.calibration.as_deref(),
+        &chosen,
+    );
     let grounding = embedder.as_ref().map(|e| Grounding::new(e.clone(), &setup));
     let gold_label = plan
         .gold_dir
@@ -317,18 +326,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
                     );
                 }
             }
-            let jplan = JournalPlan::new(
-                &manifest(
-                    gold,
-                    embedder.as_deref(),
-                    &setup,
-                    &config,
-                    plan.settings.calibration.as_deref(),
-                    &chosen,
-                ),
-                &config,
-                jsystems,
-            )?;
+            let jplan = JournalPlan::new(&run_manifest, &config, jsystems)?;
             let (j, kept) = Journal::open(w, &jplan, plan.resume)?;
             (Some(j), kept)
         }
@@ -372,14 +370,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     if let (Some(s), Some(dir), false) = (plan.shard, &plan.out, plan.force) {
         let key = PartKey {
             shard: s,
-            manifest: manifest(
-                gold,
-                embedder.as_deref(),
-                &setup,
-                &config,
-                plan.settings.calibration.as_deref(),
-                &chosen,
-            ),
+            manifest: run_manifest.clone(),
             config,
             gold: gold_label.clone(),
             documents: documents.clone(),
@@ -520,14 +511,7 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
     }
     let file = RunFile {
         format: run::FORMAT,
-        manifest: manifest(
-            gold,
-            embedder.as_deref(),
-            &setup,
-            &config,
-            plan.settings.calibration.as_deref(),
-            &chosen,
-        ),
+        manifest: run_manifest,
         gold: run::gold_field(plan.gold_dir.as_deref()),
         systems,
         sha256: None,

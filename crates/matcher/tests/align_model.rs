@@ -2,26 +2,19 @@
 //! identity, symmetry and bounds over every gold claim, the guards' veto, truncation, and the frozen set's
 //! figures as EVAL.md states them.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::OnceLock;
 
 use claimbench_gold::GoldSet;
 use claimbench_matcher::data::frozen_pairs;
-use claimbench_matcher::{AlignMatcher, EmbeddingEncoder, DEFAULT_MODEL};
-use claimbench_model::EmbedderOptions;
+use claimbench_matcher::{AlignMatcher, EmbeddingEncoder};
 use claimbench_score::Matcher;
 
 fn matcher() -> &'static AlignMatcher<EmbeddingEncoder> {
     static M: OnceLock<AlignMatcher<EmbeddingEncoder>> = OnceLock::new();
     M.get_or_init(|| {
-        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
-        let enc = EmbeddingEncoder::load_registered(
-            DEFAULT_MODEL,
-            &models,
-            &EmbedderOptions::default(),
-            &mut |_| {},
-        )
-        .expect("the default model loads (fetched on first use)");
+        let enc = common::default_encoder();
         AlignMatcher::new(enc).expect("committed calibration loads")
     })
 }

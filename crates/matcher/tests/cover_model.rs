@@ -2,26 +2,20 @@
 //! its directions on pairs where one claim states all of the other, symmetry of its "same" score over a whole
 //! document, the guards' veto, and the committed calibration's provenance.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use claimbench_gold::GoldSet;
 use claimbench_matcher::cover::builtin_params;
-use claimbench_matcher::{CoverMatcher, EmbeddingEncoder, DEFAULT_MODEL};
-use claimbench_model::EmbedderOptions;
+use claimbench_matcher::{CoverMatcher, EmbeddingEncoder};
 use claimbench_score::Matcher;
 
 fn matcher() -> &'static CoverMatcher<EmbeddingEncoder> {
     static M: OnceLock<CoverMatcher<EmbeddingEncoder>> = OnceLock::new();
     M.get_or_init(|| {
-        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
-        let enc = EmbeddingEncoder::load_registered(
-            DEFAULT_MODEL,
-            &models,
-            &EmbedderOptions::default(),
-            &mut |_| {},
-        )
-        .expect("the default model loads (fetched on first use)");
+        let enc = common::default_encoder();
         CoverMatcher::new(enc).expect("committed calibration loads")
     })
 }

@@ -1,27 +1,19 @@
 //! Tests of the pair matcher with the real MiniLM model (fetched into `<workspace>/models` on first use).
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::OnceLock;
 
 use claimbench_io::sha256_hex;
 use claimbench_matcher::{
-    Decision, EmbeddingEncoder, PairMatcher, BUILTIN_TRAIN_INFO, BUILTIN_WEIGHTS, DEFAULT_MODEL,
-    PAIR_THRESHOLD,
+    Decision, EmbeddingEncoder, PairMatcher, BUILTIN_TRAIN_INFO, BUILTIN_WEIGHTS, PAIR_THRESHOLD,
 };
-use claimbench_model::EmbedderOptions;
 use claimbench_score::{Matcher, TextEncoder};
 
 fn matcher() -> &'static PairMatcher<EmbeddingEncoder> {
     static M: OnceLock<PairMatcher<EmbeddingEncoder>> = OnceLock::new();
     M.get_or_init(|| {
-        let models = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
-        let enc = EmbeddingEncoder::load_registered(
-            DEFAULT_MODEL,
-            &models,
-            &EmbedderOptions::default(),
-            &mut |_| {},
-        )
-        .expect("the default model loads (fetched on first use)");
+        let enc = common::default_encoder();
         PairMatcher::new(enc).expect("committed weights load")
     })
 }

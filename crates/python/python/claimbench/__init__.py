@@ -24,23 +24,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 LIST_LABEL = "predictions"
 
 #: The columns of :func:`load_run`'s rows, in order (those of ``claimbench report RUN --csv``).
-COLUMNS = [
-    "system",
-    "doc",
-    "status",
-    "gold_id",
-    "gold_text",
-    "prediction",
-    "prediction_text",
-    "similarity",
-    "category",
-    "check_worthy",
-    "nearest",
-    "nearest_id",
-    "nearest_score",
-    "why",
-    "why_detail",
-]
+COLUMNS: list[str] = list(_native.COLUMNS)
 
 
 def _options(options: Mapping[str, Any]) -> list[str]:

@@ -3,6 +3,7 @@
 from typing import Optional
 
 __version__: str
+COLUMNS: list[str]
 
 class Error(ValueError):
     """What the claimbench command prints after ``error: ``."""
