@@ -37,9 +37,11 @@ pub mod files {
     pub const ANTONYM_EDITS: &str = include_str!("../data/antonym_edits.tsv");
     /// `data/clause_cues.tsv`: split cues, verbs of saying and source phrases for the `clauses` extractor.
     pub const CLAUSE_CUES: &str = include_str!("../data/clause_cues.tsv");
+    /// `data/aliases.tsv`: names that refer to one entity (a country and its capital, a person and a title).
+    pub const ALIASES: &str = include_str!("../data/aliases.tsv");
 
     /// Every data file with its name under `data/`.
-    pub const ALL: [(&str, &str); 9] = [
+    pub const ALL: [(&str, &str); 10] = [
         ("numbers.tsv", NUMBERS),
         ("months.tsv", MONTHS),
         ("weekdays.txt", WEEKDAYS),
@@ -49,6 +51,7 @@ pub mod files {
         ("not_names.txt", NOT_NAMES),
         ("antonym_edits.tsv", ANTONYM_EDITS),
         ("clause_cues.tsv", CLAUSE_CUES),
+        ("aliases.tsv", ALIASES),
     ];
 }
 
@@ -694,6 +697,68 @@ pub fn is_attribution_verb(word: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Aliases
+
+/// The alias table: each entity with its names, and each name's entity.
+struct Aliases {
+    list: Vec<(&'static str, Vec<&'static str>)>,
+    map: HashMap<&'static str, &'static str>,
+    longest: usize,
+}
+
+fn parse_aliases(file: &'static str, text: &'static str) -> Parsed<Aliases> {
+    let mut seen = HashMap::new();
+    let mut keys = HashMap::new();
+    let mut list = Vec::new();
+    let mut map = HashMap::new();
+    let mut longest = 0;
+    for (n, cols) in entries(text) {
+        if cols.len() < 2 {
+            return Err(bad(file, n, "expected an entity key and at least one name"));
+        }
+        let key = cols[0];
+        no_duplicate(&mut keys, key, file, n)?;
+        let mut names = Vec::new();
+        for &name in &cols[1..] {
+            if name.contains('.') || name.contains("  ") {
+                return Err(bad(
+                    file,
+                    n,
+                    format!("{name:?}: a name has no periods and single spaces"),
+                ));
+            }
+            let words = word_list(file, n, name, false)?;
+            no_duplicate(&mut seen, name, file, n)?;
+            longest = longest.max(words.len());
+            map.insert(name, key);
+            names.push(name);
+        }
+        list.push((key, names));
+    }
+    Ok(Aliases { list, map, longest })
+}
+
+static ALIASES: LazyLock<Aliases> = LazyLock::new(|| {
+    parse_aliases("aliases.tsv", files::ALIASES).unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// The entities of `aliases.tsv` with their names, in file order.
+pub fn aliases() -> &'static [(&'static str, Vec<&'static str>)] {
+    &ALIASES.list
+}
+
+/// The entity a name refers to (lowercase words joined by single spaces, no periods); `None` when no
+/// line of `aliases.tsv` lists it.
+pub fn alias_entity(name: &str) -> Option<&'static str> {
+    ALIASES.map.get(name).copied()
+}
+
+/// The most words a name of `aliases.tsv` has.
+pub fn alias_longest() -> usize {
+    ALIASES.longest
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /// Parses every data file, returning the first problem of each bad one.
 pub fn check_all() -> Result<(), Vec<ParseError>> {
@@ -708,6 +773,7 @@ pub fn check_all() -> Result<(), Vec<ParseError>> {
         parse_edits("antonym_edits.tsv", files::ANTONYM_EDITS).err(),
         parse_words("function_words.txt", files::FUNCTION_WORDS).err(),
         parse_clause_cues("clause_cues.tsv", files::CLAUSE_CUES).err(),
+        parse_aliases("aliases.tsv", files::ALIASES).err(),
     ]
     .into_iter()
     .flatten()
@@ -732,6 +798,30 @@ mod tests {
                 "{name} needs a header comment"
             );
         }
+    }
+
+    #[test]
+    fn aliases_give_each_name_its_entity() {
+        assert_eq!(alias_entity("washington"), Some("us"));
+        assert_eq!(alias_entity("united states"), Some("us"));
+        assert_eq!(alias_entity("moscow"), Some("russia"));
+        assert_eq!(alias_entity("secretary of state"), Some("tillerson"));
+        assert_eq!(alias_entity("deputy foreign minister"), Some("gatilov"));
+        assert_eq!(alias_entity("foreign minister"), Some("lavrov"));
+        assert_eq!(alias_entity("paris"), None);
+        assert!(
+            alias_longest() >= 4,
+            "president bashar al-assad has four words"
+        );
+        assert!(aliases()
+            .iter()
+            .any(|(k, names)| *k == "syria" && names.contains(&"damascus")));
+        let dup = parse_aliases("t", "a\tx\tyy\nb\tyy\n")
+            .err()
+            .map(|e| e.line);
+        assert_eq!(dup, Some(2), "a name listed for two entities");
+        let dotted = parse_aliases("t", "a\tu.s.\n").err().map(|e| e.line);
+        assert_eq!(dotted, Some(1));
     }
 
     #[test]

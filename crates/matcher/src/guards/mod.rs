@@ -157,6 +157,14 @@ impl Analysis {
     }
 }
 
+impl Analysis {
+    /// Where the text names an entity of `crates/lexicon/data/aliases.tsv`: each occurrence's
+    /// lowercase words and its entity.
+    pub(crate) fn alias_occurrences(&self) -> Vec<(Vec<String>, &'static str)> {
+        roles::alias_occurrences(&self.toks)
+    }
+}
+
 /// The items of a set, comma-separated (for a hit's detail).
 fn join_set(v: &[&String]) -> String {
     v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")

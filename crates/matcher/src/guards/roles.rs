@@ -59,28 +59,50 @@ const REL_FUNCTION: [&str; 30] = [
     "then",
 ];
 
+/// The entity a mention names: the entity of its longest suffix that `aliases.tsv` lists ("Russian
+/// Foreign Minister Sergei Lavrov" and "the Foreign Minister" give `lavrov`, "Moscow" gives `russia`),
+/// else its last word.
 fn entity_key(toks: &[Tok]) -> String {
     let words: Vec<String> = toks.iter().map(|t| t.lower.replace('.', "")).collect();
-    let joined = words.join(" ");
-    let alias = match joined.as_str() {
-        "us"
-        | "usa"
-        | "america"
-        | "united states"
-        | "the united states"
-        | "united states of america" => Some("us"),
-        "uk" | "britain" | "united kingdom" | "great britain" => Some("uk"),
-        "un" | "united nations" => Some("un"),
-        "russian federation" => Some("russia"),
-        _ => None,
-    };
-    if let Some(a) = alias {
-        return a.to_string();
+    (0..words.len())
+        .find_map(|s| lexicon::alias_entity(&words[s..].join(" ")))
+        .map_or_else(|| words.last().cloned().unwrap_or_default(), str::to_string)
+}
+
+/// Where a text names an entity of `aliases.tsv`: each occurrence's words (lowercase, split at
+/// periods and hyphens as the model's tokenizer splits them: "U.S." gives "u" and "s") and its entity.
+/// Read left to right, the longest name first; a one-word name only where it is capitalised.
+pub(crate) fn alias_occurrences(toks: &[Tok]) -> Vec<(Vec<String>, &'static str)> {
+    let plain: Vec<String> = toks.iter().map(|t| t.lower.replace('.', "")).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let longest = lexicon::alias_longest().min(toks.len() - i);
+        let found = (1..=longest).rev().find_map(|n| {
+            if n == 1 && !toks[i].cap {
+                return None;
+            }
+            lexicon::alias_entity(&plain[i..i + n].join(" ")).map(|e| (n, e))
+        });
+        match found {
+            Some((n, entity)) => {
+                let words = toks[i..i + n]
+                    .iter()
+                    .flat_map(|t| {
+                        t.lower
+                            .split(['.', '-'])
+                            .filter(|w| !w.is_empty())
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                out.push((words, entity));
+                i += n;
+            }
+            None => i += 1,
+        }
     }
-    if joined.ends_with("united states") {
-        return "us".to_string();
-    }
-    words.last().cloned().unwrap_or_default()
+    out
 }
 
 /// Name mentions: (start, end exclusive, key).
@@ -325,6 +347,7 @@ fn svo_swap(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
 
 #[cfg(test)]
 mod tests {
+    use super::alias_occurrences;
     use crate::guards::*;
 
     #[test]
@@ -370,5 +393,60 @@ mod tests {
             None
         );
         assert_eq!(roles("Russia accused the US", "Syria accused the US"), None);
+    }
+
+    #[test]
+    fn names_of_one_entity_agree_through_the_alias_table() {
+        // a capital for its country, a title for its holder: the same relation
+        assert_eq!(
+            roles(
+                "Moscow accused Washington of lying",
+                "Russia accused the United States of lying"
+            ),
+            None
+        );
+        assert_eq!(
+            roles(
+                "The Secretary of State criticised Lavrov",
+                "Rex Tillerson criticised the Russian Foreign Minister"
+            ),
+            None
+        );
+        // and swapped, a swap
+        let hit = roles(
+            "Moscow accused Washington of lying",
+            "The United States accused Russia of lying",
+        )
+        .expect("swap through aliases");
+        assert!(
+            hit.detail.starts_with("russia -> us vs us -> russia"),
+            "{}",
+            hit.detail
+        );
+        assert!(roles(
+            "The Secretary of State criticised Lavrov",
+            "The Russian Foreign Minister criticised Rex Tillerson"
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn alias_occurrences_read_the_longest_name_first() {
+        let toks = crate::text::tokenize(
+            "Deputy Foreign Minister Gennady Gatilov told the U.S. that us Russians disagree",
+        );
+        let found: Vec<(String, &str)> = alias_occurrences(&toks)
+            .into_iter()
+            .map(|(w, e)| (w.join(" "), e))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("deputy foreign minister".to_string(), "gatilov"),
+                ("gennady gatilov".to_string(), "gatilov"),
+                ("u s".to_string(), "us"),
+            ],
+            "the lowercase pronoun \"us\" is no name; \"Russians\" is not listed"
+        );
     }
 }
