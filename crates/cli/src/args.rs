@@ -105,6 +105,10 @@ pub struct ScoringArgs {
     /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
+    /// Parameters for align or cover instead of the committed calibration: JSON in the format of
+    /// crates/matcher/weights/align.json (the manifest records its sha256 as the matcher's weights).
+    #[arg(long, value_name = "FILE")]
+    pub matcher_params: Option<PathBuf>,
     /// Match threshold, in the matcher's range ([-1, 1] for cosine, [0, 1] otherwise) [default: the matcher's
     /// own, chosen from labelled pairs].
     #[arg(long, allow_negative_numbers = true)]
@@ -512,6 +516,10 @@ pub struct SimilarityArgs {
     /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
+    /// Parameters for align or cover instead of the committed calibration: JSON in the format of
+    /// crates/matcher/weights/align.json (the manifest records its sha256 as the matcher's weights).
+    #[arg(long, value_name = "FILE")]
+    pub matcher_params: Option<PathBuf>,
     /// Decision threshold, in the matcher's range [default: the matcher's own].
     #[arg(long, allow_negative_numbers = true)]
     pub threshold: Option<f32>,
@@ -579,6 +587,10 @@ pub struct CalibrateArgs {
     /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), pair, cosine, rouge-l, token-f1 or exact.
     #[arg(long, default_value = "align")]
     pub matcher: String,
+    /// Parameters for align or cover instead of the committed calibration: JSON in the format of
+    /// crates/matcher/weights/align.json (the manifest records its sha256 as the matcher's weights).
+    #[arg(long, value_name = "FILE")]
+    pub matcher_params: Option<PathBuf>,
     /// The threshold in use, whose figures are reported [default: the matcher's own].
     #[arg(long)]
     pub threshold: Option<f32>,

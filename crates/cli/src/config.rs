@@ -1,10 +1,11 @@
 //! The second stage of argument handling: what the user typed becomes validated library settings.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use claimbench_extract::file::{Leniency, ReadOptions, UnknownFields};
 use claimbench_harness::gate::GateConfig;
+use claimbench_harness::pipeline::MatcherParams;
 use claimbench_harness::settings::{CacheChoice, Dtype, ModelOptions, Settings};
 use claimbench_harness::shard::{self, Shard};
 use claimbench_model::{DeviceSpec, Embedder};
@@ -54,6 +55,7 @@ pub fn settings(scoring: &ScoringArgs, model: &ModelArgs) -> Result<Settings> {
     };
     let settings = Settings {
         matcher,
+        matcher_params: matcher_params(scoring.matcher_params.as_deref(), matcher)?,
         threshold: calibration
             .as_ref()
             .map_or(scoring.threshold, |c| Some(c.threshold)),
@@ -90,6 +92,19 @@ pub fn by(args: &crate::args::ByArgs) -> Vec<SliceBy> {
             crate::args::SliceArg::CheckWorthy => SliceBy::CheckWorthy,
         })
         .collect()
+}
+
+/// The parameters file of `--matcher-params`, read and checked for matcher `kind`.
+pub fn matcher_params(path: Option<&Path>, kind: MatcherKind) -> Result<Option<MatcherParams>> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--matcher-params {}: cannot read it", path.display()))?;
+    let params = MatcherParams {
+        source: path.display().to_string(),
+        text,
+    };
+    params.parse(kind)?;
+    Ok(Some(params))
 }
 
 /// The calibration file of `--calibration`, which must calibrate `matcher`.

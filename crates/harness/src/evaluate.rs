@@ -273,7 +273,12 @@ pub fn evaluate(plan: &Plan<'_>) -> Result<RunOutput> {
         model_load_s: t.elapsed().as_secs_f64(),
         ..Timings::default()
     };
-    let setup = build_matcher(settings.matcher, settings.threshold, embedder.clone())?;
+    let setup = build_matcher(
+        settings.matcher,
+        settings.threshold,
+        embedder.clone(),
+        settings.matcher_params.as_ref(),
+    )?;
     let config = settings.score_config(setup.threshold);
     // The run's manifest, the same for its journal, a shard's part key and run.json.
     let run_manifest = manifest(

@@ -33,18 +33,82 @@ pub struct MatcherSetup {
     pub directional: Option<f32>,
 }
 
+/// Parameters for `align` or `cover` read from a file instead of the committed calibration
+/// (`--matcher-params`); the manifest records their sha256 as the matcher's weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatcherParams {
+    /// The file as the user named it (for errors).
+    pub source: String,
+    /// Its text: JSON in the format of `crates/matcher/weights/align.json`.
+    pub text: String,
+}
+
+impl MatcherParams {
+    /// The parameters for matcher `kind` with their sha256; an error for a matcher that reads none, or for
+    /// a file that is not valid parameters.
+    pub fn parse(&self, kind: MatcherKind) -> Result<(claimbench_matcher::AlignParams, String)> {
+        if !matches!(kind, MatcherKind::Align | MatcherKind::Cover) {
+            bail!(
+                "--matcher-params {}: only the align and cover matchers read a parameters file, not {kind}",
+                self.source
+            );
+        }
+        let params = claimbench_matcher::AlignParams::parse(&self.text, &self.source)?;
+        if kind == MatcherKind::Cover && params.direction_threshold.is_none() {
+            bail!(
+                "--matcher-params {}: the cover matcher needs a direction_threshold",
+                self.source
+            );
+        }
+        Ok((params, claimbench_io::sha256_hex(self.text.as_bytes())))
+    }
+}
+
+/// The align matcher, with `params` when given, else the committed calibration.
+pub fn align_matcher(
+    enc: EmbeddingEncoder,
+    params: Option<&MatcherParams>,
+) -> Result<claimbench_matcher::AlignMatcher<EmbeddingEncoder>> {
+    Ok(match params {
+        Some(p) => {
+            let (params, sha) = p.parse(MatcherKind::Align)?;
+            claimbench_matcher::AlignMatcher::with_params(enc, params, sha)
+        }
+        None => claimbench_matcher::AlignMatcher::new(enc)?,
+    })
+}
+
+/// The cover matcher, with `params` when given, else the committed calibration.
+pub fn cover_matcher(
+    enc: EmbeddingEncoder,
+    params: Option<&MatcherParams>,
+) -> Result<claimbench_matcher::CoverMatcher<EmbeddingEncoder>> {
+    Ok(match params {
+        Some(p) => {
+            let (params, sha) = p.parse(MatcherKind::Cover)?;
+            claimbench_matcher::CoverMatcher::with_params(enc, params, sha)
+        }
+        None => claimbench_matcher::CoverMatcher::new(enc)?,
+    })
+}
+
 /// Parse a matcher name, with "did you mean" from the score crate.
 pub fn matcher_kind(name: &str) -> Result<MatcherKind> {
     name.parse::<MatcherKind>()
         .map_err(|e| Error::msg(format!("--matcher: {e}")))
 }
 
-/// Build the matcher; `embedder` must be given for the matchers that need a model.
+/// Build the matcher, with `params` for align or cover when given; `embedder` must be given for the matchers
+/// that need a model.
 pub fn build_matcher(
     kind: MatcherKind,
     threshold: Option<f32>,
     embedder: Option<Arc<Embedder>>,
+    params: Option<&MatcherParams>,
 ) -> Result<MatcherSetup> {
+    if let Some(p) = params {
+        p.parse(kind)?;
+    }
     let mut embedding = None;
     let mut model = |tokens: bool| -> Result<(Arc<Embedder>, EmbeddingEncoder)> {
         let Some(embedder) = embedder.clone() else {
@@ -77,12 +141,12 @@ pub fn build_matcher(
             (Box::new(pair), Some(sha))
         }
         MatcherKind::Align => {
-            let align = claimbench_matcher::AlignMatcher::new(model(true)?.1)?;
+            let align = align_matcher(model(true)?.1, params)?;
             let sha = align.params_sha256().to_string();
             (Box::new(align), Some(sha))
         }
         MatcherKind::Cover => {
-            let cover = claimbench_matcher::CoverMatcher::new(model(true)?.1)?;
+            let cover = cover_matcher(model(true)?.1, params)?;
             let sha = cover.params_sha256().to_string();
             directional = Some(cover.direction_threshold());
             (Box::new(cover), Some(sha))

@@ -61,6 +61,8 @@ pub struct Settings {
     pub command_timeout: Duration,
     /// sha256 of the calibration file that set `threshold` (recorded in the manifest and its signature).
     pub calibration: Option<String>,
+    /// Parameters for align or cover instead of the committed ones (`--matcher-params`).
+    pub matcher_params: Option<crate::pipeline::MatcherParams>,
     /// Slices each system's record lists (`--by`), with their intervals; empty: none (and no `slices` in
     /// `run.json`).
     pub by: Vec<SliceBy>,
@@ -92,6 +94,7 @@ impl Default for Settings {
             worthy_threshold: 0.5,
             command_timeout: COMMAND_TIMEOUT,
             calibration: None,
+            matcher_params: None,
             by: Vec::new(),
             documents: Vec::new(),
         }

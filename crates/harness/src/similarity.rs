@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::bail;
 use crate::error::Result;
-use crate::pipeline::{build_matcher, MatcherSetup};
+use crate::pipeline::{align_matcher, build_matcher, cover_matcher, MatcherParams, MatcherSetup};
 
 /// One decision, as `similarity --json` and `--pairs` write it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,13 +40,17 @@ impl Decider {
         kind: MatcherKind,
         threshold: Option<f32>,
         embedder: Option<Arc<Embedder>>,
+        params: Option<&MatcherParams>,
     ) -> Result<Decider> {
+        if let Some(p) = params {
+            p.parse(kind)?;
+        }
         Ok(Decider(match kind {
             MatcherKind::Align => {
                 let Some(embedder) = embedder else {
                     bail!("the align matcher needs the embedding model")
                 };
-                let mut align = AlignMatcher::new(EmbeddingEncoder::new(embedder))?;
+                let mut align = align_matcher(EmbeddingEncoder::new(embedder), params)?;
                 if let Some(t) = threshold {
                     align = align.with_threshold(t);
                 }
@@ -56,7 +60,7 @@ impl Decider {
                 let Some(embedder) = embedder else {
                     bail!("the cover matcher needs the embedding model")
                 };
-                let mut cover = CoverMatcher::new(EmbeddingEncoder::new(embedder))?;
+                let mut cover = cover_matcher(EmbeddingEncoder::new(embedder), params)?;
                 if let Some(t) = threshold {
                     cover = cover.with_threshold(t);
                 }
@@ -72,7 +76,7 @@ impl Decider {
                 }
                 Inner::Pair(Box::new(pair))
             }
-            _ => Inner::Matrix(build_matcher(kind, threshold, embedder)?),
+            _ => Inner::Matrix(build_matcher(kind, threshold, embedder, params)?),
         }))
     }
 
@@ -157,7 +161,7 @@ mod tests {
 
     #[test]
     fn token_f1_decides_without_a_model() {
-        let d = Decider::new(MatcherKind::TokenF1, Some(0.5), None).unwrap();
+        let d = Decider::new(MatcherKind::TokenF1, Some(0.5), None, None).unwrap();
         let same = d
             .decide("Putin met Tillerson", "Tillerson met Putin")
             .unwrap();
@@ -167,6 +171,6 @@ mod tests {
         assert!(!diff.same, "{diff:?}");
         assert!(diff.reasons[0].contains("< threshold 0.5"), "{diff:?}");
         assert_eq!(d.threshold(), 0.5);
-        assert!(Decider::new(MatcherKind::Align, None, None).is_err());
+        assert!(Decider::new(MatcherKind::Align, None, None, None).is_err());
     }
 }

@@ -73,6 +73,8 @@ fn fit(prep: &Prepared, tuning: &[&LabelledPair], tau: f32) -> AlignParams {
         match_cosine: tau,
         threshold: THRESHOLD,
         direction_threshold: None,
+        aliases: false,
+        name_veto: false,
         fitted: serde_json::Value::Null,
     }
 }

@@ -76,6 +76,8 @@ fn fit(rows: &[&Row]) -> AlignParams {
         match_cosine: MATCH_COSINE,
         threshold: THRESHOLD,
         direction_threshold: None,
+        aliases: false,
+        name_veto: false,
         fitted: serde_json::Value::Null,
     }
 }
@@ -191,11 +193,11 @@ fn main() -> Res<()> {
             let (pp, pg) = (&prep[&c.pred], &prep[&c.gold]);
             for (x, y) in [
                 (
-                    directional_features(pp, pg, MATCH_COSINE),
+                    directional_features(pp, pg, MATCH_COSINE, false),
                     c.pred_states_gold,
                 ),
                 (
-                    directional_features(pg, pp, MATCH_COSINE),
+                    directional_features(pg, pp, MATCH_COSINE, false),
                     c.gold_states_pred,
                 ),
             ] {
@@ -214,8 +216,8 @@ fn main() -> Res<()> {
         }
         let (pa, pb) = (&prep[&p.a], &prep[&p.b]);
         for x in [
-            directional_features(pa, pb, MATCH_COSINE),
-            directional_features(pb, pa, MATCH_COSINE),
+            directional_features(pa, pb, MATCH_COSINE, false),
+            directional_features(pb, pa, MATCH_COSINE, false),
         ] {
             counts.entry("pairs").or_default()[usize::from(p.same)] += 1;
             rows.push(Row {

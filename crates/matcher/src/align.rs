@@ -13,7 +13,7 @@
 //! - the guards and the features see only the prefix of a text that the model read, so the work per
 //!   pair is bounded by the model's length limit.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use claimbench_model::TokenVectors;
@@ -78,6 +78,14 @@ pub struct AlignParams {
     /// (coverage, focus and the partial counts); absent for align.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction_threshold: Option<f32>,
+    /// Names that `crates/lexicon/data/aliases.tsv` gives one entity agree ("Moscow" and "Russia");
+    /// absent (false) in the committed files until a frozen set decides it (`CANDIDATES.md`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aliases: bool,
+    /// For `cover`: "a states all of b" is vetoed like a guard's disagreement when a name of b has no
+    /// counterpart in a; absent (false) in the committed file until a frozen set decides it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub name_veto: bool,
     /// How these parameters were fitted (data, hashes, figures); informative only.
     #[serde(default)]
     pub fitted: serde_json::Value,
@@ -166,6 +174,10 @@ pub struct Aligned {
     read: String,
     /// The whole text's [`claimbench_score::identity_key`], computed once.
     pub(crate) key: String,
+    /// The entities of `aliases.tsv` the text names.
+    entities: BTreeSet<&'static str>,
+    /// Per name span, the entities whose names in the text hold the span's last word.
+    span_entities: BTreeMap<u32, BTreeSet<&'static str>>,
     /// What the guards read of the prefix the model read.
     pub(crate) analysis: crate::guards::Analysis,
     /// The prefix's content words (first five letters), for `lexical_coverage_min`; computed on
@@ -184,6 +196,11 @@ impl Aligned {
     /// The prefix of the text that the model read (all of it unless it was truncated).
     pub fn read(&self) -> &str {
         &self.read
+    }
+
+    /// The entities of `crates/lexicon/data/aliases.tsv` the text names.
+    pub fn entities(&self) -> &BTreeSet<&'static str> {
+        &self.entities
     }
 
     /// The unit sentence vector.
@@ -278,12 +295,28 @@ pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
     while !text.is_char_boundary(read_len) {
         read_len -= 1;
     }
+    let analysis = crate::guards::Analysis::new(&text[..read_len]);
+    let occurrences = analysis.alias_occurrences();
+    let mut span_entities: BTreeMap<u32, BTreeSet<&'static str>> = BTreeMap::new();
+    for (k, w) in words.iter().enumerate() {
+        let last_of_span = words.get(k + 1).is_none_or(|n| n.span != w.span);
+        if !w.name || !last_of_span {
+            continue;
+        }
+        for (ws, entity) in &occurrences {
+            if ws.contains(&w.text) {
+                span_entities.entry(w.span).or_default().insert(*entity);
+            }
+        }
+    }
     Aligned {
         rows,
         dim,
         words,
         sentence: unit(&tv.sentence),
-        analysis: crate::guards::Analysis::new(&text[..read_len]),
+        entities: occurrences.iter().map(|o| o.1).collect(),
+        span_entities,
+        analysis,
         lex: OnceLock::new(),
         squad: OnceLock::new(),
         read: text[..read_len].to_string(),
@@ -357,21 +390,31 @@ pub(crate) fn best_words(
 }
 
 /// One side's coverage, its unmatched words (counted only when `count`, else 0), and whether one of
-/// its names has no counterpart.
+/// its names has no counterpart. With `other`, the entities the other side names, a name that names
+/// one of them has its counterpart.
 pub(crate) fn side(
     a: &Aligned,
     best: &[(f32, usize)],
     match_cosine: f32,
     count: bool,
+    other: Option<&BTreeSet<&'static str>>,
 ) -> (f32, usize, bool) {
     let n = a.words.len().max(1) as f32;
     let coverage = best.iter().map(|b| b.0).sum::<f32>() / n;
+    let aliased: BTreeSet<u32> = other.map_or_else(BTreeSet::new, |o| {
+        a.span_entities
+            .iter()
+            .filter(|(_, es)| !es.is_disjoint(o))
+            .map(|(span, _)| *span)
+            .collect()
+    });
     let spans_at = |t: f32| -> BTreeSet<u32> {
         a.words
             .iter()
             .zip(best)
             .filter(|(w, b)| w.name && b.0 >= t)
             .map(|(w, _)| w.span)
+            .chain(aliased.iter().copied())
             .collect()
     };
     // a name is matched as a whole when any of its words is (titles and first names are no fact)
@@ -434,11 +477,18 @@ pub(crate) fn guard_reasons(
 ///   found in the other;
 /// - `token_f1`: the SQuAD token F1.
 pub fn features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
-    features_needed(a, b, match_cosine, &ALL_FEATURES)
+    features_needed(a, b, match_cosine, &ALL_FEATURES, false)
 }
 
-/// [`features`], computing only those marked in `needed`; the others are 0.0.
-pub fn features_needed(a: &Aligned, b: &Aligned, match_cosine: f32, needed: &Needed) -> Features {
+/// [`features`], computing only those marked in `needed`; the others are 0.0. With `aliases`, a name
+/// has a counterpart where the other side names its entity (`crates/lexicon/data/aliases.tsv`).
+pub fn features_needed(
+    a: &Aligned,
+    b: &Aligned,
+    match_cosine: f32,
+    needed: &Needed,
+    aliases: bool,
+) -> Features {
     let cos = dot(&a.sentence, &b.sentence).clamp(-1.0, 1.0);
     let lex = if needed[LEXICAL_COVERAGE_MIN] {
         lexical_coverage_min(a, b)
@@ -470,8 +520,8 @@ pub fn features_needed(a: &Aligned, b: &Aligned, match_cosine: f32, needed: &Nee
     }
     let (wa, wb) = (best_words(a, &best_a, b), best_words(b, &best_b, a));
     let count = needed[ALL_MATCHED];
-    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine, count);
-    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine, count);
+    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine, count, aliases.then_some(&b.entities));
+    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine, count, aliases.then_some(&a.entities));
     [
         cov_a.min(cov_b),
         if count {
@@ -683,6 +733,7 @@ pub fn score_aligned(params: &AlignParams, a: &str, b: &str, pa: &Aligned, pb: &
         pb,
         params.match_cosine,
         &params.needed(),
+        params.aliases,
     ));
     let vetoed = crate::guards::fires(&pa.analysis, &pb.analysis)
         || crate::guards::fires(&pb.analysis, &pa.analysis);
@@ -708,7 +759,7 @@ pub fn decide_aligned(
     // the features the calibration reads, and those the reason line shows
     let read = params.needed();
     let needed: Needed = std::array::from_fn(|k| read[k] || SHOWN[k]);
-    let f = features_needed(pa, pb, params.match_cosine, &needed);
+    let f = features_needed(pa, pb, params.match_cosine, &needed, params.aliases);
     let p = params.probability(&f);
     let mut reasons = guard_reasons(&pa.analysis, &pb.analysis);
     let vetoed = !reasons.is_empty();
@@ -897,6 +948,8 @@ mod tests {
             match_cosine: 0.5,
             threshold: 0.5,
             direction_threshold: None,
+            aliases: false,
+            name_veto: false,
             fitted: serde_json::Value::Null,
         };
         let right = x

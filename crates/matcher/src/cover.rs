@@ -33,6 +33,9 @@ pub const COVER_FEATURES: [&str; crate::align::NF] = [
     "weakest_b",
 ];
 
+/// Index of `names_b` in [`COVER_FEATURES`].
+const NAMES_B: usize = 3;
+
 /// The features of "a states all of b", in [`COVER_FEATURES`] order, each higher when more of b is
 /// found in a:
 /// - `coverage_b`: the mean over b's content words of their best counterpart's cosine in a;
@@ -42,7 +45,14 @@ pub const COVER_FEATURES: [&str; crate::align::NF] = [
 /// - `names_b`: 1 when every name of b has a counterpart in a at [`crate::align::NAME_COSINE`];
 /// - `lexical_b`: the share of b's content stems (first five letters) found in a;
 /// - `weakest_b`: the cosine of b's least-covered content word.
-pub fn directional_features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Features {
+///
+/// With `aliases`, a name of b has a counterpart where a names its entity (`crates/lexicon/data/aliases.tsv`).
+pub fn directional_features(
+    a: &Aligned,
+    b: &Aligned,
+    match_cosine: f32,
+    aliases: bool,
+) -> Features {
     let cos = dot(a.sentence_vector(), b.sentence_vector()).clamp(-1.0, 1.0);
     let (la, lb) = (a.lex(), b.lex());
     let lex = if lb.is_empty() {
@@ -64,7 +74,13 @@ pub fn directional_features(a: &Aligned, b: &Aligned, match_cosine: f32) -> Feat
         }
     }
     let words = best_words(b, &best_b, a);
-    let (coverage, unmatched, name_missing) = side(b, &words, match_cosine, true);
+    let (coverage, unmatched, name_missing) = side(
+        b,
+        &words,
+        match_cosine,
+        true,
+        aliases.then_some(a.entities()),
+    );
     let weakest = words.iter().map(|w| w.0).fold(f32::INFINITY, f32::min);
     [
         coverage,
@@ -111,10 +127,20 @@ pub fn directions(
     }
     let vetoed = crate::guards::fires(&pa.analysis, &pb.analysis)
         || crate::guards::fires(&pb.analysis, &pa.analysis);
-    let veto = |p: f32| round4(if vetoed { p * GUARD_FACTOR } else { p });
+    // "x states all of y", vetoed by a guard, or (with `name_veto`) by a name of y that x lacks
+    let direction = |x: &Aligned, y: &Aligned| {
+        let f = directional_features(x, y, params.match_cosine, params.aliases);
+        let p = params.probability(&f);
+        let p = if params.name_veto && f[NAMES_B] == 0.0 {
+            p * GUARD_FACTOR
+        } else {
+            p
+        };
+        round4(if vetoed { p * GUARD_FACTOR } else { p })
+    };
     Directions {
-        a_states_b: veto(params.probability(&directional_features(pa, pb, params.match_cosine))),
-        b_states_a: veto(params.probability(&directional_features(pb, pa, params.match_cosine))),
+        a_states_b: direction(pa, pb),
+        b_states_a: direction(pb, pa),
         vetoed,
     }
 }

@@ -214,7 +214,7 @@ fn zero_weight_features_are_skipped_without_moving_a_bit() {
     for p in &pairs {
         let (pa, pb) = (&prepared[&p.a], &prepared[&p.b]);
         let all = features(pa, pb, params.match_cosine);
-        let some = features_needed(pa, pb, params.match_cosine, &params.needed());
+        let some = features_needed(pa, pb, params.match_cosine, &params.needed(), false);
         assert_eq!(
             params.probability(&all).to_bits(),
             params.probability(&some).to_bits(),

@@ -20,12 +20,13 @@ pub fn run(args: CalibrateArgs) -> Result<Outcome> {
     check_threshold(kind, args.threshold)?;
     check_range("--bootstrap", args.bootstrap as f64, 0.0, 1e6, "")?;
     let pairs = calibrate::read_labelled(&args.pairs)?;
+    let params = crate::config::matcher_params(args.matcher_params.as_deref(), kind)?;
     let embedder = if kind.needs_model() {
         Some(Arc::new(load_embedder(&args.model)?))
     } else {
         None
     };
-    let decider = Decider::new(kind, args.threshold, embedder)?;
+    let decider = Decider::new(kind, args.threshold, embedder, params.as_ref())?;
     let scores = calibrate::scores(&pairs, &decider)?;
     let figures = calibrate::figures(
         &pairs,

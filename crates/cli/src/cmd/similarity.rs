@@ -31,12 +31,18 @@ struct PairDecision<'a> {
 pub fn decider(args: &SimilarityArgs) -> Result<Decider> {
     let kind = matcher_kind(&args.matcher)?;
     crate::config::check_threshold(kind, args.threshold)?;
+    let params = crate::config::matcher_params(args.matcher_params.as_deref(), kind)?;
     let embedder = if kind.needs_model() {
         Some(Arc::new(load_embedder(&args.model)?))
     } else {
         None
     };
-    Ok(Decider::new(kind, args.threshold, embedder)?)
+    Ok(Decider::new(
+        kind,
+        args.threshold,
+        embedder,
+        params.as_ref(),
+    )?)
 }
 
 /// Run `similarity`.

@@ -347,3 +347,72 @@ fn fixtures_are_in_sync_with_the_gold() {
         );
     }
 }
+
+#[test]
+fn a_matcher_params_file_is_checked_before_scoring_and_named_in_its_errors() {
+    let params = repo().join("crates/matcher/weights/candidates/align-a.json");
+    // a matcher that reads no parameters
+    let r = cb(["score", "--matcher", "exact", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .args(["--matcher-params"])
+        .arg_path(&params)
+        .run();
+    r.code(2);
+    assert!(
+        r.error_line().contains("align-a.json")
+            && r.error_line().contains("only the align and cover"),
+        "{r}"
+    );
+    // a file that is not parameters, and one that does not exist
+    let t = tmp();
+    let bad = t.path().join("bad.json");
+    std::fs::write(&bad, "{\"bias\": 1.0}").unwrap();
+    for file in [bad, t.path().join("missing.json")] {
+        let r = cb(["score", "--matcher", "align", "--pred"])
+            .arg_path(&data("preds_small.jsonl"))
+            .args(["--matcher-params"])
+            .arg_path(&file)
+            .run();
+        r.code(2);
+        let name = file.file_name().unwrap().to_str().unwrap();
+        assert!(r.error_line().contains(name), "{r}");
+    }
+    // cover needs a direction threshold: align's file is refused for it
+    let r = cb(["score", "--matcher", "cover", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .args(["--matcher-params"])
+        .arg_path(&repo().join("crates/matcher/weights/align.json"))
+        .run();
+    r.code(2);
+    assert!(r.error_line().contains("direction_threshold"), "{r}");
+}
+
+#[test]
+fn a_matcher_params_file_is_the_matcher_the_manifest_records() {
+    let params = repo().join("crates/matcher/weights/candidates/align-a.json");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(&params).unwrap()))
+    };
+    let r = cb(["score", "--json", "--no-intervals", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .args(["--matcher-params"])
+        .arg_path(&params)
+        .run();
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["manifest"]["matcher"]["name"].as_str(), Some("align"));
+    assert_eq!(
+        v["manifest"]["matcher"]["weights_sha256"].as_str(),
+        Some(sha.as_str())
+    );
+    let builtin = cb(["score", "--json", "--no-intervals", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .run();
+    builtin.ok();
+    assert_ne!(
+        builtin.json()["manifest"]["matcher"]["weights_sha256"],
+        v["manifest"]["matcher"]["weights_sha256"],
+        "a run under other parameters is not comparable with the committed matcher's"
+    );
+}
