@@ -318,3 +318,44 @@ fn calibrate_names_file_line_and_field_of_each_bad_pair() {
         .run();
     r.code(2);
 }
+
+#[test]
+fn the_second_balanced_set_gives_the_accuracies_of_candidates_md() {
+    // (matcher, parameters, right of 320, right of the 40 name swaps), as crates/matcher/CANDIDATES.md prints
+    // them (0.703 / 0.675, 0.684 / 0.300, 0.756 / 0.900).
+    let cover_n = repo().join("crates/matcher/weights/candidates/cover-n.json");
+    for (matcher, params, all, names) in [
+        ("align", None, 225, 27),
+        ("cover", None, 219, 12),
+        ("cover", Some(&cover_n), 242, 36),
+    ] {
+        let mut c = cb([
+            "calibrate",
+            "--json",
+            "--bootstrap",
+            "0",
+            "--matcher",
+            matcher,
+            "--pairs",
+        ])
+        .arg_path(&repo().join("gold/balanced2/pairs.jsonl"));
+        if let Some(p) = params {
+            c = c.args(["--matcher-params"]).arg_path(p);
+        }
+        let r = c.run();
+        r.ok();
+        let v = r.json();
+        let group = |g: &str| {
+            v["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["group"] == g)
+                .unwrap_or_else(|| panic!("no group {g}: {v}"))
+                .clone()
+        };
+        let (a, n) = (group("all"), group("name"));
+        close(&a["accuracy"], all as f64 / 320.0, matcher);
+        close(&n["accuracy"], names as f64 / 40.0, matcher);
+    }
+}

@@ -246,3 +246,72 @@ fn a_symmetric_matcher_writes_no_packaging() {
     assert!(!r.stdout.contains("coverage"), "{}", r.stdout);
     assert!(!r.stdout.contains("bundle a gold claim"), "{}", r.stdout);
 }
+
+/// `claimbench judged --json` on `gold/judged2` scored under `matcher` (with `params`, a parameters file of the
+/// repository, when given).
+fn judged2_rows(matcher: &str, params: Option<&str>) -> serde_json::Value {
+    let t = tmp();
+    let run = t.path().join("run");
+    let dir = repo().join("gold/judged2/predictions");
+    let mut c = cb(["score", "--no-intervals", "--matcher", matcher]);
+    if let Some(p) = params {
+        c = c.args(["--matcher-params"]).arg_path(&repo().join(p));
+    }
+    for s in ["llm", "person3"] {
+        c = c.args(["--pred"]).arg_path(&dir.join(format!("{s}.jsonl")));
+    }
+    c.args(["--out"]).arg_path(&run).run().ok();
+    let r = cb(["judged", "--json", "--judged"])
+        .arg_path(&repo().join("gold/judged2"))
+        .arg_path(&run)
+        .run();
+    r.ok();
+    r.json()
+}
+
+#[test]
+fn the_second_judged_set_gives_the_figures_of_candidates_md_for_every_matcher_measured() {
+    // (matcher, parameters, [(system, matcher F1, links agree)]), as crates/matcher/CANDIDATES.md prints them;
+    // the person's F1 is 0.640 (llm) and 0.833 (person3) whatever the matcher.
+    let candidates = "crates/matcher/weights/candidates";
+    let align_a = format!("{candidates}/align-a.json");
+    let cover_n = format!("{candidates}/cover-n.json");
+    for (matcher, params, figures) in [
+        (
+            "align",
+            None,
+            [("llm", 0.791, 0.765), ("person3", 0.894, 0.832)],
+        ),
+        (
+            "align",
+            Some(align_a.as_str()),
+            [("llm", 0.803, 0.774), ("person3", 0.928, 0.862)],
+        ),
+        (
+            "cover",
+            None,
+            [("llm", 0.648, 0.794), ("person3", 0.814, 0.884)],
+        ),
+        (
+            "cover",
+            Some(cover_n.as_str()),
+            [("llm", 0.553, 0.745), ("person3", 0.742, 0.836)],
+        ),
+    ] {
+        let rows = judged2_rows(matcher, params);
+        for (system, f1, agree) in figures {
+            let x = row(&rows, system);
+            let person = if system == "llm" { 0.640 } else { 0.833 };
+            for (name, got, want) in [
+                ("person_f1", f(&x["person_f1"]), person),
+                ("matcher_f1", f(&x["matcher_f1"]), f1),
+                ("link_agreement", f(&x["link_agreement"]), agree),
+            ] {
+                assert!(
+                    (got - want).abs() < 5e-4,
+                    "{matcher} {params:?} {system} {name}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}
