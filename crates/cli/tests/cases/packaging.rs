@@ -1,5 +1,5 @@
 //! Coverage and focus (a directional matcher's packaging) beyond run.json: the HTML report's leaderboard and its
-//! why texts, the claim rows' `relation`. The gate's floors are in `gate.rs`.
+//! why texts, the claim rows' `relation`, and `compare`'s pairs. The gate's floors are in `gate.rs`.
 
 use serde_json::Value;
 
@@ -103,4 +103,80 @@ fn the_report_of_a_symmetric_run_has_no_packaging() {
         !html.contains("(a bundle)") && !html.contains(PART),
         "{html}"
     );
+}
+
+/// Coverage and focus of a run's only system, from its run.json.
+fn packaging(run: &std::path::Path) -> (f64, f64) {
+    let v = read_json(&run.join("run.json"));
+    let (_, rec) = v["systems"].as_object().unwrap().iter().next().unwrap();
+    let p = &rec["results"]["packaging"];
+    (
+        p["coverage"].as_f64().unwrap(),
+        p["focus"].as_f64().unwrap(),
+    )
+}
+
+#[test]
+fn compare_gives_each_pair_of_cover_runs_its_coverage_and_focus_deltas() {
+    let runs = judged_runs();
+    let (a, b) = (
+        packaging(&runs.cover_clauses),
+        packaging(&runs.cover_worthy),
+    );
+    // clauses 226 / 260 and 95 / 163, minilm-worthy 206 / 260 and 64 / 126.
+    assert_eq!(a, (226.0 / 260.0, 95.0 / 163.0));
+    assert_eq!(b, (206.0 / 260.0, 64.0 / 126.0));
+    let r = cb(["compare", "--json", "--permutations", "100"])
+        .arg_path(&runs.cover_clauses)
+        .arg_path(&runs.cover_worthy)
+        .run();
+    r.ok();
+    let pair = &r.json()["pairs"][0];
+    assert_eq!(pair["coverage_delta"].as_f64(), Some(a.0 - b.0), "{pair}");
+    assert_eq!(pair["focus_delta"].as_f64(), Some(a.1 - b.1), "{pair}");
+    let r = cb(["compare", "--permutations", "100"])
+        .arg_path(&runs.cover_clauses)
+        .arg_path(&runs.cover_worthy)
+        .run();
+    r.ok();
+    let header = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("ΔF1"))
+        .unwrap_or_default();
+    assert!(
+        header.contains("p AR") && header.contains("Δcoverage") && header.contains("Δfocus"),
+        "{}",
+        r.stdout
+    );
+    r.stdout_has(" +0.077 ").stdout_has(" +0.075 ");
+}
+
+#[test]
+fn compare_gives_no_deltas_to_symmetric_or_incomparable_pairs() {
+    let runs = judged_runs();
+    let r = cb(["compare", "--json", "--permutations", "100"])
+        .arg_path(&runs.align_clauses)
+        .arg_path(&runs.align_worthy)
+        .arg_path(&runs.cover_clauses)
+        .run();
+    r.ok();
+    let v = r.json();
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3);
+    // align against align: compared, no packaging; align against cover: not comparable.
+    assert!(pairs[0]["comparison"].is_object(), "{v}");
+    assert!(pairs[1]["not_comparable"].is_string(), "{v}");
+    for p in pairs {
+        assert!(
+            p.get("coverage_delta").is_none() && p.get("focus_delta").is_none(),
+            "{p}"
+        );
+    }
+    let r = cb(["compare", "--permutations", "100"])
+        .arg_path(&runs.align_clauses)
+        .arg_path(&runs.align_worthy)
+        .run();
+    r.ok();
+    assert!(!r.stdout.contains("Δcoverage"), "{}", r.stdout);
 }
