@@ -357,6 +357,14 @@ pub struct GateArgs {
     /// Fail when a system's micro F1 is below this floor, in [0, 1].
     #[arg(long)]
     pub min_f1: Option<f64>,
+    /// Fail when a system's coverage (the share of gold claims some prediction states all of) is below this floor,
+    /// in [0, 1]; an error when the run's matcher is not directional (score with `--matcher cover`).
+    #[arg(long)]
+    pub min_coverage: Option<f64>,
+    /// Fail when a system's focus (the share of predictions some gold claim states all of) is below this floor, in
+    /// [0, 1]; an error when the run's matcher is not directional (score with `--matcher cover`).
+    #[arg(long)]
+    pub min_focus: Option<f64>,
     /// Fail when F1 drops below the baseline by more than this (in [0, 1]) and the drop is significant.
     #[arg(long, default_value_t = 0.0)]
     pub max_drop: f64,

@@ -101,22 +101,31 @@ impl Row {
             .map_or_else(|| "-".to_string(), |i| interval(i[k][0], i[k][1]))
     }
 
-    /// Cells for the HTML report (after the name), matching `report::BOARD_HEADERS`.
-    pub fn html_row(&self) -> BoardRow {
+    /// Cells for the HTML report (after the name), matching `report::board_headers(packaged)`: coverage and
+    /// focus (`-` for a system without them) only when `packaged`.
+    pub fn html_row(&self, packaged: bool) -> BoardRow {
+        let mut cells = vec![
+            f3(self.precision),
+            self.ci(0),
+            f3(self.recall),
+            self.ci(1),
+            f3(self.f1),
+            self.ci(2),
+            f3(self.soft_precision),
+            f3(self.soft_recall),
+            self.ungrounded_share
+                .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
+        ];
+        if packaged {
+            let pick = |v: Option<f64>| v.map_or_else(|| "-".into(), f3);
+            cells.splice(
+                crate::report::PACKAGING_AT..crate::report::PACKAGING_AT,
+                [pick(self.coverage), pick(self.focus)],
+            );
+        }
         BoardRow {
             system: self.system.clone(),
-            cells: vec![
-                f3(self.precision),
-                self.ci(0),
-                f3(self.recall),
-                self.ci(1),
-                f3(self.f1),
-                self.ci(2),
-                f3(self.soft_precision),
-                f3(self.soft_recall),
-                self.ungrounded_share
-                    .map_or_else(|| "-".into(), |s| format!("{:.1}%", 100.0 * (1.0 - s))),
-            ],
+            cells,
         }
     }
 }

@@ -216,14 +216,29 @@ pub fn compare(args: &CompareArgs) -> Result<CompareConfig> {
     compare_config(args.permutations, args.seed, COMPARE_ALPHA)
 }
 
-/// Validate the gate's options.
 /// The gate's settings, validated.
 pub fn gate(args: &GateArgs) -> Result<GateConfig> {
-    if args.min_f1.is_none() && args.baseline.is_none() {
-        bail!("nothing to check: give --min-f1, --baseline, or both");
+    if args.min_f1.is_none()
+        && args.min_coverage.is_none()
+        && args.min_focus.is_none()
+        && args.baseline.is_none()
+    {
+        bail!(
+            "nothing to check: give --min-f1, --min-coverage, --min-focus, --baseline, or several"
+        );
     }
-    if let Some(f) = args.min_f1 {
-        check_range("--min-f1", f, 0.0, 1.0, " (an F1)")?;
+    for (flag, floor, what) in [
+        ("--min-f1", args.min_f1, " (an F1)"),
+        (
+            "--min-coverage",
+            args.min_coverage,
+            " (a share of gold claims)",
+        ),
+        ("--min-focus", args.min_focus, " (a share of predictions)"),
+    ] {
+        if let Some(f) = floor {
+            check_range(flag, f, 0.0, 1.0, what)?;
+        }
     }
     check_range("--max-drop", args.max_drop, 0.0, 1.0, " (an F1 difference)")?;
     if !args.alpha.is_finite() || args.alpha <= 0.0 || args.alpha >= 1.0 {
@@ -234,6 +249,8 @@ pub fn gate(args: &GateArgs) -> Result<GateConfig> {
     }
     Ok(GateConfig {
         min_f1: args.min_f1,
+        min_coverage: args.min_coverage,
+        min_focus: args.min_focus,
         max_drop: args.max_drop,
         alpha: args.alpha,
         compare: compare_config(args.permutations, args.seed, args.alpha)?,

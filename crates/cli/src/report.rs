@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use claimbench_harness::claims::Why;
 use claimbench_harness::diff::{Matched, RunDiff};
+use claimbench_score::{PackagingSums, Relation};
 use plotters::prelude::*;
 
 /// Everything the report shows, already computed.
@@ -18,8 +19,10 @@ pub struct ReportData {
     pub signature: String,
     /// The manifest as pretty JSON.
     pub manifest_json: String,
-    /// Leaderboard rows, one per system.
+    /// Leaderboard rows, one per system (with coverage and focus cells when `packaging` is not empty).
     pub leaderboard: Vec<BoardRow>,
+    /// Per system that a directional matcher scored, in leaderboard order: its packaging sums.
+    pub packaging: Vec<(String, PackagingSums)>,
     /// Slice rows (system, then cells matching [`SLICE_HEADERS`]), each system's in turn.
     pub slices: Vec<BoardRow>,
     /// Precision/recall/F1 against the threshold, per system.
@@ -86,6 +89,8 @@ pub struct Near {
     pub why: Why,
     /// What the reason rests on (a guard's disagreement, the pair that took the counterpart).
     pub detail: Option<String>,
+    /// From a directional matcher: the pair is a bundle or a part.
+    pub relation: Option<Relation>,
 }
 
 /// A prediction that matched no gold claim.
@@ -286,7 +291,7 @@ pub fn render(data: &ReportData) -> Result<String> {
         esc(&data.signature)
     );
     h.push_str("<h2>Leaderboard</h2>\n<table class=\"board\"><thead><tr><th>system</th>");
-    for head in BOARD_HEADERS {
+    for head in board_headers(!data.packaging.is_empty()) {
         let _ = write!(h, "<th>{}</th>", esc(head));
     }
     h.push_str("</tr></thead><tbody>\n");
@@ -298,6 +303,7 @@ pub fn render(data: &ReportData) -> Result<String> {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table>\n");
+    h.push_str(&packaging_html(&data.packaging));
     if !data.slices.is_empty() {
         h.push_str("<h2>Slices</h2>\n<table class=\"slices\"><thead><tr><th>system</th>");
         for head in SLICE_HEADERS {
@@ -505,9 +511,16 @@ fn plural(n: usize) -> &'static str {
 /// Why a nearest pair did not match, in words.
 pub fn why_text(n: &Near, threshold: f64) -> String {
     let detail = n.detail.as_deref().unwrap_or("");
+    let relation = match n.relation {
+        None => "",
+        Some(Relation::Bundles) => "; the prediction states this gold claim and more (a bundle)",
+        Some(Relation::Part) => "; the prediction states only part of this gold claim",
+    };
     match n.why {
-        Why::Below if detail.is_empty() => format!("below the threshold {threshold:.3}"),
-        Why::Below => format!("below the threshold {threshold:.3}; a guard notes {detail}"),
+        Why::Below if detail.is_empty() => format!("below the threshold {threshold:.3}{relation}"),
+        Why::Below => {
+            format!("below the threshold {threshold:.3}{relation}; a guard notes {detail}")
+        }
         Why::Vetoed => format!("vetoed by a guard: {detail}"),
         Why::Taken if detail.is_empty() => "taken by another in the one-to-one assignment".into(),
         Why::Taken => format!("taken in the one-to-one assignment: {detail}"),
@@ -627,6 +640,51 @@ pub const BOARD_HEADERS: [&str; 9] = [
     "soft R",
     "grounded",
 ];
+
+/// Where the packaging headers go among [`BOARD_HEADERS`] (before `grounded`, as in the terminal's leaderboard).
+pub const PACKAGING_AT: usize = 8;
+
+/// Column headers of the leaderboard after the system name: [`BOARD_HEADERS`], with `coverage` and `focus` before
+/// `grounded` when some system has packaging.
+pub fn board_headers(packaged: bool) -> Vec<&'static str> {
+    let mut headers = BOARD_HEADERS.to_vec();
+    if packaged {
+        headers.splice(PACKAGING_AT..PACKAGING_AT, ["coverage", "focus"]);
+    }
+    headers
+}
+
+/// The note under the leaderboard on packaging: what coverage and focus are, and each system's bundles and parts
+/// (empty when no system has packaging).
+fn packaging_html(packaging: &[(String, PackagingSums)]) -> String {
+    if packaging.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from(
+        "<p class=\"note packaging\">From the directional matcher's two directions: coverage is the share of gold \
+         claims that some prediction states all of, in any packaging; focus, the share of predictions whose content \
+         some gold claim states.</p>\n<ul class=\"packaging\">\n",
+    );
+    for (system, p) in packaging {
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b>: {} of {} gold claims covered, {} of {} predictions focused; {} prediction{} bundle{} a \
+             gold claim with more, {} state{} only part of one</li>",
+            esc(system),
+            p.covered,
+            p.gold,
+            p.focused,
+            p.pred,
+            p.bundling,
+            plural(p.bundling),
+            if p.bundling == 1 { "s" } else { "" },
+            p.partial,
+            if p.partial == 1 { "s" } else { "" },
+        );
+    }
+    h.push_str("</ul>\n");
+    h
+}
 
 const CSS: &str = "body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 h1{font-size:1.5em}h2{margin-top:2em;border-bottom:1px solid #ddd}\

@@ -45,6 +45,8 @@ mod lenient;
 mod model;
 #[path = "cases/nothing_lost.rs"]
 mod nothing_lost;
+#[path = "cases/packaging.rs"]
+mod packaging;
 #[path = "cases/resume.rs"]
 mod resume;
 #[path = "cases/run_dir.rs"]

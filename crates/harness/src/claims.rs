@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use claimbench_extract::PredictedClaim;
 use claimbench_gold::GoldSet;
-use claimbench_score::{MatcherKind, Nearest, Unmatched};
+use claimbench_score::{MatcherKind, Nearest, Relation, Unmatched};
 use serde::Serialize;
 
 use crate::error::{Context, Result};
@@ -98,6 +98,9 @@ pub struct ClaimRow {
     /// What `why` rests on, for people: the guard's disagreement (`number: 87 vs 89`), or the pair that took the
     /// counterpart (a miss: `it matched 000-003`; a false alarm: `000-001 matched: TEXT`).
     pub why_detail: Option<String>,
+    /// From a directional matcher: whether the nearest pair is a bundle (the prediction states the gold claim and
+    /// more) or a part (the prediction states only part of it); None otherwise.
+    pub relation: Option<Relation>,
 }
 
 /// The nearest-counterpart columns of a row, all None.
@@ -108,6 +111,7 @@ struct NearCols {
     score: Option<f32>,
     why: Option<Why>,
     detail: Option<String>,
+    relation: Option<Relation>,
 }
 
 /// One system's predictions by document, each document's in file order (the indices the scorer gave them).
@@ -211,6 +215,7 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                             score: Some(n.similarity),
                             why: Some(why),
                             detail,
+                            relation: n.relation,
                         }
                     }
                     _ => NearCols::default(),
@@ -231,6 +236,7 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                 nearest_score: near.score,
                 why: near.why,
                 why_detail: near.detail,
+                relation: near.relation,
             });
         }
         for &i in result.map_or(&[][..], |r| &r.false_alarms[..]) {
@@ -243,6 +249,7 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                         score: Some(n.similarity),
                         why: Some(why),
                         detail,
+                        relation: n.relation,
                     }
                 }
                 None => NearCols::default(),
@@ -263,6 +270,7 @@ pub fn system_rows(run: &LoadedRun, gold: &GoldSet, system: &str) -> Result<Vec<
                 nearest_score: near.score,
                 why: near.why,
                 why_detail: near.detail,
+                relation: near.relation,
             });
         }
     }

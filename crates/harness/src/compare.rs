@@ -38,6 +38,30 @@ pub struct PairRow {
     pub b: String,
     /// The comparison, or why there is none.
     pub comparison: Result<Comparison, String>,
+    /// Coverage and focus differences (A − B), when the two are comparable and both have packaging.
+    pub packaging: Option<PackagingDelta>,
+}
+
+/// Coverage and focus differences of two systems (A − B), from a directional matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PackagingDelta {
+    /// Coverage of A − coverage of B.
+    pub coverage: f64,
+    /// Focus of A − focus of B.
+    pub focus: f64,
+}
+
+/// A − B of coverage and focus, when both systems have packaging and their runs are comparable.
+pub fn packaging_delta(a: &Entry, b: &Entry) -> Option<PackagingDelta> {
+    if incompatible(a.run, b.run).is_some() {
+        return None;
+    }
+    let pa = a.run.file.systems[&a.system].results.packaging?;
+    let pb = b.run.file.systems[&b.system].results.packaging?;
+    Some(PackagingDelta {
+        coverage: pa.coverage - pb.coverage,
+        focus: pa.focus - pb.focus,
+    })
 }
 
 /// Every system of every run, in order: labelled `system` when one run is given, `run/system` otherwise; an error
@@ -76,6 +100,7 @@ pub fn pairs(entries: &[Entry<'_>], config: &CompareConfig) -> Vec<PairRow> {
                 a: entries[i].label.clone(),
                 b: entries[j].label.clone(),
                 comparison: compare_pair(&entries[i], &entries[j], config),
+                packaging: packaging_delta(&entries[i], &entries[j]),
             });
         }
     }

@@ -254,6 +254,7 @@ mod tests {
             nearest_score: None,
             why: None,
             why_detail: None,
+            relation: None,
         }
     }
 
@@ -274,6 +275,7 @@ mod tests {
             nearest_score: None,
             why: None,
             why_detail: None,
+            relation: None,
         }
     }
 

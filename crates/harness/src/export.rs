@@ -8,7 +8,7 @@ use crate::error::{Context, Result};
 use crate::files::atomic_write;
 
 /// The CSV header: the columns, in order.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 16] = [
     "system",
     "doc",
     "status",
@@ -24,6 +24,7 @@ pub const COLUMNS: [&str; 15] = [
     "nearest_score",
     "why",
     "why_detail",
+    "relation",
 ];
 
 /// One CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
@@ -56,6 +57,9 @@ pub fn csv(rows: &[ClaimRow]) -> String {
             r.nearest_score.map(|s| s.to_string()).unwrap_or_default(),
             r.why.map(|w| w.as_str().to_string()).unwrap_or_default(),
             r.why_detail.as_deref().map(field).unwrap_or_default(),
+            r.relation
+                .map(|w| w.as_str().to_string())
+                .unwrap_or_default(),
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
@@ -101,11 +105,12 @@ mod tests {
             nearest_score: None,
             why: None,
             why_detail: None,
+            relation: None,
         }];
         assert_eq!(
             csv(&rows),
             format!(
-                "{}\r\ns,000,tp,000-001,\"He said \"\"no\"\", twice.\",2,plain,0.75,statement,false,,,,,\r\n",
+                "{}\r\ns,000,tp,000-001,\"He said \"\"no\"\", twice.\",2,plain,0.75,statement,false,,,,,,\r\n",
                 COLUMNS.join(",")
             )
         );

@@ -1,5 +1,5 @@
-//! The CI regression gate's decisions: which checks a run gets (a floor on F1, the paired test against a
-//! baseline), how each came out, and what counts as having compared nothing. The one copy behind
+//! The CI regression gate's decisions: which checks a run gets (floors on F1, coverage and focus, the paired test
+//! against a baseline), how each came out, and what counts as having compared nothing. The one copy behind
 //! `claimbench gate`; the command only formats the checks (table, JSON, JUnit, Markdown).
 
 use std::collections::BTreeSet;
@@ -18,6 +18,10 @@ use crate::run::LoadedRun;
 pub struct GateConfig {
     /// F1 floor.
     pub min_f1: Option<f64>,
+    /// Coverage floor (a directional matcher's: the share of gold claims some prediction states).
+    pub min_coverage: Option<f64>,
+    /// Focus floor (a directional matcher's: the share of predictions some gold claim states).
+    pub min_focus: Option<f64>,
     /// Allowed F1 drop against the baseline.
     pub max_drop: f64,
     /// Significance level.
@@ -61,7 +65,7 @@ impl Status {
 pub struct Check {
     /// The system checked.
     pub system: String,
-    /// Which check (`predictions`, `min-f1`, `baseline`).
+    /// Which check (`predictions`, `min-f1`, `min-coverage`, `min-focus`, `baseline`).
     pub check: String,
     /// How it came out.
     pub status: Status,
@@ -199,6 +203,48 @@ pub fn gate(
                     if passed { ">=" } else { "<" },
                 ),
             ));
+        }
+        let packaging = rec.results.packaging;
+        for (check, floor, value, what) in [
+            (
+                "min-coverage",
+                cfg.min_coverage,
+                packaging.map(|p| p.coverage),
+                "coverage",
+            ),
+            (
+                "min-focus",
+                cfg.min_focus,
+                packaging.map(|p| p.focus),
+                "focus",
+            ),
+        ] {
+            let Some(floor) = floor else { continue };
+            checks.push(match value {
+                Some(v) => {
+                    let passed = v >= floor;
+                    Check::new(
+                        name,
+                        check,
+                        if passed { Status::Pass } else { Status::Fail },
+                        format!(
+                            "{what} {v:.3} {} floor {floor:.3}",
+                            if passed { ">=" } else { "<" },
+                        ),
+                    )
+                }
+                // A floor that compared nothing has not passed.
+                None => Check::new(
+                    name,
+                    check,
+                    Status::Error,
+                    format!(
+                        "no {what}: the matcher {} gives no directions, so nothing was compared; score with a \
+                         directional matcher (--matcher cover)",
+                        current.file.manifest.matcher.name
+                    ),
+                ),
+            });
         }
         let Some(base) = baseline else { continue };
         let base_name = if base.file.systems.contains_key(name) {

@@ -35,8 +35,8 @@ pub use matrix::SimMatrix;
 pub use metrics::{
     aggregate, evaluate, score_document, DocInput, DocResult, Duplicate, ErrorSummary, EvalResult,
     GoldItem, Groundedness, MatchedPair, Merge, MicroScore, Nearest, Packaging, PackagingSums,
-    PredItem, ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore, Unmatched,
-    DEFAULT_GROUNDING_THRESHOLD, GUARD_TEXT_LIMIT,
+    PredItem, Relation, ScoreConfig, Scorer, SoftScore, Split, SubsetCounts, SubsetScore,
+    Unmatched, DEFAULT_GROUNDING_THRESHOLD, GUARD_TEXT_LIMIT,
 };
 pub use slices::{compare_slices, slices, GoldLabel, GoldLabels, Slice, SliceBy, SliceComparison};
 pub use stats::{

@@ -184,6 +184,39 @@ pub enum Unmatched {
     Duplicate,
 }
 
+/// How the nearest pair's content relates, read from a directional matcher's two directions at their threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// The prediction states all of the gold claim and the gold claim does not state all of it (a bundle).
+    Bundles,
+    /// The gold claim states all of the prediction and the prediction does not state all of it (a part).
+    Part,
+}
+
+impl Relation {
+    /// `bundles` or `part`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Bundles => "bundles",
+            Relation::Part => "part",
+        }
+    }
+
+    /// The relation of prediction `i` and gold claim `j`: None when both directions or neither reach the threshold.
+    pub fn of(d: &DirectionScores, i: usize, j: usize) -> Option<Relation> {
+        let t = d.threshold;
+        match (
+            d.pred_states_gold.get(i, j) >= t,
+            d.gold_states_pred.get(i, j) >= t,
+        ) {
+            (true, false) => Some(Relation::Bundles),
+            (false, true) => Some(Relation::Part),
+            _ => None,
+        }
+    }
+}
+
 impl Unmatched {
     /// `below`, `taken` or `duplicate`.
     pub fn as_str(self) -> &'static str {
@@ -211,6 +244,10 @@ pub struct Nearest {
     /// a guarded matcher (`align`, `pair`) turns into a veto.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<GuardHit>,
+    /// When the matcher is directional: whether the prediction states the gold claim and more (a bundle) or only
+    /// part of it; None for symmetric matchers, and when both directions or neither reach their threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<Relation>,
 }
 
 /// Gold claims of a subset and how many were matched.
@@ -604,6 +641,19 @@ pub fn score_document(
     } = match_document(input, config.threshold, config.assignment)?;
     let (np, ng) = (input.pred.len(), input.gold.len());
     let t = config.threshold;
+    if let Some(d) = &input.directions {
+        if (d.pred_states_gold.rows, d.pred_states_gold.cols) != (np, ng)
+            || (d.gold_states_pred.rows, d.gold_states_pred.cols) != (np, ng)
+        {
+            return Err(Error::MatrixMismatch {
+                doc: input.doc.clone(),
+                rows: d.pred_states_gold.rows,
+                cols: d.pred_states_gold.cols,
+                pred: np,
+                gold: ng,
+            });
+        }
+    }
     let mut pred_match: Vec<Option<usize>> = vec![None; np];
     let mut gold_match: Vec<Option<usize>> = vec![None; ng];
     for p in &pairs {
@@ -684,6 +734,10 @@ pub fn score_document(
             similarity: input.sim.get(i, j),
             why,
             guards,
+            relation: input
+                .directions
+                .as_ref()
+                .and_then(|d| Relation::of(d, i, j)),
         }
     };
     let nearest_predictions: Vec<Nearest> = (0..ng)
@@ -753,23 +807,7 @@ pub fn score_document(
         fn_: ng - pairs.len(),
     };
     let soft = soft_sums(&input.sim);
-    let packaging = match &input.directions {
-        None => None,
-        Some(d) => {
-            if (d.pred_states_gold.rows, d.pred_states_gold.cols) != (np, ng)
-                || (d.gold_states_pred.rows, d.gold_states_pred.cols) != (np, ng)
-            {
-                return Err(Error::MatrixMismatch {
-                    doc: input.doc.clone(),
-                    rows: d.pred_states_gold.rows,
-                    cols: d.pred_states_gold.cols,
-                    pred: np,
-                    gold: ng,
-                });
-            }
-            Some(PackagingSums::of(d))
-        }
-    };
+    let packaging = input.directions.as_ref().map(PackagingSums::of);
     Ok(DocResult {
         doc: input.doc.clone(),
         gold: ng,

@@ -358,6 +358,88 @@ fn each_miss_and_false_alarm_names_its_nearest_and_why() {
     let json = serde_json::to_value(d).unwrap();
     assert_eq!(json["nearest_gold"][1]["why"], "duplicate");
     assert!(json["nearest_gold"][0].get("guards").is_none(), "{json}");
+    assert!(
+        d.nearest_gold.iter().all(|n| n.relation.is_none()),
+        "a symmetric matcher gives no relation"
+    );
+    assert!(!serde_json::to_string(d).unwrap().contains("relation"));
+}
+
+#[test]
+fn a_nearest_pair_says_whether_it_is_a_bundle_or_a_part_from_the_directions() {
+    // p0 states all of g1 and more (a bundle), g2 states all of p1 (a part), p2 and g3 state only some of each
+    // other; the "same" score is the smaller direction, below the threshold for all three.
+    let g = vec![
+        gold("g1", "the mayor resigned", "event", true),
+        gold(
+            "g2",
+            "the mayor resigned on Monday after the vote",
+            "event",
+            true,
+        ),
+        gold("g3", "taxes rose", "event", true),
+    ];
+    let p = vec![
+        pred("the mayor resigned and taxes rose"),
+        pred("the mayor resigned"),
+        pred("taxes changed"),
+    ];
+    #[rustfmt::skip]
+    let pred_states_gold: [f32; 9] = [
+        0.9, 0.2, 0.0,
+        0.0, 0.1, 0.0,
+        0.0, 0.0, 0.3,
+    ];
+    #[rustfmt::skip]
+    let gold_states_pred: [f32; 9] = [
+        0.1, 0.0, 0.0,
+        0.0, 0.8, 0.0,
+        0.0, 0.0, 0.4,
+    ];
+    let sim: Vec<f32> = pred_states_gold
+        .iter()
+        .zip(&gold_states_pred)
+        .map(|(a, b)| a.min(*b))
+        .collect();
+    let mut input = doc("d", g, p, &sim);
+    input.directions = Some(DirectionScores {
+        pred_states_gold: SimMatrix::new(3, 3, pred_states_gold.to_vec()).unwrap(),
+        gold_states_pred: SimMatrix::new(3, 3, gold_states_pred.to_vec()).unwrap(),
+        threshold: 0.5,
+    });
+    let r = evaluate(&[input], &cfg(0.5), &no_suspects).unwrap();
+    let d = &r.documents[0];
+    assert_eq!(d.misses, ["g1", "g2", "g3"]);
+    let near = |n: &[Nearest]| {
+        n.iter()
+            .map(|x| {
+                format!(
+                    "{} {} {} {}",
+                    x.pred,
+                    x.gold,
+                    x.why.as_str(),
+                    x.relation.map_or("-", Relation::as_str)
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        near(&d.nearest_predictions),
+        ["0 g1 below bundles", "1 g2 below part", "2 g3 below -"]
+    );
+    assert_eq!(
+        near(&d.nearest_gold),
+        ["0 g1 below bundles", "1 g2 below part", "2 g3 below -"]
+    );
+    let p = d.packaging.expect("directions give packaging");
+    assert_eq!((p.covered, p.focused, p.bundling, p.partial), (1, 1, 1, 1));
+    let json = serde_json::to_value(d).unwrap();
+    assert_eq!(json["nearest_predictions"][0]["relation"], "bundles");
+    assert_eq!(json["nearest_predictions"][1]["relation"], "part");
+    assert!(json["nearest_predictions"][2].get("relation").is_none());
+    // Read back, the relation is kept.
+    let back: DocResult = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, d);
 }
 
 #[test]

@@ -91,6 +91,50 @@ fn slice_table(slice_pairs: &[SlicePairRow]) -> String {
     )
 }
 
+/// The compared pairs as a table: ΔF1, its interval, both p-values and the verdict; Δcoverage and Δfocus (A − B)
+/// before the verdict when some pair has them (`-` for the others).
+fn pair_table(pairs: &[PairRow]) -> String {
+    let packaged = pairs.iter().any(|p| p.packaging.is_some());
+    let cells: Vec<Vec<String>> = pairs
+        .iter()
+        .map(|p| {
+            let mut row = match &p.comparison {
+                Ok(c) => vec![
+                    p.a.clone(),
+                    p.b.clone(),
+                    format!("{:+.3}", c.delta),
+                    interval(c.interval.low, c.interval.high),
+                    pvalue(c.p_bootstrap),
+                    pvalue(c.p_randomization),
+                    verdict(c, COMPARE_ALPHA).to_string(),
+                ],
+                Err(e) => vec![
+                    p.a.clone(),
+                    p.b.clone(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    format!("not comparable: {e}"),
+                ],
+            };
+            if packaged {
+                let (coverage, focus) = p.packaging.map_or_else(
+                    || ("-".into(), "-".into()),
+                    |d| (format!("{:+.3}", d.coverage), format!("{:+.3}", d.focus)),
+                );
+                row.splice(6..6, [coverage, focus]);
+            }
+            row
+        })
+        .collect();
+    let mut headers = vec!["A", "B", "ΔF1", "95% CI", "p boot", "p AR", "verdict"];
+    if packaged {
+        headers.splice(6..6, ["Δcoverage", "Δfocus"]);
+    }
+    table(&headers, &cells)
+}
+
 /// What `compare --json` prints: the systems' rows and each pair's comparison and verdict (or why not comparable).
 pub fn json(args: &CompareArgs) -> Result<serde_json::Value> {
     let config: CompareConfig = config::compare(args)?;
@@ -103,7 +147,14 @@ pub fn json(args: &CompareArgs) -> Result<serde_json::Value> {
     let pairs: Vec<_> = pairs
         .iter()
         .map(|p| match &p.comparison {
-            Ok(c) => serde_json::json!({ "a": p.a, "b": p.b, "comparison": c, "verdict": verdict(c, COMPARE_ALPHA) }),
+            Ok(c) => {
+                let mut v = serde_json::json!({ "a": p.a, "b": p.b, "comparison": c, "verdict": verdict(c, COMPARE_ALPHA) });
+                if let Some(d) = p.packaging {
+                    v["coverage_delta"] = serde_json::json!(d.coverage);
+                    v["focus_delta"] = serde_json::json!(d.focus);
+                }
+                v
+            }
             Err(e) => serde_json::json!({ "a": p.a, "b": p.b, "not_comparable": e }),
         })
         .collect();
@@ -160,33 +211,10 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         pairs,
         slice_pairs,
     } = compared(&runs, &config, &config::by(&args.by))?;
-    let cells: Vec<Vec<String>> = pairs
-        .iter()
-        .map(|p| match &p.comparison {
-            Ok(c) => vec![
-                p.a.clone(),
-                p.b.clone(),
-                format!("{:+.3}", c.delta),
-                interval(c.interval.low, c.interval.high),
-                pvalue(c.p_bootstrap),
-                pvalue(c.p_randomization),
-                verdict(c, COMPARE_ALPHA).to_string(),
-            ],
-            Err(e) => vec![
-                p.a.clone(),
-                p.b.clone(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                format!("not comparable: {e}"),
-            ],
-        })
-        .collect();
     emit(&format!(
         "{}\n{}\npaired tests on micro F1 (A - B): bootstrap {} resamples, approximate randomization {} permutations, seed {}; verdict at p < {} (randomization)",
         board::render(&rows),
-        table(&["A", "B", "ΔF1", "95% CI", "p boot", "p AR", "verdict"], &cells),
+        pair_table(&pairs),
         config.samples,
         config.permutations,
         config.seed,

@@ -125,14 +125,20 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
             groupings,
         });
     }
+    let packaging: Vec<(String, claimbench_score::PackagingSums)> = file
+        .systems
+        .iter()
+        .filter_map(|(name, rec)| Some((name.clone(), rec.results.packaging?.sums)))
+        .collect();
     let data = ReportData {
         title: format!("claimbench report: {}", loaded.label()),
         signature: file.manifest.signature(),
         manifest_json: serde_json::to_string_pretty(&file.manifest)?,
         leaderboard: crate::board::rows(file, loaded.timings.as_ref())
             .iter()
-            .map(Row::html_row)
+            .map(|r| r.html_row(!packaging.is_empty()))
             .collect(),
+        packaging,
         slices: slice_rows(file, &crate::config::by(&args.by)),
         sweeps: file
             .systems
@@ -171,13 +177,17 @@ pub fn run(args: ReportArgs) -> Result<Outcome> {
 
 /// A nearest counterpart as JSON.
 fn near_json(n: &Near) -> serde_json::Value {
-    serde_json::json!({
+    let mut v = serde_json::json!({
         "text": n.text,
         "id": n.id,
         "similarity": n.score,
         "why": n.why,
         "why_detail": n.detail,
-    })
+    });
+    if let Some(r) = n.relation {
+        v["relation"] = serde_json::json!(r);
+    }
+    v
 }
 
 /// A miss's or a false alarm's nearest counterpart, from its row.
@@ -188,6 +198,7 @@ fn near(r: &ClaimRow) -> Option<Near> {
         score: f64::from(r.nearest_score?),
         why: r.why?,
         detail: r.why_detail.clone(),
+        relation: r.relation,
     })
 }
 

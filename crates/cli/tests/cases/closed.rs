@@ -375,6 +375,8 @@ fn nonsense_numbers_are_usage_errors_naming_the_option() {
         ),
         (gate(&["--min-f1", "nan"]), "--min-f1"),
         (gate(&["--min-f1", "1.5"]), "--min-f1"),
+        (gate(&["--min-coverage", "nan"]), "--min-coverage"),
+        (gate(&["--min-focus=-0.1"]), "--min-focus"),
         (
             gate(&["--min-f1", "0.1", "--max-drop", "nan"]),
             "--max-drop",

@@ -77,19 +77,19 @@ fn report_csv_and_jsonl_have_a_row_per_gold_claim_and_false_alarm() {
     assert_eq!(
         lines[0],
         "system,doc,status,gold_id,gold_text,prediction,prediction_text,similarity,category,check_worthy,\
-         nearest,nearest_id,nearest_score,why,why_detail"
+         nearest,nearest_id,nearest_score,why,why_detail,relation"
     );
     let first = &g["000"][0];
     assert_eq!(
         lines[1],
-        format!("preds_small,000,tp,000-001,{first},0,{first},1,event,true,,,,,")
+        format!("preds_small,000,tp,000-001,{first},0,{first},1,event,true,,,,,,")
     );
-    // A false alarm: its nearest gold claim, their similarity and why they did not match (why_detail empty).
+    // A false alarm: its nearest gold claim, their similarity and why they did not match (why_detail and relation empty).
     let bakery =
         "preds_small,000,fp,,,6,A local bakery introduced a new kind of sourdough bread.,,,,";
     let line = lines
         .iter()
         .find(|l| l.starts_with(bakery))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.ends_with(",below,"), "{line}");
+    assert!(line.ends_with(",below,,"), "{line}");
 }

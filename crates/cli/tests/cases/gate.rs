@@ -256,3 +256,100 @@ fn gate_on_a_missing_run_names_it() {
     r.code(2);
     assert!(r.error_line().contains("nope"), "{r}");
 }
+
+#[test]
+fn coverage_and_focus_floors_pass_and_fail_on_a_cover_run() {
+    let runs = judged_runs();
+    let t = tmp();
+    // The judged set's clauses under cover: coverage 226 / 260 = 0.869, focus 95 / 163 = 0.583.
+    let r = cb(["gate"])
+        .arg_path(&runs.cover_clauses)
+        .args(["--min-coverage", "0.86", "--min-focus", "0.58", "--json"])
+        .run();
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["passed"], true, "{v}");
+    let checks: Vec<(&str, &str, &str)> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["check"].as_str().unwrap(),
+                c["status"].as_str().unwrap(),
+                c["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            ("min-coverage", "pass", "coverage 0.869 >= floor 0.860"),
+            ("min-focus", "pass", "focus 0.583 >= floor 0.580"),
+        ]
+    );
+    // A coverage floor just above it fails (exit 1), in the table, the JUnit and the Markdown.
+    let (xml, md) = (t.path().join("gate.xml"), t.path().join("gate.md"));
+    let r = cb(["gate"])
+        .arg_path(&runs.cover_clauses)
+        .args(["--min-coverage", "0.87", "--min-focus", "0.58", "--junit"])
+        .arg_path(&xml)
+        .arg("--markdown")
+        .arg_path(&md)
+        .run();
+    r.code(1)
+        .stdout_has("coverage 0.869 < floor 0.870")
+        .stdout_has("gate FAILED: 2 checks, 1 failed, 0 errors");
+    let report = junit(&xml);
+    assert_eq!((report.tests, report.failures, report.errors), (2, 1, 0));
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md_text.contains("| clauses | min-coverage | **FAIL** | coverage 0.869 < floor 0.870 |"),
+        "{md_text}"
+    );
+    assert!(
+        md_text.contains("| clauses | min-focus | pass | focus 0.583 >= floor 0.580 |"),
+        "{md_text}"
+    );
+    // The focus floor likewise.
+    cb(["gate"])
+        .arg_path(&runs.cover_clauses)
+        .args(["--min-focus", "0.6"])
+        .run()
+        .code(1)
+        .stdout_has("focus 0.583 < floor 0.600");
+}
+
+#[test]
+fn a_coverage_or_focus_floor_on_a_symmetric_matcher_is_an_error() {
+    let runs = judged_runs();
+    let t = tmp();
+    let xml = t.path().join("gate.xml");
+    // align gives one similarity per pair, no directions: a coverage floor compares nothing, so it cannot pass,
+    // whatever the floor (even 0), while the F1 floor beside it is checked as usual.
+    let r = cb(["gate"])
+        .arg_path(&runs.align_clauses)
+        .args(["--min-f1", "0.1", "--min-coverage", "0", "--junit"])
+        .arg_path(&xml)
+        .run();
+    r.code(2)
+        .stdout_has("gate ERROR: 2 checks, 0 failed, 1 error");
+    let line = r.error_line();
+    assert!(
+        line.contains("no coverage: the matcher align gives no directions")
+            && line.contains("--matcher cover"),
+        "{r}"
+    );
+    let report = junit(&xml);
+    assert_eq!((report.tests, report.failures, report.errors), (2, 0, 1));
+    let r = cb(["gate"])
+        .arg_path(&runs.align_clauses)
+        .args(["--min-focus", "0.5", "--json"])
+        .run();
+    r.code(2);
+    let v = r.json();
+    assert_eq!(v["passed"], false, "{v}");
+    assert_eq!(v["errors"], 1, "{v}");
+    assert_eq!(v["checks"][0]["check"], "min-focus", "{v}");
+    assert_eq!(v["checks"][0]["status"], "error", "{v}");
+}

@@ -151,7 +151,7 @@ fn misses_and_false_alarms_name_their_nearest_and_why() {
         of("001-001"),
         json!(["fn", "001-001", null, null, null, null, null])
     );
-    // The same in the CSV's last five columns.
+    // The same in the CSV's last columns (no relation: token-f1 is symmetric).
     let csv = t.path().join("rows.csv");
     cb(["report"])
         .arg_path(&run)
@@ -161,11 +161,11 @@ fn misses_and_false_alarms_name_their_nearest_and_why() {
         .ok();
     let csv = std::fs::read_to_string(&csv).unwrap();
     assert!(csv.starts_with(
-        "system,doc,status,gold_id,gold_text,prediction,prediction_text,similarity,category,check_worthy,nearest,nearest_id,nearest_score,why,why_detail\r\n"
+        "system,doc,status,gold_id,gold_text,prediction,prediction_text,similarity,category,check_worthy,nearest,nearest_id,nearest_score,why,why_detail,relation\r\n"
     ));
     assert!(
         csv.contains(&format!(
-            ",{},,{TAKEN_014},taken,it matched 000-015\r\n",
+            ",{},,{TAKEN_014},taken,it matched 000-015,\r\n",
             field(PREDS[1])
         )),
         "{csv}"

@@ -508,3 +508,42 @@ pub fn synth_preds(path: &Path, gold: &[(String, Vec<String>)], per_doc: usize, 
     }
     write(path, out);
 }
+
+/// Runs of two of the judged set's predictions files (`gold/judged/predictions/`: `clauses`, `minilm-worthy`),
+/// each file in a run of its own, under the directional `cover` and under the symmetric `align`; scored once per
+/// test binary, read only.
+pub struct JudgedRuns {
+    /// `clauses` under cover.
+    pub cover_clauses: PathBuf,
+    /// `minilm-worthy` under cover.
+    pub cover_worthy: PathBuf,
+    /// `clauses` under align.
+    pub align_clauses: PathBuf,
+    /// `minilm-worthy` under align.
+    pub align_worthy: PathBuf,
+}
+
+/// The [`JudgedRuns`], scored on first use (without intervals) under the test binary's temp dir.
+pub fn judged_runs() -> &'static JudgedRuns {
+    static RUNS: OnceLock<JudgedRuns> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("claimbench-cli-tests-judged-runs");
+        let _ = std::fs::remove_dir_all(&root);
+        let score = |matcher: &str, system: &str| {
+            let out = root.join(format!("{matcher}-{system}"));
+            cb(["score", "--no-intervals", "--matcher", matcher, "--pred"])
+                .arg_path(&repo().join(format!("gold/judged/predictions/{system}.jsonl")))
+                .arg("--out")
+                .arg_path(&out)
+                .run()
+                .ok();
+            out
+        };
+        JudgedRuns {
+            cover_clauses: score("cover", "clauses"),
+            cover_worthy: score("cover", "minilm-worthy"),
+            align_clauses: score("align", "clauses"),
+            align_worthy: score("align", "minilm-worthy"),
+        }
+    })
+}
