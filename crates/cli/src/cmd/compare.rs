@@ -2,7 +2,7 @@
 //! `claimbench_harness::compare`; this is its output).
 
 use anyhow::Result;
-use claimbench_score::CompareConfig;
+use claimbench_score::{CompareConfig, Comparison};
 
 use crate::args::CompareArgs;
 use crate::board::{self, Row};
@@ -59,28 +59,15 @@ fn slice_table(slice_pairs: &[SlicePairRow]) -> String {
     for p in slice_pairs {
         match &p.slices {
             Ok(slices) => cells.extend(slices.iter().map(|s| {
-                let c = &s.comparison;
-                vec![
-                    p.a.clone(),
-                    p.b.clone(),
-                    format!("{}: {}", s.by, s.name),
-                    format!("{:+.3}", c.delta),
-                    interval(c.interval.low, c.interval.high),
-                    pvalue(c.p_bootstrap),
-                    pvalue(c.p_randomization),
-                    verdict(c, COMPARE_ALPHA).to_string(),
-                ]
+                let mut row = vec![p.a.clone(), p.b.clone(), format!("{}: {}", s.by, s.name)];
+                row.extend(test_cells(&s.comparison));
+                row
             })),
-            Err(e) => cells.push(vec![
-                p.a.clone(),
-                p.b.clone(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                format!("not comparable: {e}"),
-            ]),
+            Err(e) => {
+                let mut row = vec![p.a.clone(), p.b.clone(), "-".into()];
+                row.extend(not_comparable_cells(e));
+                cells.push(row);
+            }
         }
     }
     table(
@@ -91,6 +78,28 @@ fn slice_table(slice_pairs: &[SlicePairRow]) -> String {
     )
 }
 
+/// A paired test's cells: ΔF1, its interval, both p-values and the verdict.
+fn test_cells(c: &Comparison) -> [String; 5] {
+    [
+        format!("{:+.3}", c.delta),
+        interval(c.interval.low, c.interval.high),
+        pvalue(c.p_bootstrap),
+        pvalue(c.p_randomization),
+        verdict(c, COMPARE_ALPHA).to_string(),
+    ]
+}
+
+/// The same cells for two systems that could not be compared, and why.
+fn not_comparable_cells(why: &str) -> [String; 5] {
+    [
+        "-".into(),
+        "-".into(),
+        "-".into(),
+        "-".into(),
+        format!("not comparable: {why}"),
+    ]
+}
+
 /// The compared pairs as a table: ΔF1, its interval, both p-values and the verdict; Δcoverage and Δfocus (A − B)
 /// before the verdict when some pair has them (`-` for the others).
 fn pair_table(pairs: &[PairRow]) -> String {
@@ -98,26 +107,11 @@ fn pair_table(pairs: &[PairRow]) -> String {
     let cells: Vec<Vec<String>> = pairs
         .iter()
         .map(|p| {
-            let mut row = match &p.comparison {
-                Ok(c) => vec![
-                    p.a.clone(),
-                    p.b.clone(),
-                    format!("{:+.3}", c.delta),
-                    interval(c.interval.low, c.interval.high),
-                    pvalue(c.p_bootstrap),
-                    pvalue(c.p_randomization),
-                    verdict(c, COMPARE_ALPHA).to_string(),
-                ],
-                Err(e) => vec![
-                    p.a.clone(),
-                    p.b.clone(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    format!("not comparable: {e}"),
-                ],
-            };
+            let mut row = vec![p.a.clone(), p.b.clone()];
+            match &p.comparison {
+                Ok(c) => row.extend(test_cells(c)),
+                Err(e) => row.extend(not_comparable_cells(e)),
+            }
             if packaged {
                 let (coverage, focus) = p.packaging.map_or_else(
                     || ("-".into(), "-".into()),
