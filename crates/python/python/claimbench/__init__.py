@@ -72,7 +72,8 @@ def score(
     same options (``source`` names the file, or ``"predictions"`` for a list); its figures are under
     ``["results"]["micro"]``. Other options: ``bootstrap``, ``seed``, ``assignment``, ``resample``,
     ``grounding_threshold``, ``lenient``, ``strict``, ``no_intervals``, ``require_all_docs``, ``models_dir``,
-    ``device``, ``batch_size``, ``no_cache`` ... (``claimbench score --help``).
+    ``device``, ``batch_size``, ``no_cache``, ``matcher_params`` (a parameters file for align or cover) ...
+    (``claimbench score --help``).
     """
     args = _options({"gold": gold, "matcher": matcher, "threshold": threshold, **options})
     run = None if out is None else os.fspath(out)
