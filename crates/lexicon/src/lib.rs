@@ -39,9 +39,11 @@ pub mod files {
     pub const CLAUSE_CUES: &str = include_str!("../data/clause_cues.tsv");
     /// `data/aliases.tsv`: names that refer to one entity (a country and its capital, a person and a title).
     pub const ALIASES: &str = include_str!("../data/aliases.tsv");
+    /// `data/relative_time.tsv`: units of time and the words that place them before or after ("ago").
+    pub const RELATIVE_TIME: &str = include_str!("../data/relative_time.tsv");
 
     /// Every data file with its name under `data/`.
-    pub const ALL: [(&str, &str); 10] = [
+    pub const ALL: [(&str, &str); 11] = [
         ("numbers.tsv", NUMBERS),
         ("months.tsv", MONTHS),
         ("weekdays.txt", WEEKDAYS),
@@ -52,6 +54,7 @@ pub mod files {
         ("antonym_edits.tsv", ANTONYM_EDITS),
         ("clause_cues.tsv", CLAUSE_CUES),
         ("aliases.tsv", ALIASES),
+        ("relative_time.tsv", RELATIVE_TIME),
     ];
 }
 
@@ -759,6 +762,56 @@ pub fn alias_longest() -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Relative times
+
+/// The units of time and the direction words of `relative_time.tsv`.
+struct RelativeTime {
+    units: HashMap<&'static str, &'static str>,
+    directions: HashMap<&'static str, &'static str>,
+}
+
+fn parse_relative_time(file: &'static str, text: &'static str) -> Parsed<RelativeTime> {
+    let mut seen = HashMap::new();
+    let mut units = HashMap::new();
+    let mut directions = HashMap::new();
+    for (n, cols) in entries(text) {
+        columns(file, n, &cols, 3, 3)?;
+        let name = word(file, n, cols[1])?;
+        let map = match cols[0] {
+            "unit" => &mut units,
+            "direction" => &mut directions,
+            other => {
+                return Err(bad(
+                    file,
+                    n,
+                    format!("{other:?}: a line is `unit` or `direction`"),
+                ))
+            }
+        };
+        for form in word_list(file, n, cols[2], false)? {
+            no_duplicate(&mut seen, form, file, n)?;
+            map.insert(form, name);
+        }
+    }
+    Ok(RelativeTime { units, directions })
+}
+
+static RELATIVE_TIME: LazyLock<RelativeTime> = LazyLock::new(|| {
+    parse_relative_time("relative_time.tsv", files::RELATIVE_TIME).unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// The unit of time a word names ("weeks" gives `week`); `None` when `relative_time.tsv` lists none.
+pub fn time_unit(word: &str) -> Option<&'static str> {
+    RELATIVE_TIME.units.get(word).copied()
+}
+
+/// The direction a word gives a count of time units (`ago` for "ago", "before" and "earlier", `after` for
+/// "after" and "later"); `None` when `relative_time.tsv` lists none.
+pub fn time_direction(word: &str) -> Option<&'static str> {
+    RELATIVE_TIME.directions.get(word).copied()
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /// Parses every data file, returning the first problem of each bad one.
 pub fn check_all() -> Result<(), Vec<ParseError>> {
@@ -774,6 +827,7 @@ pub fn check_all() -> Result<(), Vec<ParseError>> {
         parse_words("function_words.txt", files::FUNCTION_WORDS).err(),
         parse_clause_cues("clause_cues.tsv", files::CLAUSE_CUES).err(),
         parse_aliases("aliases.tsv", files::ALIASES).err(),
+        parse_relative_time("relative_time.tsv", files::RELATIVE_TIME).err(),
     ]
     .into_iter()
     .flatten()
@@ -822,6 +876,18 @@ mod tests {
         assert_eq!(dup, Some(2), "a name listed for two entities");
         let dotted = parse_aliases("t", "a\tu.s.\n").err().map(|e| e.line);
         assert_eq!(dotted, Some(1));
+    }
+
+    #[test]
+    fn relative_time_words() {
+        assert_eq!(time_unit("weeks"), Some("week"));
+        assert_eq!(time_unit("centuries"), Some("century"));
+        assert_eq!(time_unit("weekday"), None);
+        assert_eq!(time_direction("earlier"), Some("ago"));
+        assert_eq!(time_direction("later"), Some("after"));
+        assert_eq!(time_direction("ago"), Some("ago"));
+        let bad_kind = parse_relative_time("t", "unit\tday\tday\ntense\tx\ty\n");
+        assert_eq!(bad_kind.err().map(|e| e.line), Some(2));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Dates in a claim (weekdays, months, month-days, years, yesterday/today/tomorrow) and the date
-//! guard: the claims name different ones of a kind.
+//! Dates in a claim (weekdays, months, month-days, years, and relative times: yesterday, "last week",
+//! "two weeks ago", "the day before") and the date guard: the claims name different ones of a kind.
 
 use std::collections::BTreeSet;
 
@@ -44,8 +44,18 @@ pub(super) fn extract_dates(toks: &[Tok], consumed: &mut [bool]) -> Dates {
             consumed[i] = true;
             continue;
         }
-        if matches!(t.lower.as_str(), "yesterday" | "today" | "tomorrow") {
-            d.relative.insert(t.lower.clone());
+        let day = match t.lower.as_str() {
+            "yesterday" => Some("1 day ago"),
+            "today" => Some("0 day ago"),
+            "tomorrow" => Some("1 day after"),
+            _ => None,
+        };
+        if let Some(day) = day {
+            d.relative.insert(day.to_string());
+            continue;
+        }
+        if let Some(r) = relative_time(toks, i) {
+            d.relative.insert(r);
             continue;
         }
         if t.cap && lexicon::is_month(&t.lower) {
@@ -116,6 +126,50 @@ pub(super) fn extract_dates(toks: &[Tok], consumed: &mut [bool]) -> Dates {
     d
 }
 
+/// A count of time units before a unit word: a figure, a number word, or "a"/"an".
+fn count_at(toks: &[Tok], k: usize) -> Option<u32> {
+    let t = toks.get(k)?;
+    if matches!(t.lower.as_str(), "a" | "an" | "one") {
+        return Some(1);
+    }
+    if is_num_token(t) {
+        return t.text.parse().ok();
+    }
+    lexicon::cardinal(&t.lower)
+        .filter(|v| v.fract() == 0.0 && *v >= 0.0)
+        .map(|v| v as u32)
+}
+
+/// The relative time whose unit word is at `i` (`crates/lexicon/data/relative_time.tsv`), as "COUNT UNIT
+/// DIRECTION": "last week", "a week ago" and "a week earlier" are "1 week ago", "two weeks ago" "2 week
+/// ago", "the day before" "1 day ago", "earlier the same day" "0 day same", "the past two weeks" "2 week
+/// ago".
+/// A count of units with no word placing it ("for two weeks") is a duration, not a time: none.
+fn relative_time(toks: &[Tok], i: usize) -> Option<String> {
+    let unit = lexicon::time_unit(&toks[i].lower)?;
+    let before = lower_before(toks, i);
+    let direction = lexicon::time_direction(lower_after(toks, i));
+    let (count, dir) = match before {
+        "last" | "past" => (1, "past"),
+        "this" => (0, "past"),
+        "next" | "following" => (1, "after"),
+        "same" => (0, "same"),
+        "the" | "that" => (1, direction?),
+        _ => {
+            let count = count_at(toks, i.checked_sub(1)?)?;
+            let placed = i.checked_sub(2).map(|k| toks[k].lower.as_str());
+            match (direction, placed) {
+                (Some(d), _) => (count, d),
+                (None, Some("last" | "past")) => (count, "past"),
+                _ => return None,
+            }
+        }
+    };
+    // "last week" is a week ago as much as a week past
+    let dir = if dir == "past" { "ago" } else { dir };
+    Some(format!("{count} {unit} {dir}"))
+}
+
 fn year_of(t: &Tok) -> Option<u32> {
     if t.text.len() != 4 || !t.text.chars().all(|c| c.is_ascii_digit()) {
         return None;
@@ -130,7 +184,7 @@ pub(super) fn date_guard(a: &Analysis, b: &Analysis) -> Option<GuardHit> {
         ("date", &a.dates.month_days, &b.dates.month_days),
         ("month", &a.dates.months, &b.dates.months),
         ("year", &a.dates.years, &b.dates.years),
-        ("day", &a.dates.relative, &b.dates.relative),
+        ("time", &a.dates.relative, &b.dates.relative),
     ];
     let mut details = Vec::new();
     for (label, sa, sb) in classes {
@@ -172,6 +226,55 @@ mod tests {
         assert!(date("the 2017 strike", "the 2016 strike").is_some());
         assert!(date("on 4 April", "on 4 March").is_some());
         assert!(date("He said so yesterday", "He said so today").is_some());
+    }
+
+    #[test]
+    fn date_reads_relative_times() {
+        let hit = date(
+            "A poison gas attack took place last week.",
+            "A poison gas attack took place two weeks ago.",
+        )
+        .expect("relative");
+        assert_eq!(hit.detail, "time 1 week ago vs 2 week ago");
+        for (a, b) in [
+            ("the attack last month", "the attack last week"),
+            (
+                "Two years ago, Putin hailed Trump.",
+                "A year ago, Putin hailed Trump.",
+            ),
+            (
+                "his talks with Lavrov the day before",
+                "his talks with Lavrov two days before",
+            ),
+            (
+                "his talks with Lavrov the day before",
+                "his talks with Lavrov earlier the same day",
+            ),
+            (
+                "In the past two weeks, Trump pivoted.",
+                "In the past week, Trump pivoted.",
+            ),
+            ("He said so yesterday", "He said so two days ago"),
+        ] {
+            assert!(date(a, b).is_some(), "{a} / {b}");
+        }
+        // the same time written otherwise, a duration, or a time on one side only
+        for (a, b) in [
+            ("the attack last week", "the attack a week ago"),
+            (
+                "a sharp change from a year earlier",
+                "a sharp change from a year ago",
+            ),
+            ("He said so yesterday", "He said so a day ago"),
+            (
+                "They talked for two hours",
+                "They talked for three hours on Wednesday",
+            ),
+            ("the attack last week", "the attack in Idlib"),
+            ("the talks lasted nearly two hours", "the two-hour talks"),
+        ] {
+            assert_eq!(date(a, b), None, "{a} / {b}");
+        }
     }
 
     #[test]

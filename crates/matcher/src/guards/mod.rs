@@ -63,7 +63,7 @@ pub fn number(a: &str, b: &str) -> Option<GuardHit> {
     number_guard(&Analysis::new(a), &Analysis::new(b))
 }
 
-/// The date guard alone: weekdays, months, month-days, years and yesterday/today/tomorrow.
+/// The date guard alone: weekdays, months, month-days, years and relative times ("last week").
 pub fn date(a: &str, b: &str) -> Option<GuardHit> {
     date_guard(&Analysis::new(a), &Analysis::new(b))
 }
