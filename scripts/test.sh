@@ -33,7 +33,7 @@ step() {
 }
 
 cargo_test() {
-    cargo test --workspace --release --locked 2>&1 | tee "$target/test-output.txt"
+    cargo test --workspace --release --locked --no-fail-fast 2>&1 | tee "$target/test-output.txt"
 }
 
 end_to_end() {
