@@ -174,10 +174,9 @@ pub struct Aligned {
     read: String,
     /// The whole text's [`claimbench_score::identity_key`], computed once.
     pub(crate) key: String,
-    /// The entities of `aliases.tsv` the text names.
-    entities: BTreeSet<&'static str>,
-    /// Per name span, the entities whose names in the text hold the span's last word.
-    span_entities: BTreeMap<u32, BTreeSet<&'static str>>,
+    /// The entities of `aliases.tsv` the text names, per name span too; computed on first use (only
+    /// parameters with `"aliases": true` read it).
+    names: OnceLock<NamedEntities>,
     /// What the guards read of the prefix the model read.
     pub(crate) analysis: crate::guards::Analysis,
     /// The prefix's content words (first five letters), for `lexical_coverage_min`; computed on
@@ -200,7 +199,12 @@ impl Aligned {
 
     /// The entities of `crates/lexicon/data/aliases.tsv` the text names.
     pub fn entities(&self) -> &BTreeSet<&'static str> {
-        &self.entities
+        &self.named().entities
+    }
+
+    fn named(&self) -> &NamedEntities {
+        self.names
+            .get_or_init(|| NamedEntities::of(&self.analysis, &self.words))
     }
 
     /// The unit sentence vector.
@@ -296,31 +300,47 @@ pub fn prepare(text: &str, tv: &TokenVectors) -> Aligned {
         read_len -= 1;
     }
     let analysis = crate::guards::Analysis::new(&text[..read_len]);
-    let occurrences = analysis.alias_occurrences();
-    let mut span_entities: BTreeMap<u32, BTreeSet<&'static str>> = BTreeMap::new();
-    for (k, w) in words.iter().enumerate() {
-        let last_of_span = words.get(k + 1).is_none_or(|n| n.span != w.span);
-        if !w.name || !last_of_span {
-            continue;
-        }
-        for (ws, entity) in &occurrences {
-            if ws.contains(&w.text) {
-                span_entities.entry(w.span).or_default().insert(*entity);
-            }
-        }
-    }
     Aligned {
         rows,
         dim,
         words,
         sentence: unit(&tv.sentence),
-        entities: occurrences.iter().map(|o| o.1).collect(),
-        span_entities,
+        names: OnceLock::new(),
         analysis,
         lex: OnceLock::new(),
         squad: OnceLock::new(),
         read: text[..read_len].to_string(),
         key: claimbench_score::identity_key(text),
+    }
+}
+
+/// The entities of `aliases.tsv` a text names, and per name span those whose names in the text hold
+/// the span's last word.
+#[derive(Debug, Clone)]
+struct NamedEntities {
+    entities: BTreeSet<&'static str>,
+    spans: BTreeMap<u32, BTreeSet<&'static str>>,
+}
+
+impl NamedEntities {
+    fn of(analysis: &crate::guards::Analysis, words: &[Word]) -> NamedEntities {
+        let occurrences = analysis.alias_occurrences();
+        let mut spans: BTreeMap<u32, BTreeSet<&'static str>> = BTreeMap::new();
+        for (k, w) in words.iter().enumerate() {
+            let last_of_span = words.get(k + 1).is_none_or(|n| n.span != w.span);
+            if !w.name || !last_of_span {
+                continue;
+            }
+            for (ws, entity) in &occurrences {
+                if ws.contains(&w.text) {
+                    spans.entry(w.span).or_default().insert(*entity);
+                }
+            }
+        }
+        NamedEntities {
+            entities: occurrences.iter().map(|o| o.1).collect(),
+            spans,
+        }
     }
 }
 
@@ -402,7 +422,8 @@ pub(crate) fn side(
     let n = a.words.len().max(1) as f32;
     let coverage = best.iter().map(|b| b.0).sum::<f32>() / n;
     let aliased: BTreeSet<u32> = other.map_or_else(BTreeSet::new, |o| {
-        a.span_entities
+        a.named()
+            .spans
             .iter()
             .filter(|(_, es)| !es.is_disjoint(o))
             .map(|(span, _)| *span)
@@ -520,8 +541,8 @@ pub fn features_needed(
     }
     let (wa, wb) = (best_words(a, &best_a, b), best_words(b, &best_b, a));
     let count = needed[ALL_MATCHED];
-    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine, count, aliases.then_some(&b.entities));
-    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine, count, aliases.then_some(&a.entities));
+    let (cov_a, un_a, miss_a) = side(a, &wa, match_cosine, count, aliases.then(|| b.entities()));
+    let (cov_b, un_b, miss_b) = side(b, &wb, match_cosine, count, aliases.then(|| a.entities()));
     [
         cov_a.min(cov_b),
         if count {

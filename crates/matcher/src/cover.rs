@@ -74,13 +74,8 @@ pub fn directional_features(
         }
     }
     let words = best_words(b, &best_b, a);
-    let (coverage, unmatched, name_missing) = side(
-        b,
-        &words,
-        match_cosine,
-        true,
-        aliases.then_some(a.entities()),
-    );
+    let (coverage, unmatched, name_missing) =
+        side(b, &words, match_cosine, true, aliases.then(|| a.entities()));
     let weakest = words.iter().map(|w| w.0).fold(f32::INFINITY, f32::min);
     [
         coverage,
