@@ -136,6 +136,15 @@ pub struct TokenVectors {
     pub read_len: usize,
 }
 
+/// A text's token states after some of the encoder's layers (special tokens included, not normalised).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerStates {
+    /// One row of `dim` values per token, row-major, `[CLS]` first and `[SEP]` last.
+    pub rows: Vec<f32>,
+    /// The number of tokens (rows).
+    pub len: usize,
+}
+
 impl TokenVectors {
     /// The unit vector of token `i`.
     pub fn row(&self, i: usize) -> &[f32] {
@@ -158,6 +167,9 @@ pub struct Embedder {
     precision: Precision,
     batch_size: usize,
     cache: Option<EmbeddingCache>,
+    /// For the candle forward: the model cut to its first layers (how many, and the forward), loaded on first
+    /// use by [`Embedder::layer_states`].
+    lower: std::sync::Mutex<Option<(usize, std::sync::Arc<BertForward>)>>,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -346,6 +358,7 @@ impl Embedder {
             precision: opts.precision,
             batch_size: opts.batch_size,
             cache: None,
+            lower: std::sync::Mutex::new(None),
         };
         if let Some(dir) = &opts.cache_dir {
             embedder.cache = Some(EmbeddingCache::open(dir, &embedder.cache_key())?);
@@ -638,6 +651,105 @@ impl Embedder {
                 })
             })
             .collect()
+    }
+
+    /// The token states of each text after the first `layers` encoder layers, in input order (in f32
+    /// whatever the precision; on the candle forward a model cut to those layers is loaded on first use).
+    pub fn layer_states(&self, texts: &[&str], layers: usize) -> Result<Vec<LayerStates>> {
+        let encodings = self.encode(texts)?;
+        let mut out = Vec::with_capacity(texts.len());
+        match &self.engine {
+            Engine::Fast(fast) => {
+                let h = fast.hidden_size();
+                for chunk in encodings.chunks(self.batch_size) {
+                    let seqs: Vec<&[u32]> = chunk.iter().map(|e| e.get_ids()).collect();
+                    let (x, offsets) = fast.forward_packed_layers(&seqs, layers).ctx(&format!(
+                        "fast forward pass of {} texts, {layers} layers",
+                        seqs.len()
+                    ))?;
+                    out.extend(offsets.windows(2).map(|w| LayerStates {
+                        rows: x[w[0] * h..w[1] * h].to_vec(),
+                        len: w[1] - w[0],
+                    }));
+                }
+            }
+            Engine::Candle(_) => {
+                let forward = self.lower_forward(layers)?;
+                let h = self.spec.bert.hidden_size;
+                let pad = self.spec.bert.pad_token_id as u32;
+                for chunk in encodings.chunks(self.batch_size) {
+                    let batch = chunk.len();
+                    let seq = chunk
+                        .iter()
+                        .map(|e| e.get_ids().len())
+                        .max()
+                        .unwrap_or(1)
+                        .max(1);
+                    let mut ids = vec![pad; batch * seq];
+                    let mut mask = vec![0u32; batch * seq];
+                    for (r, e) in chunk.iter().enumerate() {
+                        for (c, &id) in e.get_ids().iter().enumerate() {
+                            ids[r * seq + c] = id;
+                            mask[r * seq + c] = 1;
+                        }
+                    }
+                    let b = Batch {
+                        ids,
+                        mask,
+                        batch,
+                        seq,
+                    };
+                    let context = format!(
+                        "forward pass of {batch}x{seq} tokens, {layers} layers, on {}",
+                        self.device_label()
+                    );
+                    let (hidden, _) = forward.forward(&b).ctx(&context)?;
+                    let rows = hidden
+                        .to_dtype(candle_core::DType::F32)
+                        .and_then(|t| t.to_vec3::<f32>())
+                        .ctx(&context)?;
+                    for (e, rows) in chunk.iter().zip(rows) {
+                        let len = e.get_ids().len();
+                        let rows: Vec<f32> = rows.into_iter().take(len).flatten().collect();
+                        debug_assert_eq!(rows.len(), len * h);
+                        out.push(LayerStates { rows, len });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The candle forward of the model's first `layers` layers, loaded once.
+    fn lower_forward(&self, layers: usize) -> Result<std::sync::Arc<BertForward>> {
+        let mut lower = self.lower.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((n, f)) = lower.as_ref() {
+            if *n == layers {
+                return Ok(f.clone());
+            }
+        }
+        let mut config = self.spec.bert.clone();
+        config.num_hidden_layers = layers.min(config.num_hidden_layers);
+        let vb = mmap_weights(&self.spec.weights_path, self.precision, &self.device)?;
+        let f =
+            std::sync::Arc::new(BertForward::load(vb, &config, self.precision).map_err(|e| {
+                Error::Unsupported {
+                    path: self.spec.weights_path.clone(),
+                    message: format!("cannot load BERT weights: {e}"),
+                }
+            })?);
+        *lower = Some((layers, f.clone()));
+        Ok(f)
+    }
+
+    /// The model's weights file (`model.safetensors`).
+    pub fn weights_path(&self) -> &Path {
+        &self.spec.weights_path
+    }
+
+    /// The model's BERT configuration.
+    pub fn bert_config(&self) -> &candle_transformers::models::bert::Config {
+        &self.spec.bert
     }
 
     /// Batches over `todo` (sorted by length): the fast forward takes the next `batch_size`

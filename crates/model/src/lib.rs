@@ -39,7 +39,7 @@ pub use config::{ModelOverrides, ModelSpec, Pooling};
 pub use convert::convert;
 pub use device::{cuda_built, int16_is_native, metal_built, DeviceSpec, Precision};
 pub use embedder::{
-    sha256_file, Embedder, EmbedderOptions, Embeddings, Forward, Token, TokenVectors,
+    sha256_file, Embedder, EmbedderOptions, Embeddings, Forward, LayerStates, Token, TokenVectors,
     DEFAULT_BATCH_SIZE,
 };
 pub use error::{Error, Result};

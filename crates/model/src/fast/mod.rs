@@ -79,22 +79,27 @@ struct Layer {
     ln2_b: Vec<f32>,
 }
 
-/// BERT encoder (embeddings + layers, no pooler) with the fast CPU forward.
-pub struct FastBert {
+/// BERT encoder layers with the fast CPU forward, over packed token rows (no embeddings).
+pub struct FastLayers {
     hidden: usize,
     heads: usize,
     intermediate: usize,
     eps: f32,
-    vocab: usize,
-    max_positions: usize,
     act: Activation,
     matmul: Matmul,
+    layers: Vec<Layer>,
+}
+
+/// BERT encoder (embeddings + layers, no pooler) with the fast CPU forward.
+pub struct FastBert {
+    vocab: usize,
+    max_positions: usize,
     word: Vec<f32>,
     position: Vec<f32>,
     token_type0: Vec<f32>,
     ln_w: Vec<f32>,
     ln_b: Vec<f32>,
-    layers: Vec<Layer>,
+    stack: FastLayers,
 }
 
 fn to_vec(t: Tensor) -> Result<Vec<f32>> {
@@ -125,20 +130,27 @@ fn weight_t(w: &Tensor, matmul: Matmul) -> Result<Weight> {
     }
 }
 
-impl FastBert {
-    /// Load from a var builder over the model's safetensors (the `bert.`/`<model_type>.` prefix
-    /// is detected, as all-MiniLM-L6-v2 has none). `matmul` says how the weight matrices are
-    /// stored and multiplied: a dtype (`F32` exact, `F16` or `BF16`) or [`Matmul::Int16`].
-    pub fn load(vb: VarBuilder, config: &Config, matmul: impl Into<Matmul>) -> Result<Self> {
-        let matmul = matmul.into();
-        if let Matmul::Float(d) = matmul {
-            if !matches!(d, DType::F32 | DType::F16 | DType::BF16) {
-                candle_core::bail!(
-                    "fast forward: matmul dtype must be f32, f16 or bf16, not {d:?}"
-                );
-            }
+fn check_matmul(matmul: Matmul) -> Result<()> {
+    if let Matmul::Float(d) = matmul {
+        if !matches!(d, DType::F32 | DType::F16 | DType::BF16) {
+            candle_core::bail!("fast forward: matmul dtype must be f32, f16 or bf16, not {d:?}");
         }
-        let vb = crate::forward::bert_root(vb, config)?;
+    }
+    Ok(())
+}
+
+impl FastLayers {
+    /// Load `count` encoder layers, the n-th under `name(n)` in `vb` (BERT's names below it:
+    /// `attention.self.query.weight`, …), sized and activated as `config` says.
+    pub fn load(
+        vb: &VarBuilder,
+        config: &Config,
+        matmul: impl Into<Matmul>,
+        count: usize,
+        name: impl Fn(usize) -> String,
+    ) -> Result<Self> {
+        let matmul = matmul.into();
+        check_matmul(matmul)?;
         let h = config.hidden_size;
         let heads = config.num_attention_heads;
         if heads == 0 || !h.is_multiple_of(heads) {
@@ -150,23 +162,9 @@ impl FastBert {
             HiddenAct::GeluApproximate => Activation::GeluTanh,
             HiddenAct::Relu => Activation::Relu,
         };
-        let e = vb.pp("embeddings");
-        let word = to_vec(e.get((config.vocab_size, h), "word_embeddings.weight")?)?;
-        let position = to_vec(e.get(
-            (config.max_position_embeddings, h),
-            "position_embeddings.weight",
-        )?)?;
-        let token_types =
-            to_vec(e.get((config.type_vocab_size, h), "token_type_embeddings.weight")?)?;
-        let token_type0 = token_types
-            .get(..h)
-            .map(<[f32]>::to_vec)
-            .unwrap_or_else(|| vec![0.0; h]);
-        let ln_w = to_vec(e.get(h, "LayerNorm.weight")?)?;
-        let ln_b = to_vec(e.get(h, "LayerNorm.bias")?)?;
-        let mut layers = Vec::with_capacity(config.num_hidden_layers);
-        for n in 0..config.num_hidden_layers {
-            let l = vb.pp(format!("encoder.layer.{n}"));
+        let mut layers = Vec::with_capacity(count);
+        for n in 0..count {
+            let l = vb.pp(name(n));
             let a = l.pp("attention");
             let s = a.pp("self");
             let q = s.get((h, h), "query.weight")?;
@@ -197,27 +195,44 @@ impl FastBert {
             heads,
             intermediate: i,
             eps: config.layer_norm_eps as f32,
-            vocab: config.vocab_size,
-            max_positions: config.max_position_embeddings,
             act,
             matmul,
-            word,
-            position,
-            token_type0,
-            ln_w,
-            ln_b,
             layers,
         })
     }
 
-    /// Width of the token vectors (and of the pooled embedding).
-    pub fn hidden_size(&self) -> usize {
-        self.hidden
+    /// The number of layers.
+    pub fn len(&self) -> usize {
+        self.layers.len()
     }
 
-    /// How the matrix products run.
-    pub fn matmul_kind(&self) -> Matmul {
-        self.matmul
+    /// Whether there are no layers.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// Run the first `count` layers over packed rows `x` (`[tokens, hidden]`, sequence `i` at rows
+    /// `offsets[i]..offsets[i + 1]`; attention stays within a sequence), in place.
+    pub fn run(&self, x: &mut [f32], offsets: &[usize], count: usize) -> Result<()> {
+        let h = self.hidden;
+        let tokens = x.len() / h;
+        let head_dim = h / self.heads;
+        // the intermediate results, in buffers reused by every layer; attention's working
+        // space then holds the output projection (both [tokens, hidden])
+        let (mut qkv, mut ctx, mut y, mut u) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for l in self.layers.iter().take(count) {
+            self.matmul_into(x, tokens, &l.wqkv, &mut qkv)?;
+            kernels::attention(
+                &qkv, &l.bqkv, offsets, self.heads, head_dim, &mut y, &mut ctx,
+            );
+            self.matmul_into(&ctx, tokens, &l.wo, &mut y)?;
+            kernels::add_bias_residual_layer_norm(x, &y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps);
+            self.matmul_into(x, tokens, &l.w1, &mut u)?;
+            kernels::bias_activation(&mut u, &l.b1, self.intermediate, self.act);
+            self.matmul_into(&u, tokens, &l.w2, &mut y)?;
+            kernels::add_bias_residual_layer_norm(x, &y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps);
+        }
+        Ok(())
     }
 
     /// `x [rows, k] @ w [k, n]`, result in f32 written over `out` (resized to `[rows, n]`): in
@@ -260,12 +275,76 @@ impl FastBert {
         }
         Ok(())
     }
+}
+
+impl FastBert {
+    /// Load from a var builder over the model's safetensors (the `bert.`/`<model_type>.` prefix
+    /// is detected, as all-MiniLM-L6-v2 has none). `matmul` says how the weight matrices are
+    /// stored and multiplied: a dtype (`F32` exact, `F16` or `BF16`) or [`Matmul::Int16`].
+    pub fn load(vb: VarBuilder, config: &Config, matmul: impl Into<Matmul>) -> Result<Self> {
+        let matmul = matmul.into();
+        check_matmul(matmul)?;
+        let vb = crate::forward::bert_root(vb, config)?;
+        let h = config.hidden_size;
+        let e = vb.pp("embeddings");
+        let word = to_vec(e.get((config.vocab_size, h), "word_embeddings.weight")?)?;
+        let position = to_vec(e.get(
+            (config.max_position_embeddings, h),
+            "position_embeddings.weight",
+        )?)?;
+        let token_types =
+            to_vec(e.get((config.type_vocab_size, h), "token_type_embeddings.weight")?)?;
+        let token_type0 = token_types
+            .get(..h)
+            .map(<[f32]>::to_vec)
+            .unwrap_or_else(|| vec![0.0; h]);
+        let ln_w = to_vec(e.get(h, "LayerNorm.weight")?)?;
+        let ln_b = to_vec(e.get(h, "LayerNorm.bias")?)?;
+        let stack = FastLayers::load(&vb, config, matmul, config.num_hidden_layers, |n| {
+            format!("encoder.layer.{n}")
+        })?;
+        Ok(Self {
+            vocab: config.vocab_size,
+            max_positions: config.max_position_embeddings,
+            word,
+            position,
+            token_type0,
+            ln_w,
+            ln_b,
+            stack,
+        })
+    }
+
+    /// Width of the token vectors (and of the pooled embedding).
+    pub fn hidden_size(&self) -> usize {
+        self.stack.hidden
+    }
+
+    /// How the matrix products run.
+    pub fn matmul_kind(&self) -> Matmul {
+        self.stack.matmul
+    }
 
     /// Token vectors of the last layer for each sequence (token ids, no padding, special
     /// tokens included), packed: `[total tokens, hidden]` row-major, and the row offsets
     /// (`offsets[i]..offsets[i + 1]` are sequence `i`'s rows; one more entry than sequences).
     pub fn forward_packed(&self, seqs: &[&[u32]]) -> Result<(Vec<f32>, Vec<usize>)> {
-        let h = self.hidden;
+        self.forward_packed_layers(seqs, self.stack.len())
+    }
+
+    /// The number of encoder layers.
+    pub fn num_layers(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// As [`FastBert::forward_packed`], the token vectors after the first `layers` encoder layers
+    /// (all of them when `layers` is at least their number).
+    pub fn forward_packed_layers(
+        &self,
+        seqs: &[&[u32]],
+        layers: usize,
+    ) -> Result<(Vec<f32>, Vec<usize>)> {
+        let h = self.stack.hidden;
         let mut offsets = Vec::with_capacity(seqs.len() + 1);
         offsets.push(0usize);
         for s in seqs {
@@ -300,27 +379,8 @@ impl FastBert {
                 row += 1;
             }
         }
-        kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.eps);
-        let head_dim = h / self.heads;
-        // the intermediate results, in buffers reused by every layer; attention's working
-        // space then holds the output projection (both [tokens, hidden])
-        let (mut qkv, mut ctx, mut y, mut u) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for l in &self.layers {
-            self.matmul_into(&x, tokens, &l.wqkv, &mut qkv)?;
-            kernels::attention(
-                &qkv, &l.bqkv, &offsets, self.heads, head_dim, &mut y, &mut ctx,
-            );
-            self.matmul_into(&ctx, tokens, &l.wo, &mut y)?;
-            kernels::add_bias_residual_layer_norm(
-                &mut x, &y, &l.bo, &l.ln1_w, &l.ln1_b, h, self.eps,
-            );
-            self.matmul_into(&x, tokens, &l.w1, &mut u)?;
-            kernels::bias_activation(&mut u, &l.b1, self.intermediate, self.act);
-            self.matmul_into(&u, tokens, &l.w2, &mut y)?;
-            kernels::add_bias_residual_layer_norm(
-                &mut x, &y, &l.b2, &l.ln2_w, &l.ln2_b, h, self.eps,
-            );
-        }
+        kernels::layer_norm(&mut x, &self.ln_w, &self.ln_b, h, self.stack.eps);
+        self.stack.run(&mut x, &offsets, layers)?;
         Ok((x, offsets))
     }
 
@@ -328,6 +388,11 @@ impl FastBert {
     /// in input order.
     pub fn embed_mean(&self, seqs: &[&[u32]], normalize: bool) -> Result<Vec<Vec<f32>>> {
         let (x, offsets) = self.forward_packed(seqs)?;
-        Ok(kernels::mean_pool(&x, &offsets, self.hidden, normalize))
+        Ok(kernels::mean_pool(
+            &x,
+            &offsets,
+            self.stack.hidden,
+            normalize,
+        ))
     }
 }
