@@ -179,6 +179,11 @@ impl<E: TokenEncoder> CoverMatcher<E> {
         self.align.params()
     }
 
+    /// The token encoder.
+    pub fn encoder(&self) -> &E {
+        self.align.encoder()
+    }
+
     /// The probability at which one direction counts as stated (coverage, focus, partial counts).
     pub fn direction_threshold(&self) -> f32 {
         let p = self.align.params();

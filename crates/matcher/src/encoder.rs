@@ -12,6 +12,7 @@ use crate::error::Result;
 pub const DEFAULT_MODEL: &str = "all-minilm-l6-v2";
 
 /// A sentence-embedding model used as a text encoder, consulting a [`Memo`] of vectors embedded ahead of time.
+#[derive(Clone)]
 pub struct EmbeddingEncoder {
     embedder: Arc<Embedder>,
     memo: Option<Arc<Memo>>,

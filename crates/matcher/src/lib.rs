@@ -4,6 +4,9 @@
 //!   (for the plain cosine matcher, with [`PLAIN_COSINE_THRESHOLD`]).
 //! - [`AlignMatcher`] ([`align`]): the default matcher: the content words of two claims aligned through
 //!   MiniLM's contextual token vectors, a monotone calibration, and the [`guards`]' veto.
+//! - [`CoverMatcher`] ([`cover`]): both directions of a pair ("a states all of b") from the same alignment.
+//! - [`CrossMatcher`] ([`cross`]): cover's directions, with MiniLM's top layers reading both claims of each
+//!   likely pair (a model trained by `examples/train_cross.rs`).
 //! - [`guards`]: cheap text checks that veto pairs that disagree in a number, a date, a negation,
 //!   polarity or roles (one module per guard, over the tokens and stems of `text`).
 //! - [`PairMatcher`]: the previous learned matcher, for pairs that are edits of one another: the
@@ -14,6 +17,7 @@
 
 pub mod align;
 pub mod cover;
+pub mod cross;
 pub mod data;
 pub mod encoder;
 pub mod error;
@@ -26,6 +30,7 @@ mod text;
 
 pub use align::{AlignMatcher, AlignParams, Features, TokenEncoder, ALIGN_FEATURES};
 pub use cover::{CoverMatcher, Directions, COVER_FEATURES};
+pub use cross::{CrossMatcher, CrossModel, CrossParams};
 pub use encoder::{EmbeddingEncoder, Memo, DEFAULT_MODEL};
 pub use error::{Error, Result};
 pub use eval::Setup;

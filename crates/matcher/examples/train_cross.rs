@@ -1,0 +1,551 @@
+//! Train the `cross` matcher's model (the top layers of all-MiniLM-L6-v2 reading two claims together,
+//! `claimbench_matcher::cross`), choose its thresholds, print its figures, and write
+//! `crates/matcher/weights/cross.safetensors` and `cross.json`. The procedure and its rules were written
+//! into `crates/matcher/CANDIDATES.md` before its first run.
+//!
+//! ```text
+//! cargo run -p claimbench-matcher --example train_cross --release             # train, evaluate, write
+//! cargo run -p claimbench-matcher --example train_cross --release -- --check  # train, compare, write nothing
+//! cargo run -p claimbench-matcher --example train_cross --release -- --evaluate  # the committed model: validate, rewrite cross.json
+//! ```
+//!
+//! Training data: people's labels of real extractor output (`gold/tuning/judged/`, `gold/judged/`) and
+//! the symmetric pairs (`gold/pairs.jsonl`, `gold/tuning/*.jsonl`, `gold/eval/`, `gold/balanced/`).
+//! Validation (the thresholds are chosen on it): `gold/judged2/` and `gold/balanced2/`. No other set is read.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{DType, Device, Tensor, Var};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use claimbench_gold::judged::JudgedSet;
+use claimbench_gold::GoldSet;
+use claimbench_io::{atomic_write, sha256_hex};
+use claimbench_matcher::cover::{CoverMatcher, Directions};
+use claimbench_matcher::cross::{self, CrossModel, CrossParams, StateEncoder, LOWER_LAYERS};
+use claimbench_matcher::data::{
+    balanced_pairs, frozen_pairs, hand_pairs, parse_pairs, tuning_neighbours, tuning_numbers,
+    tuning_written, LabelledPair,
+};
+use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
+use claimbench_model::{EmbedderOptions, LayerStates};
+use claimbench_score::agreement::{AgreementSums, DocLinks};
+use claimbench_score::{assign, same_text, Assignment, SimMatrix};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde_json::json;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+const COMMAND: &str = "cargo run -p claimbench-matcher --example train_cross --release";
+const SEED: u64 = 20170412;
+const EPOCHS: usize = 3;
+const BATCH: usize = 32;
+const LR: f64 = 1e-4;
+const WEIGHT_DECAY: f64 = 0.01;
+/// Each judged prediction's nearest gold claims by sentence cosine taken as training rows, beside its links.
+const NEAREST: usize = 5;
+/// Each prediction's and gold claim's best pairs by `cover` that the model reads (fixed before training).
+const CANDIDATES: usize = 3;
+const DOCS: [&str; 5] = ["000", "001", "002", "003", "004"];
+
+/// One directional training row: "text a states all of text b" (indices into the texts).
+struct Row {
+    a: usize,
+    b: usize,
+    y: bool,
+}
+
+/// A judged prediction against every gold claim of its document.
+struct DocCells {
+    system: String,
+    preds: Vec<String>,
+    gold: Vec<String>,
+    links: DocLinks,
+    /// (pred states gold, gold states pred), row-major.
+    truth: Vec<(bool, bool)>,
+}
+
+fn judged_cells(set: &JudgedSet, gold: &GoldSet) -> Vec<DocCells> {
+    let mut out = Vec::new();
+    for (name, sys) in &set.systems {
+        for doc in DOCS {
+            let g: Vec<_> = gold.claims_for(doc).collect();
+            let index: HashMap<&str, usize> = g
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (c.id.as_str(), k))
+                .collect();
+            let mut cells = DocCells {
+                system: name.clone(),
+                preds: Vec::new(),
+                gold: g.iter().map(|c| c.text.clone()).collect(),
+                links: DocLinks {
+                    gold: g.len(),
+                    ..DocLinks::default()
+                },
+                truth: Vec::new(),
+            };
+            for (p, l) in sys
+                .predictions
+                .iter()
+                .zip(&sys.labels)
+                .filter(|(p, _)| p.doc == doc)
+            {
+                let has = |v: &[String], id: &str| v.iter().any(|x| x == id);
+                cells.preds.push(p.text.clone());
+                for c in &g {
+                    cells.truth.push((
+                        has(&l.same, &c.id) || has(&l.bundles, &c.id),
+                        has(&l.same, &c.id) || has(&l.part_of, &c.id),
+                    ));
+                }
+                let ids = |v: &[String]| v.iter().map(|i| index[i.as_str()]).collect();
+                cells.links.same.push(ids(&l.same));
+                cells.links.bundles.push(ids(&l.bundles));
+                cells
+                    .links
+                    .stated_all
+                    .push(l.stated == claimbench_gold::judged::Stated::All);
+            }
+            out.push(cells);
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> Res<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// The texts, indexed.
+#[derive(Default)]
+struct Texts {
+    list: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Texts {
+    fn id(&mut self, t: &str) -> usize {
+        if let Some(&k) = self.index.get(t) {
+            return k;
+        }
+        self.list.push(t.to_string());
+        self.index.insert(t.to_string(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The base model's top layers as trainable variables under the cross model's names, with a zero
+/// segment vector and head.
+fn init_vars(weights: &Path, device: &Device) -> Res<VarMap> {
+    let st = candle_core::safetensors::load(weights, device)?;
+    let prefix = if st.contains_key("embeddings.word_embeddings.weight") {
+        ""
+    } else {
+        "bert."
+    };
+    let varmap = VarMap::new();
+    {
+        let mut data = varmap.data().lock().map_err(|_| "var map lock")?;
+        for name in CrossModel::tensor_names() {
+            let t = if let Some(rest) = name.strip_prefix("layer.") {
+                let (n, part) = rest.split_once('.').ok_or("bad name")?;
+                let layer = LOWER_LAYERS + n.parse::<usize>()?;
+                let key = format!("{prefix}encoder.layer.{layer}.{part}");
+                st.get(&key)
+                    .ok_or_else(|| format!("{}: no tensor {key}", weights.display()))?
+                    .to_dtype(DType::F32)?
+            } else if name == "segment" {
+                Tensor::zeros(384, DType::F32, device)?
+            } else if name == "head.weight" {
+                Tensor::zeros((1, 384), DType::F32, device)?
+            } else {
+                Tensor::zeros(1, DType::F32, device)?
+            };
+            data.insert(name, Var::from_tensor(&t)?);
+        }
+    }
+    Ok(varmap)
+}
+
+/// The weighted logistic loss of a batch: `w · (softplus(z) − y z)`, averaged.
+fn loss(z: &Tensor, y: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
+    let softplus = (z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?)?;
+    ((softplus - (y * z)?)? * w)?.mean_all()
+}
+
+fn train(
+    rows: &[Row],
+    states: &[LayerStates],
+    weights: &Path,
+    log: &mut Vec<serde_json::Value>,
+) -> Res<VarMap> {
+    let device = Device::Cpu;
+    let varmap = init_vars(weights, &device)?;
+    let model = CrossModel::load(
+        VarBuilder::from_varmap(&varmap, DType::F32, &device),
+        384,
+        1536,
+    )?;
+    let pos = rows.iter().filter(|r| r.y).count();
+    let pos_weight = (rows.len() - pos) as f64 / pos.max(1) as f64;
+    let mut opt = AdamW::new(
+        varmap.all_vars(),
+        ParamsAdamW {
+            lr: LR,
+            weight_decay: WEIGHT_DECAY,
+            ..ParamsAdamW::default()
+        },
+    )?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
+    let steps = EPOCHS * rows.len().div_ceil(BATCH);
+    let warm = steps / 10;
+    let mut step = 0;
+    for epoch in 0..EPOCHS {
+        let start = Instant::now();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        for chunk in order.chunks(BATCH) {
+            let lr = if step < warm {
+                LR * (step + 1) as f64 / warm as f64
+            } else {
+                LR * (steps - step) as f64 / (steps - warm) as f64
+            };
+            opt.set_learning_rate(lr);
+            let pairs: Vec<(&LayerStates, &LayerStates)> = chunk
+                .iter()
+                .map(|&k| (&states[rows[k].a], &states[rows[k].b]))
+                .collect();
+            let y: Vec<f32> = chunk
+                .iter()
+                .map(|&k| f32::from(u8::from(rows[k].y)))
+                .collect();
+            let w: Vec<f32> = chunk
+                .iter()
+                .map(|&k| if rows[k].y { pos_weight as f32 } else { 1.0 })
+                .collect();
+            let z = model.logits(&pairs)?;
+            let l = loss(&z, &Tensor::new(y, &device)?, &Tensor::new(w, &device)?)?;
+            total += f64::from(l.to_scalar::<f32>()?) * chunk.len() as f64;
+            opt.backward_step(&l)?;
+            step += 1;
+            if step % 100 == 0 {
+                eprintln!(
+                    "  step {step}/{steps}: mean loss so far {:.4} ({:.0} s into the epoch)",
+                    total / ((step - epoch * steps / EPOCHS) * BATCH) as f64,
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        let mean = total / rows.len() as f64;
+        eprintln!(
+            "epoch {}: loss {mean:.4} ({:.0} s)",
+            epoch + 1,
+            start.elapsed().as_secs_f64()
+        );
+        log.push(json!({"epoch": epoch + 1, "loss": round(mean)}));
+    }
+    Ok(varmap)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// The model's file: the layers in f16 (half the bytes), the segment vector and head in f32.
+fn weights_bytes(varmap: &VarMap) -> Res<Vec<u8>> {
+    let data = varmap.data().lock().map_err(|_| "var map lock")?;
+    let mut tensors: BTreeMap<String, Tensor> = BTreeMap::new();
+    for (name, var) in data.iter() {
+        let t = var.as_tensor().clone();
+        let t = if name.starts_with("layer.") {
+            t.to_dtype(DType::F16)?
+        } else {
+            t
+        };
+        tensors.insert(name.clone(), t);
+    }
+    let dir = tempfile_dir()?;
+    let path = dir.join("cross.safetensors");
+    candle_core::safetensors::save(&tensors.into_iter().collect(), &path)?;
+    let bytes = std::fs::read(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(bytes)
+}
+
+fn tempfile_dir() -> Res<PathBuf> {
+    let d = std::env::temp_dir().join(format!("claimbench-train-cross-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
+
+/// A judged system's agreement figures when `dirs` (row-major per document) decide at `t`.
+fn agreement(cells: &[&DocCells], dirs: &[&Vec<Directions>], t: f32) -> Res<AgreementSums> {
+    let mut sums = AgreementSums::default();
+    for (c, d) in cells.iter().zip(dirs) {
+        let (n, m) = (c.preds.len(), c.gold.len());
+        let matrix = SimMatrix::new(n, m, d.iter().map(Directions::same).collect())?;
+        let mut assigned = vec![None; n];
+        for p in assign(&matrix, t, Assignment::Optimal, None)? {
+            assigned[p.row] = Some(p.col);
+        }
+        sums.add(&c.links, &assigned)?;
+    }
+    Ok(sums)
+}
+
+fn main() -> Res<()> {
+    let check = std::env::args().any(|a| a == "--check");
+    let evaluate = std::env::args().any(|a| a == "--evaluate");
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir.join("../..");
+    let models_dir = std::env::var_os("CLAIMBENCH_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("models"));
+    let encoder = EmbeddingEncoder::load_registered(
+        DEFAULT_MODEL,
+        &models_dir,
+        &EmbedderOptions::default(),
+        &mut |m| eprintln!("{m}"),
+    )?;
+    let weights_path = encoder.embedder().weights_path().to_path_buf();
+    let gold = GoldSet::builtin()?;
+    let mut train_cells = Vec::new();
+    for dir in ["gold/tuning/judged", "gold/judged"] {
+        train_cells.extend(judged_cells(
+            &JudgedSet::load(&root.join(dir), &gold)?,
+            &gold,
+        ));
+    }
+    let valid_cells = judged_cells(&JudgedSet::load(&root.join("gold/judged2"), &gold)?, &gold);
+    let mut train_pairs: Vec<LabelledPair> = Vec::new();
+    for set in [
+        hand_pairs()?,
+        tuning_neighbours()?,
+        tuning_written()?,
+        tuning_numbers()?,
+        frozen_pairs()?,
+        balanced_pairs()?,
+    ] {
+        train_pairs.extend(set.into_iter().filter(|p| p.kind != "partial"));
+    }
+    let valid_path = root.join("gold/balanced2/pairs.jsonl");
+    let valid_pairs = parse_pairs(&read(&valid_path)?, "gold/balanced2/pairs.jsonl")?;
+
+    let mut texts = Texts::default();
+    for c in train_cells.iter().chain(&valid_cells) {
+        for t in c.preds.iter().chain(&c.gold) {
+            texts.id(t);
+        }
+    }
+    for p in train_pairs.iter().chain(&valid_pairs) {
+        texts.id(&p.a);
+        texts.id(&p.b);
+    }
+    let refs: Vec<&str> = texts.list.iter().map(String::as_str).collect();
+    eprintln!(
+        "lower-layer states and sentence vectors of {} texts",
+        refs.len()
+    );
+    let states = encoder.layer_states(&refs, LOWER_LAYERS)?;
+    let vectors = encoder.vectors(&refs)?;
+
+    // training rows: each judged prediction against its linked and nearest gold claims, both ways
+    let mut rows: Vec<Row> = Vec::new();
+    let mut counts: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+    for c in &train_cells {
+        let m = c.gold.len();
+        for (i, p) in c.preds.iter().enumerate() {
+            let pi = texts.index[p];
+            let mut near: Vec<usize> = (0..m).collect();
+            near.sort_by(|&x, &y| {
+                let s = |j: usize| dot(&vectors[pi], &vectors[texts.index[&c.gold[j]]]);
+                s(y).total_cmp(&s(x)).then(x.cmp(&y))
+            });
+            let mut chosen: BTreeSet<usize> = near.into_iter().take(NEAREST).collect();
+            chosen.extend((0..m).filter(|&j| c.truth[i * m + j] != (false, false)));
+            for j in chosen {
+                if same_text(p, &c.gold[j]) {
+                    continue;
+                }
+                let gj = texts.index[&c.gold[j]];
+                let (pg, gp) = c.truth[i * m + j];
+                for (a, b, y) in [(pi, gj, pg), (gj, pi, gp)] {
+                    counts.entry("judged").or_default()[usize::from(y)] += 1;
+                    rows.push(Row { a, b, y });
+                }
+            }
+        }
+    }
+    for p in &train_pairs {
+        if same_text(&p.a, &p.b) {
+            continue;
+        }
+        let (a, b) = (texts.index[&p.a], texts.index[&p.b]);
+        for (a, b) in [(a, b), (b, a)] {
+            counts.entry("pairs").or_default()[usize::from(p.same)] += 1;
+            rows.push(Row { a, b, y: p.same });
+        }
+    }
+    eprintln!("rows (negative, positive): {counts:?}");
+
+    let out_w = crate_dir.join("weights/cross.safetensors");
+    let out_p = crate_dir.join("weights/cross.json");
+    let (bytes, log) = if evaluate {
+        // the committed model and its training log, validated again (the validation code changed, not the model)
+        let committed = CrossParams::parse(&read(&out_p)?, "weights/cross.json")?;
+        let log = committed.fitted["training"]
+            .as_array()
+            .cloned()
+            .ok_or("weights/cross.json: no training log")?;
+        (std::fs::read(&out_w)?, log)
+    } else {
+        let mut log = Vec::new();
+        let varmap = train(&rows, &states, &weights_path, &mut log)?;
+        (weights_bytes(&varmap)?, log)
+    };
+    // from here on, the model as committed: f16 layers read back in f32
+    let model = CrossModel::from_bytes(&bytes, 384, 1536)?;
+
+    // validation: cover's directions of every judged2 cell, rescored by the model on the candidates
+    let cover = CoverMatcher::new(encoder.clone())?;
+    let mut dirs: Vec<Vec<Directions>> = Vec::new();
+    for c in &valid_cells {
+        let p: Vec<&str> = c.preds.iter().map(String::as_str).collect();
+        let g: Vec<&str> = c.gold.iter().map(String::as_str).collect();
+        let mut d = cover.directions_matrix(&p, &g)?;
+        let rows: Vec<LayerStates> = p.iter().map(|t| states[texts.index[*t]].clone()).collect();
+        let cols: Vec<LayerStates> = g.iter().map(|t| states[texts.index[*t]].clone()).collect();
+        cross::rescore(&model, &mut d, (&rows, &cols), CANDIDATES)?;
+        dirs.push(d);
+    }
+    let pair_refs: Vec<(&str, &str)> = valid_pairs
+        .iter()
+        .map(|p| (p.a.as_str(), p.b.as_str()))
+        .collect();
+    let mut pair_dirs = cover.directions_pairs(&pair_refs)?;
+    for (p, d) in valid_pairs.iter().zip(pair_dirs.iter_mut()) {
+        let mut one = [*d];
+        let (a, b) = (&states[texts.index[&p.a]], &states[texts.index[&p.b]]);
+        cross::rescore(
+            &model,
+            &mut one,
+            (std::slice::from_ref(a), std::slice::from_ref(b)),
+            1,
+        )?;
+        *d = one[0];
+    }
+
+    let systems: BTreeSet<&str> = valid_cells.iter().map(|c| c.system.as_str()).collect();
+    let grid: Vec<f32> = (1..=18).map(|k| k as f32 * 0.05).collect();
+    let mut sweep = Vec::new();
+    let mut best: Option<(f64, f64, f32)> = None;
+    println!("cross at each threshold, on the validation sets (gold/judged2, gold/balanced2)\n");
+    println!(
+        "| threshold | system | matcher F1 (person) | abs gap | links agree | balanced2 accuracy |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|");
+    for &t in &grid {
+        let acc = valid_pairs
+            .iter()
+            .zip(&pair_dirs)
+            .filter(|(p, d)| (!d.vetoed && d.same() >= t) == p.same)
+            .count() as f64
+            / valid_pairs.len() as f64;
+        let mut gap = 0.0;
+        for s in &systems {
+            let (cs, ds): (Vec<&DocCells>, Vec<&Vec<Directions>>) = valid_cells
+                .iter()
+                .zip(&dirs)
+                .filter(|(c, _)| c.system == *s)
+                .unzip();
+            let a = agreement(&cs, &ds, t)?;
+            gap += a.f1_gap() / systems.len() as f64;
+            println!(
+                "| {t:.2} | {s} | {:.3} ({:.3}) | {:.3} | {:.3} | {acc:.3} |",
+                a.matcher().f1,
+                a.person().f1,
+                a.f1_gap(),
+                a.link_agreement()
+            );
+            sweep.push(json!({"threshold": round(f64::from(t)), "system": s,
+                "matcher_f1": round(a.matcher().f1), "person_f1": round(a.person().f1),
+                "f1_gap": round(a.f1_gap()), "link_agreement": round(a.link_agreement()),
+                "balanced2_accuracy": round(acc)}));
+        }
+        // the threshold: the smallest mean gap, then the higher balanced accuracy, then the higher threshold
+        let key = (round(gap), -round(acc), -t);
+        if best.is_none_or(|b| key.0 < b.0 || (key.0 == b.0 && (key.1, key.2) < (b.1, b.2))) {
+            best = Some(key);
+        }
+    }
+    let threshold = best.map(|b| -b.2).ok_or("no threshold")?;
+    let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+    for (p, d) in valid_pairs.iter().zip(&pair_dirs) {
+        let right = (!d.vetoed && d.same() >= threshold) == p.same;
+        let e = kinds.entry(p.kind.as_str()).or_default();
+        e[0] += usize::from(right);
+        e[1] += 1;
+    }
+    println!("\nchosen threshold {threshold:.2}; gold/balanced2 by kind:");
+    for (k, [r, n]) in &kinds {
+        println!("  {k:<14} {:.3} ({r}/{n})", *r as f64 / *n as f64);
+    }
+    let params = CrossParams {
+        threshold,
+        direction_threshold: threshold,
+        candidates: CANDIDATES,
+        fitted: json!({
+            "command": COMMAND,
+            "model": DEFAULT_MODEL,
+            "lower_layers": LOWER_LAYERS,
+            "seed": SEED, "epochs": EPOCHS, "batch": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY,
+            "nearest": NEAREST,
+            "rows": counts.iter().map(|(k, v)| (k.to_string(), json!({"negative": v[0], "positive": v[1]}))).collect::<BTreeMap<_, _>>(),
+            "training": log,
+            "weights_sha256": sha256_hex(&bytes),
+            "validation_sweep": sweep,
+            "decisions_sha256": sha256_hex(decisions(&pair_dirs, &dirs, threshold).as_bytes()),
+        }),
+    };
+    let json_text = serde_json::to_string_pretty(&params)? + "\n";
+    if check {
+        let committed = CrossParams::parse(&read(&out_p)?, "weights/cross.json")?;
+        let same_bytes = std::fs::read(&out_w).map(|b| b == bytes).unwrap_or(false);
+        let want = committed.fitted.get("decisions_sha256").cloned();
+        let got = params.fitted.get("decisions_sha256").cloned();
+        if same_bytes && committed == params {
+            println!("check: weights and parameters reproduced byte for byte");
+        } else if want == got && committed.threshold == params.threshold {
+            println!(
+                "check: every validation decision reproduced (weights differ in the last bits)"
+            );
+        } else {
+            return Err(
+                "check: the trained model's decisions differ from the committed ones".into(),
+            );
+        }
+    } else {
+        atomic_write(&out_w, &bytes)?;
+        atomic_write(&out_p, json_text.as_bytes())?;
+        println!("wrote {} and {}", out_w.display(), out_p.display());
+    }
+    Ok(())
+}
+
+/// Every validation decision at `t`, as text (its hash is what `--check` compares).
+fn decisions(pairs: &[Directions], cells: &[Vec<Directions>], t: f32) -> String {
+    let one = |d: &Directions| if !d.vetoed && d.same() >= t { '1' } else { '0' };
+    pairs
+        .iter()
+        .map(one)
+        .chain(cells.iter().flatten().map(one))
+        .collect()
+}
