@@ -109,6 +109,24 @@ pub fn benches(c: &mut Criterion) {
             return;
         }
     };
+    // cover and cross (cross: cover, then the cross model on each row's and column's best candidates)
+    let cover = claimbench_matcher::CoverMatcher::new(claimbench_matcher::EmbeddingEncoder::new(
+        shared.clone(),
+    ));
+    let cross = claimbench_matcher::CoverMatcher::new(claimbench_matcher::EmbeddingEncoder::new(
+        shared.clone(),
+    ))
+    .and_then(claimbench_matcher::CrossMatcher::builtin);
+    let (cover, cross) = match (cover, cross) {
+        (Ok(a), Ok(b)) => (
+            claimbench_score::IdentityFloor::new(Box::new(a)),
+            claimbench_score::IdentityFloor::new(Box::new(b)),
+        ),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("cover and cross job benches skipped: {e}");
+            return;
+        }
+    };
     let mut group = c.benchmark_group("job/matcher");
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
@@ -116,6 +134,8 @@ pub fn benches(c: &mut Criterion) {
     for (name, m, t) in [
         ("cosine", &cosine as &dyn Matcher, COSINE_DEFAULT_THRESHOLD),
         ("align", &align as &dyn Matcher, ALIGN_DEFAULT_THRESHOLD),
+        ("cover", &cover as &dyn Matcher, cover.default_threshold()),
+        ("cross", &cross as &dyn Matcher, cross.default_threshold()),
     ] {
         group.bench_function(format!("{name}/500x500"), |b| {
             b.iter(|| {

@@ -92,6 +92,15 @@ pub fn cover_matcher(
     })
 }
 
+/// The cross matcher: the committed cover calibration and cross model.
+pub fn cross_matcher(
+    enc: EmbeddingEncoder,
+) -> Result<claimbench_matcher::CrossMatcher<EmbeddingEncoder>> {
+    Ok(claimbench_matcher::CrossMatcher::builtin(
+        claimbench_matcher::CoverMatcher::new(enc)?,
+    )?)
+}
+
 /// Parse a matcher name, with "did you mean" from the score crate.
 pub fn matcher_kind(name: &str) -> Result<MatcherKind> {
     name.parse::<MatcherKind>()
@@ -150,6 +159,12 @@ pub fn build_matcher(
             let sha = cover.params_sha256().to_string();
             directional = Some(cover.direction_threshold());
             (Box::new(cover), Some(sha))
+        }
+        MatcherKind::Cross => {
+            let cross = cross_matcher(model(true)?.1)?;
+            let sha = cross.sha256().to_string();
+            directional = Some(cross.params().direction_threshold);
+            (Box::new(cross), Some(sha))
         }
     };
     // every matcher: identical claims score 1.0, scores bounded

@@ -181,7 +181,8 @@ pub fn threshold_range(kind: MatcherKind) -> (f64, f64) {
         | MatcherKind::RougeL
         | MatcherKind::Pair
         | MatcherKind::Align
-        | MatcherKind::Cover => (0.0, 1.0),
+        | MatcherKind::Cover
+        | MatcherKind::Cross => (0.0, 1.0),
     }
 }
 

@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
-use claimbench_matcher::{AlignMatcher, CoverMatcher, EmbeddingEncoder, PairMatcher};
+use claimbench_matcher::{AlignMatcher, CoverMatcher, CrossMatcher, EmbeddingEncoder, PairMatcher};
 use claimbench_model::Embedder;
 use claimbench_score::MatcherKind;
 use serde::Serialize;
 
 use crate::bail;
 use crate::error::Result;
-use crate::pipeline::{align_matcher, build_matcher, cover_matcher, MatcherParams, MatcherSetup};
+use crate::pipeline::{
+    align_matcher, build_matcher, cover_matcher, cross_matcher, MatcherParams, MatcherSetup,
+};
 
 /// One decision, as `similarity --json` and `--pairs` write it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,6 +31,7 @@ pub struct Decider(Inner);
 enum Inner {
     Align(Box<AlignMatcher<EmbeddingEncoder>>),
     Cover(Box<CoverMatcher<EmbeddingEncoder>>),
+    Cross(Box<CrossMatcher<EmbeddingEncoder>>),
     Pair(Box<PairMatcher<EmbeddingEncoder>>),
     Matrix(MatcherSetup),
 }
@@ -66,6 +69,16 @@ impl Decider {
                 }
                 Inner::Cover(Box::new(cover))
             }
+            MatcherKind::Cross => {
+                let Some(embedder) = embedder else {
+                    bail!("the cross matcher needs the embedding model")
+                };
+                let mut cross = cross_matcher(EmbeddingEncoder::new(embedder))?;
+                if let Some(t) = threshold {
+                    cross = cross.with_threshold(t);
+                }
+                Inner::Cross(Box::new(cross))
+            }
             MatcherKind::Pair => {
                 let Some(embedder) = embedder else {
                     bail!("the pair matcher needs the embedding model")
@@ -86,6 +99,7 @@ impl Decider {
         match &self.0 {
             Inner::Align(align) => align.default_threshold(),
             Inner::Cover(cover) => cover.default_threshold(),
+            Inner::Cross(cross) => cross.default_threshold(),
             Inner::Pair(pair) => pair.default_threshold(),
             Inner::Matrix(setup) => setup.threshold,
         }
@@ -104,6 +118,14 @@ impl Decider {
             }
             Inner::Cover(cover) => {
                 let d = cover.decide(a, b)?;
+                Ok(Decision {
+                    score: d.score,
+                    same: d.same,
+                    reasons: d.reasons,
+                })
+            }
+            Inner::Cross(cross) => {
+                let d = cross.decide(a, b)?;
                 Ok(Decision {
                     score: d.score,
                     same: d.same,

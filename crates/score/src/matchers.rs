@@ -134,6 +134,10 @@ pub const ALIGN_DEFAULT_THRESHOLD: f32 = 0.5;
 /// Default threshold of the `cover` matcher, on each direction's calibrated probability.
 pub const COVER_DEFAULT_THRESHOLD: f32 = 0.5;
 
+/// Default threshold of the `cross` matcher, on each direction's probability (its committed parameters set
+/// their own).
+pub const CROSS_DEFAULT_THRESHOLD: f32 = 0.5;
+
 /// Interns the space-separated tokens of normalised texts to dense integers (borrowing the texts).
 #[derive(Default)]
 struct Vocab<'a> {
@@ -663,11 +667,14 @@ pub enum MatcherKind {
     /// states all of the other.
     #[serde(rename = "cover")]
     Cover,
+    /// `cross`: cover's directions, with the top layers of MiniLM reading both claims of each likely pair.
+    #[serde(rename = "cross")]
+    Cross,
 }
 
 impl MatcherKind {
     /// Every kind, in documentation order.
-    pub const ALL: [MatcherKind; 7] = [
+    pub const ALL: [MatcherKind; 8] = [
         MatcherKind::Exact,
         MatcherKind::TokenF1,
         MatcherKind::RougeL,
@@ -675,6 +682,7 @@ impl MatcherKind {
         MatcherKind::Pair,
         MatcherKind::Align,
         MatcherKind::Cover,
+        MatcherKind::Cross,
     ];
 
     /// The kind's name (`exact`, `token-f1`, `rouge-l`, `cosine`, `pair`).
@@ -687,6 +695,7 @@ impl MatcherKind {
             MatcherKind::Pair => "pair",
             MatcherKind::Align => "align",
             MatcherKind::Cover => "cover",
+            MatcherKind::Cross => "cross",
         }
     }
 
@@ -700,6 +709,7 @@ impl MatcherKind {
             MatcherKind::Pair => PAIR_DEFAULT_THRESHOLD,
             MatcherKind::Align => ALIGN_DEFAULT_THRESHOLD,
             MatcherKind::Cover => COVER_DEFAULT_THRESHOLD,
+            MatcherKind::Cross => CROSS_DEFAULT_THRESHOLD,
         }
     }
 
@@ -708,7 +718,7 @@ impl MatcherKind {
     pub fn vetoes(self) -> bool {
         matches!(
             self,
-            MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover
+            MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover | MatcherKind::Cross
         )
     }
 
@@ -716,7 +726,11 @@ impl MatcherKind {
     pub fn needs_model(self) -> bool {
         matches!(
             self,
-            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover
+            MatcherKind::Cosine
+                | MatcherKind::Pair
+                | MatcherKind::Align
+                | MatcherKind::Cover
+                | MatcherKind::Cross
         )
     }
 
@@ -726,9 +740,11 @@ impl MatcherKind {
             MatcherKind::Exact => Some(Box::new(ExactMatcher)),
             MatcherKind::TokenF1 => Some(Box::new(TokenF1Matcher)),
             MatcherKind::RougeL => Some(Box::new(RougeLMatcher)),
-            MatcherKind::Cosine | MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover => {
-                None
-            }
+            MatcherKind::Cosine
+            | MatcherKind::Pair
+            | MatcherKind::Align
+            | MatcherKind::Cover
+            | MatcherKind::Cross => None,
         }
     }
 }
