@@ -249,24 +249,61 @@ fn a_symmetric_matcher_writes_no_packaging() {
 
 /// `claimbench judged --json` on `gold/judged2` scored under `matcher` (with `params`, a parameters file of the
 /// repository, when given).
-fn judged2_rows(matcher: &str, params: Option<&str>) -> serde_json::Value {
+/// `claimbench judged --json` of judged set `set` (its `systems` scored under `matcher` with `params`).
+fn judged_set_rows(
+    set: &str,
+    systems: &[&str],
+    matcher: &str,
+    params: Option<&str>,
+) -> serde_json::Value {
     let t = tmp();
     let run = t.path().join("run");
-    let dir = repo().join("gold/judged2/predictions");
+    let dir = repo().join(set).join("predictions");
     let mut c = cb(["score", "--no-intervals", "--matcher", matcher]);
     if let Some(p) = params {
         c = c.args(["--matcher-params"]).arg_path(&repo().join(p));
     }
-    for s in ["llm", "person3"] {
+    for s in systems {
         c = c.args(["--pred"]).arg_path(&dir.join(format!("{s}.jsonl")));
     }
     c.args(["--out"]).arg_path(&run).run().ok();
     let r = cb(["judged", "--json", "--judged"])
-        .arg_path(&repo().join("gold/judged2"))
+        .arg_path(&repo().join(set))
         .arg_path(&run)
         .run();
     r.ok();
     r.json()
+}
+
+fn judged2_rows(matcher: &str, params: Option<&str>) -> serde_json::Value {
+    judged_set_rows("gold/judged2", &["llm", "person3"], matcher, params)
+}
+
+#[test]
+fn the_third_judged_set_gives_the_figures_of_candidates_md_for_every_matcher_measured() {
+    // (matcher, [(system, matcher F1, links agree)]), as crates/matcher/CANDIDATES.md prints them for the cross
+    // decision; the person's F1 is 0.408 (llm2) and 0.814 (person4) whatever the matcher.
+    for (matcher, figures) in [
+        ("align", [("llm2", 0.642, 0.619), ("person4", 0.913, 0.866)]),
+        ("cover", [("llm2", 0.417, 0.750), ("person4", 0.848, 0.892)]),
+        ("cross", [("llm2", 0.486, 0.716), ("person4", 0.807, 0.858)]),
+    ] {
+        let rows = judged_set_rows("gold/judged3", &["llm2", "person4"], matcher, None);
+        for (system, f1, agree) in figures {
+            let x = row(&rows, system);
+            let person = if system == "llm2" { 0.408 } else { 0.814 };
+            for (name, got, want) in [
+                ("person_f1", f(&x["person_f1"]), person),
+                ("matcher_f1", f(&x["matcher_f1"]), f1),
+                ("link_agreement", f(&x["link_agreement"]), agree),
+            ] {
+                assert!(
+                    (got - want).abs() < 5e-4,
+                    "{matcher} {system} {name}: {got} vs {want}"
+                );
+            }
+        }
+    }
 }
 
 #[test]
