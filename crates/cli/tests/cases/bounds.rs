@@ -223,7 +223,9 @@ fn a_mistyped_matcher_suggests_the_default_and_lists_every_matcher() {
     let line = r.error_line();
     assert!(line.contains("did you mean 'align'?"), "{r}");
     assert!(
-        line.contains("known matchers: exact, token-f1, rouge-l, cosine, pair, align, cover"),
+        line.contains(
+            "known matchers: exact, token-f1, rouge-l, cosine, pair, align, cover, cross"
+        ),
         "{r}"
     );
 }
