@@ -212,6 +212,7 @@ fn train(
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.shuffle(&mut rng);
         let mut total = 0.0;
+        let mut seen = 0usize;
         for chunk in order.chunks(BATCH) {
             let lr = if step < warm {
                 LR * (step + 1) as f64 / warm as f64
@@ -236,10 +237,11 @@ fn train(
             total += f64::from(l.to_scalar::<f32>()?) * chunk.len() as f64;
             opt.backward_step(&l)?;
             step += 1;
+            seen += chunk.len();
             if step % 100 == 0 {
                 eprintln!(
-                    "  step {step}/{steps}: mean loss so far {:.4} ({:.0} s into the epoch)",
-                    total / ((step - epoch * steps / EPOCHS) * BATCH) as f64,
+                    "  step {step}/{steps}: mean loss of the epoch so far {:.4} ({:.0} s into it)",
+                    total / seen as f64,
                     start.elapsed().as_secs_f64()
                 );
             }
