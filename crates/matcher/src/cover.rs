@@ -274,16 +274,25 @@ impl<E: TokenEncoder> Matcher for CoverMatcher<E> {
         let cells = self
             .directions_matrix(pred, gold)
             .map_err(|e| claimbench_score::Error::Encoder(e.to_string()))?;
-        let (n, m) = (pred.len(), gold.len());
-        let matrix =
-            |f: fn(&Directions) -> f32| SimMatrix::new(n, m, cells.iter().map(f).collect());
-        Ok(Scores {
-            sim: matrix(Directions::same)?,
-            directions: Some(DirectionScores {
-                pred_states_gold: matrix(|d| d.a_states_b)?,
-                gold_states_pred: matrix(|d| d.b_states_a)?,
-                threshold: self.direction_threshold(),
-            }),
-        })
+        scores_of(&cells, pred.len(), gold.len(), self.direction_threshold())
     }
+}
+
+/// A directional matcher's scores of an `n × m` document from both directions of every pair (row-major): the
+/// "same" matrix (the smaller direction) and each direction, one counting as stated at `threshold`.
+pub fn scores_of(
+    cells: &[Directions],
+    n: usize,
+    m: usize,
+    threshold: f32,
+) -> claimbench_score::Result<Scores> {
+    let matrix = |f: fn(&Directions) -> f32| SimMatrix::new(n, m, cells.iter().map(f).collect());
+    Ok(Scores {
+        sim: matrix(Directions::same)?,
+        directions: Some(DirectionScores {
+            pred_states_gold: matrix(|d| d.a_states_b)?,
+            gold_states_pred: matrix(|d| d.b_states_a)?,
+            threshold,
+        }),
+    })
 }

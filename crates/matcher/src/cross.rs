@@ -14,11 +14,11 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{Config, HiddenAct};
 use claimbench_model::fast::FastLayers;
 use claimbench_model::LayerStates;
-use claimbench_score::{DirectionScores, Matcher, Scores, SimMatrix};
+use claimbench_score::{Matcher, Scores, SimMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::align::TokenEncoder;
-use crate::cover::{CoverMatcher, Directions};
+use crate::cover::{scores_of, CoverMatcher, Directions};
 use crate::encoder::EmbeddingEncoder;
 use crate::error::{CandleContext, Error, Result};
 use crate::pair::{round4, Decision};
@@ -590,17 +590,12 @@ impl<E: StateEncoder> Matcher for CrossMatcher<E> {
         let cells = self
             .directions_matrix(pred, gold)
             .map_err(|e| claimbench_score::Error::Encoder(e.to_string()))?;
-        let (n, m) = (pred.len(), gold.len());
-        let matrix =
-            |f: fn(&Directions) -> f32| SimMatrix::new(n, m, cells.iter().map(f).collect());
-        Ok(Scores {
-            sim: matrix(Directions::same)?,
-            directions: Some(DirectionScores {
-                pred_states_gold: matrix(|d| d.a_states_b)?,
-                gold_states_pred: matrix(|d| d.b_states_a)?,
-                threshold: self.params.direction_threshold,
-            }),
-        })
+        scores_of(
+            &cells,
+            pred.len(),
+            gold.len(),
+            self.params.direction_threshold,
+        )
     }
 }
 
