@@ -319,6 +319,46 @@ fn calibrate_names_file_line_and_field_of_each_bad_pair() {
     r.code(2);
 }
 
+/// `calibrate --json` of the pairs file `pairs` under `matcher` (and `params`) is right on `right` of each group's
+/// `n` pairs, as CANDIDATES.md prints them.
+fn check_balanced(
+    pairs: &str,
+    matcher: &str,
+    params: Option<&Path>,
+    right: &[(&str, usize, usize)],
+) {
+    let mut c = cb([
+        "calibrate",
+        "--json",
+        "--bootstrap",
+        "0",
+        "--matcher",
+        matcher,
+        "--pairs",
+    ])
+    .arg_path(&repo().join(pairs));
+    if let Some(p) = params {
+        c = c.args(["--matcher-params"]).arg_path(p);
+    }
+    let r = c.run();
+    r.ok();
+    let v = r.json();
+    for &(g, k, n) in right {
+        let group = v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["group"] == g)
+            .unwrap_or_else(|| panic!("no group {g}: {v}"))
+            .clone();
+        close(
+            &group["accuracy"],
+            k as f64 / n as f64,
+            &format!("{pairs} {matcher} {g}"),
+        );
+    }
+}
+
 #[test]
 fn the_third_balanced_set_gives_the_accuracies_of_candidates_md() {
     // (matcher, right of 320, right of the 40 name swaps, of the 40 negations), as crates/matcher/CANDIDATES.md
@@ -328,35 +368,12 @@ fn the_third_balanced_set_gives_the_accuracies_of_candidates_md() {
         ("cover", 215, 18, 29),
         ("cross", 231, 19, 34),
     ] {
-        let r = cb([
-            "calibrate",
-            "--json",
-            "--bootstrap",
-            "0",
-            "--matcher",
-            matcher,
-            "--pairs",
-        ])
-        .arg_path(&repo().join("gold/balanced3/pairs.jsonl"))
-        .run();
-        r.ok();
-        let v = r.json();
-        let group = |g: &str| {
-            v["groups"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| x["group"] == g)
-                .unwrap_or_else(|| panic!("no group {g}: {v}"))
-                .clone()
-        };
-        close(&group("all")["accuracy"], all as f64 / 320.0, matcher);
-        close(&group("name")["accuracy"], names as f64 / 40.0, matcher);
-        close(
-            &group("negation")["accuracy"],
-            negations as f64 / 40.0,
-            matcher,
-        );
+        let right = [
+            ("all", all, 320),
+            ("name", names, 40),
+            ("negation", negations, 40),
+        ];
+        check_balanced("gold/balanced3/pairs.jsonl", matcher, None, &right);
     }
 }
 
@@ -370,33 +387,12 @@ fn the_second_balanced_set_gives_the_accuracies_of_candidates_md() {
         ("cover", None, 229, 12),
         ("cover", Some(&cover_n), 252, 36),
     ] {
-        let mut c = cb([
-            "calibrate",
-            "--json",
-            "--bootstrap",
-            "0",
-            "--matcher",
+        let right = [("all", all, 320), ("name", names, 40)];
+        check_balanced(
+            "gold/balanced2/pairs.jsonl",
             matcher,
-            "--pairs",
-        ])
-        .arg_path(&repo().join("gold/balanced2/pairs.jsonl"));
-        if let Some(p) = params {
-            c = c.args(["--matcher-params"]).arg_path(p);
-        }
-        let r = c.run();
-        r.ok();
-        let v = r.json();
-        let group = |g: &str| {
-            v["groups"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| x["group"] == g)
-                .unwrap_or_else(|| panic!("no group {g}: {v}"))
-                .clone()
-        };
-        let (a, n) = (group("all"), group("name"));
-        close(&a["accuracy"], all as f64 / 320.0, matcher);
-        close(&n["accuracy"], names as f64 / 40.0, matcher);
+            params.map(|p| p.as_path()),
+            &right,
+        );
     }
 }

@@ -275,8 +275,31 @@ fn judged_set_rows(
     r.json()
 }
 
-fn judged2_rows(matcher: &str, params: Option<&str>) -> serde_json::Value {
-    judged_set_rows("gold/judged2", &["llm", "person3"], matcher, params)
+/// Judged set `set` (its systems with the person's F1) under `matcher` and `params` gives each system's matcher F1
+/// and link agreement in `figures`, to the three decimals CANDIDATES.md prints.
+fn check_judged(
+    set: &str,
+    persons: &[(&str, f64)],
+    matcher: &str,
+    params: Option<&str>,
+    figures: &[(&str, f64, f64)],
+) {
+    let systems: Vec<&str> = persons.iter().map(|p| p.0).collect();
+    let rows = judged_set_rows(set, &systems, matcher, params);
+    for &(system, f1, agree) in figures {
+        let x = row(&rows, system);
+        let person = persons.iter().find(|p| p.0 == system).expect("system").1;
+        for (name, got, want) in [
+            ("person_f1", f(&x["person_f1"]), person),
+            ("matcher_f1", f(&x["matcher_f1"]), f1),
+            ("link_agreement", f(&x["link_agreement"]), agree),
+        ] {
+            assert!(
+                (got - want).abs() < 5e-4,
+                "{set} {matcher} {params:?} {system} {name}: {got} vs {want}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -288,21 +311,8 @@ fn the_third_judged_set_gives_the_figures_of_candidates_md_for_every_matcher_mea
         ("cover", [("llm2", 0.417, 0.750), ("person4", 0.848, 0.892)]),
         ("cross", [("llm2", 0.486, 0.716), ("person4", 0.807, 0.858)]),
     ] {
-        let rows = judged_set_rows("gold/judged3", &["llm2", "person4"], matcher, None);
-        for (system, f1, agree) in figures {
-            let x = row(&rows, system);
-            let person = if system == "llm2" { 0.408 } else { 0.814 };
-            for (name, got, want) in [
-                ("person_f1", f(&x["person_f1"]), person),
-                ("matcher_f1", f(&x["matcher_f1"]), f1),
-                ("link_agreement", f(&x["link_agreement"]), agree),
-            ] {
-                assert!(
-                    (got - want).abs() < 5e-4,
-                    "{matcher} {system} {name}: {got} vs {want}"
-                );
-            }
-        }
+        let persons = [("llm2", 0.408), ("person4", 0.814)];
+        check_judged("gold/judged3", &persons, matcher, None, &figures);
     }
 }
 
@@ -336,20 +346,7 @@ fn the_second_judged_set_gives_the_figures_of_candidates_md_for_every_matcher_me
             [("llm", 0.553, 0.745), ("person3", 0.742, 0.836)],
         ),
     ] {
-        let rows = judged2_rows(matcher, params);
-        for (system, f1, agree) in figures {
-            let x = row(&rows, system);
-            let person = if system == "llm" { 0.640 } else { 0.833 };
-            for (name, got, want) in [
-                ("person_f1", f(&x["person_f1"]), person),
-                ("matcher_f1", f(&x["matcher_f1"]), f1),
-                ("link_agreement", f(&x["link_agreement"]), agree),
-            ] {
-                assert!(
-                    (got - want).abs() < 5e-4,
-                    "{matcher} {params:?} {system} {name}: {got} vs {want}"
-                );
-            }
-        }
+        let persons = [("llm", 0.640), ("person3", 0.833)];
+        check_judged("gold/judged2", &persons, matcher, params, &figures);
     }
 }
