@@ -25,6 +25,16 @@ pub struct Decision {
     pub reasons: Vec<String>,
 }
 
+impl From<claimbench_matcher::Decision> for Decision {
+    fn from(d: claimbench_matcher::Decision) -> Decision {
+        Decision {
+            score: d.score,
+            same: d.same,
+            reasons: d.reasons,
+        }
+    }
+}
+
 /// A matcher ready to decide on pairs of claims.
 pub struct Decider(Inner);
 
@@ -108,30 +118,9 @@ impl Decider {
     /// The decision on claims `a` and `b`.
     pub fn decide(&self, a: &str, b: &str) -> Result<Decision> {
         match &self.0 {
-            Inner::Align(align) => {
-                let d = align.decide(a, b)?;
-                Ok(Decision {
-                    score: d.score,
-                    same: d.same,
-                    reasons: d.reasons,
-                })
-            }
-            Inner::Cover(cover) => {
-                let d = cover.decide(a, b)?;
-                Ok(Decision {
-                    score: d.score,
-                    same: d.same,
-                    reasons: d.reasons,
-                })
-            }
-            Inner::Cross(cross) => {
-                let d = cross.decide(a, b)?;
-                Ok(Decision {
-                    score: d.score,
-                    same: d.same,
-                    reasons: d.reasons,
-                })
-            }
+            Inner::Align(align) => Ok(Decision::from(align.decide(a, b)?)),
+            Inner::Cover(cover) => Ok(Decision::from(cover.decide(a, b)?)),
+            Inner::Cross(cross) => Ok(Decision::from(cross.decide(a, b)?)),
             Inner::Pair(pair) => {
                 // as in scoring (IdentityFloor): the same claim scores 1.0
                 if claimbench_score::same_text(a, b) {
@@ -141,12 +130,7 @@ impl Decider {
                         reasons: vec![claimbench_matcher::align::SAME_TEXT_REASON.to_string()],
                     });
                 }
-                let d = pair.decide(a, b)?;
-                Ok(Decision {
-                    score: d.score,
-                    same: d.same,
-                    reasons: d.reasons,
-                })
+                Ok(Decision::from(pair.decide(a, b)?))
             }
             Inner::Matrix(setup) => {
                 let m = setup.matcher.matrix(&[a], &[b])?;
