@@ -25,12 +25,12 @@ use claimbench_io::{atomic_write, sha256_hex};
 use claimbench_matcher::cover::{CoverMatcher, Directions};
 use claimbench_matcher::cross::{self, CrossModel, CrossParams, StateEncoder, LOWER_LAYERS};
 use claimbench_matcher::data::{
-    balanced_pairs, frozen_pairs, hand_pairs, parse_pairs, tuning_neighbours, tuning_numbers,
-    tuning_written, LabelledPair,
+    balanced_pairs, frozen_pairs, hand_pairs, judged_docs, parse_pairs, tuning_neighbours,
+    tuning_numbers, tuning_written, JudgedDoc, LabelledPair,
 };
 use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
 use claimbench_model::{EmbedderOptions, LayerStates};
-use claimbench_score::agreement::{AgreementSums, DocLinks};
+use claimbench_score::agreement::AgreementSums;
 use claimbench_score::{assign, same_text, Assignment, SimMatrix};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -48,71 +48,12 @@ const WEIGHT_DECAY: f64 = 0.01;
 const NEAREST: usize = 5;
 /// Each prediction's and gold claim's best pairs by `cover` that the model reads (fixed before training).
 const CANDIDATES: usize = 3;
-const DOCS: [&str; 5] = ["000", "001", "002", "003", "004"];
 
 /// One directional training row: "text a states all of text b" (indices into the texts).
 struct Row {
     a: usize,
     b: usize,
     y: bool,
-}
-
-/// A judged prediction against every gold claim of its document.
-struct DocCells {
-    system: String,
-    preds: Vec<String>,
-    gold: Vec<String>,
-    links: DocLinks,
-    /// (pred states gold, gold states pred), row-major.
-    truth: Vec<(bool, bool)>,
-}
-
-fn judged_cells(set: &JudgedSet, gold: &GoldSet) -> Vec<DocCells> {
-    let mut out = Vec::new();
-    for (name, sys) in &set.systems {
-        for doc in DOCS {
-            let g: Vec<_> = gold.claims_for(doc).collect();
-            let index: HashMap<&str, usize> = g
-                .iter()
-                .enumerate()
-                .map(|(k, c)| (c.id.as_str(), k))
-                .collect();
-            let mut cells = DocCells {
-                system: name.clone(),
-                preds: Vec::new(),
-                gold: g.iter().map(|c| c.text.clone()).collect(),
-                links: DocLinks {
-                    gold: g.len(),
-                    ..DocLinks::default()
-                },
-                truth: Vec::new(),
-            };
-            for (p, l) in sys
-                .predictions
-                .iter()
-                .zip(&sys.labels)
-                .filter(|(p, _)| p.doc == doc)
-            {
-                let has = |v: &[String], id: &str| v.iter().any(|x| x == id);
-                cells.preds.push(p.text.clone());
-                for c in &g {
-                    cells.truth.push((
-                        has(&l.same, &c.id) || has(&l.bundles, &c.id),
-                        has(&l.same, &c.id) || has(&l.part_of, &c.id),
-                    ));
-                }
-                let ids = |v: &[String]| v.iter().map(|i| index[i.as_str()]).collect();
-                cells.links.same.push(ids(&l.same));
-                cells.links.bundles.push(ids(&l.bundles));
-                cells
-                    .links
-                    .stated_all
-                    .push(l.stated == claimbench_gold::judged::Stated::All);
-            }
-            out.push(cells);
-        }
-    }
-    out
 }
 
 fn read(path: &Path) -> Res<String> {
@@ -289,7 +230,7 @@ fn tempfile_dir() -> Res<PathBuf> {
 }
 
 /// A judged system's agreement figures when `dirs` (row-major per document) decide at `t`.
-fn agreement(cells: &[&DocCells], dirs: &[&Vec<Directions>], t: f32) -> Res<AgreementSums> {
+fn agreement(cells: &[&JudgedDoc], dirs: &[&Vec<Directions>], t: f32) -> Res<AgreementSums> {
     let mut sums = AgreementSums::default();
     for (c, d) in cells.iter().zip(dirs) {
         let (n, m) = (c.preds.len(), c.gold.len());
@@ -321,12 +262,12 @@ fn main() -> Res<()> {
     let gold = GoldSet::builtin()?;
     let mut train_cells = Vec::new();
     for dir in ["gold/tuning/judged", "gold/judged"] {
-        train_cells.extend(judged_cells(
+        train_cells.extend(judged_docs(
             &JudgedSet::load(&root.join(dir), &gold)?,
             &gold,
         ));
     }
-    let valid_cells = judged_cells(&JudgedSet::load(&root.join("gold/judged2"), &gold)?, &gold);
+    let valid_cells = judged_docs(&JudgedSet::load(&root.join("gold/judged2"), &gold)?, &gold);
     let mut train_pairs: Vec<LabelledPair> = Vec::new();
     for set in [
         hand_pairs()?,
@@ -425,7 +366,7 @@ fn main() -> Res<()> {
         let mut d = cover.directions_matrix(&p, &g)?;
         let rows: Vec<LayerStates> = p.iter().map(|t| states[texts.index[*t]].clone()).collect();
         let cols: Vec<LayerStates> = g.iter().map(|t| states[texts.index[*t]].clone()).collect();
-        cross::rescore(&model, &mut d, (&rows, &cols), CANDIDATES)?;
+        cross::rescore(&model, &mut d, (&rows, &cols), CANDIDATES, None)?;
         dirs.push(d);
     }
     let pair_refs: Vec<(&str, &str)> = valid_pairs
@@ -441,6 +382,7 @@ fn main() -> Res<()> {
             &mut one,
             (std::slice::from_ref(a), std::slice::from_ref(b)),
             1,
+            None,
         )?;
         *d = one[0];
     }
@@ -463,7 +405,7 @@ fn main() -> Res<()> {
             / valid_pairs.len() as f64;
         let mut gap = 0.0;
         for s in &systems {
-            let (cs, ds): (Vec<&DocCells>, Vec<&Vec<Directions>>) = valid_cells
+            let (cs, ds): (Vec<&JudgedDoc>, Vec<&Vec<Directions>>) = valid_cells
                 .iter()
                 .zip(&dirs)
                 .filter(|(c, _)| c.system == *s)
@@ -504,6 +446,7 @@ fn main() -> Res<()> {
         threshold,
         direction_threshold: threshold,
         candidates: CANDIDATES,
+        blend: None,
         fitted: json!({
             "command": COMMAND,
             "model": DEFAULT_MODEL,

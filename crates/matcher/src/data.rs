@@ -4,10 +4,12 @@
 //! Every pair knows the articles it comes from (`docs`), so that training and evaluation can be
 //! split by article, never by pair.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
+use claimbench_gold::judged::JudgedSet;
 use claimbench_gold::{Claim, GoldSet};
+use claimbench_score::agreement::DocLinks;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -721,6 +723,70 @@ pub fn training_pairs(
             .into_iter()
             .filter(|p| p.outside(held_out)),
     );
+    out
+}
+
+/// One judged system's predictions of one document against every gold claim of the document.
+pub struct JudgedDoc {
+    /// The judged system.
+    pub system: String,
+    /// Its predictions' texts.
+    pub preds: Vec<String>,
+    /// The document's gold claims' texts.
+    pub gold: Vec<String>,
+    /// The person's links, for agreement figures.
+    pub links: DocLinks,
+    /// (prediction states gold claim, gold claim states prediction), row-major.
+    pub truth: Vec<(bool, bool)>,
+}
+
+/// Every (system, document) of a judged set, in system then document order.
+pub fn judged_docs(set: &JudgedSet, gold: &GoldSet) -> Vec<JudgedDoc> {
+    let mut out = Vec::new();
+    for (name, sys) in &set.systems {
+        for document in &gold.documents {
+            let doc = document.id.as_str();
+            let g: Vec<_> = gold.claims_for(doc).collect();
+            let index: HashMap<&str, usize> = g
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (c.id.as_str(), k))
+                .collect();
+            let mut cells = JudgedDoc {
+                system: name.clone(),
+                preds: Vec::new(),
+                gold: g.iter().map(|c| c.text.clone()).collect(),
+                links: DocLinks {
+                    gold: g.len(),
+                    ..DocLinks::default()
+                },
+                truth: Vec::new(),
+            };
+            for (p, l) in sys
+                .predictions
+                .iter()
+                .zip(&sys.labels)
+                .filter(|(p, _)| p.doc == doc)
+            {
+                let has = |v: &[String], id: &str| v.iter().any(|x| x == id);
+                cells.preds.push(p.text.clone());
+                for c in &g {
+                    cells.truth.push((
+                        has(&l.same, &c.id) || has(&l.bundles, &c.id),
+                        has(&l.same, &c.id) || has(&l.part_of, &c.id),
+                    ));
+                }
+                let ids = |v: &[String]| v.iter().map(|i| index[i.as_str()]).collect();
+                cells.links.same.push(ids(&l.same));
+                cells.links.bundles.push(ids(&l.bundles));
+                cells
+                    .links
+                    .stated_all
+                    .push(l.stated == claimbench_gold::judged::Stated::All);
+            }
+            out.push(cells);
+        }
+    }
     out
 }
 
