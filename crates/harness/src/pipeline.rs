@@ -101,6 +101,15 @@ pub fn cross_matcher(
     )?)
 }
 
+/// The blend matcher: the committed cover, align and blend calibrations and cross model.
+pub fn blend_matcher(
+    enc: EmbeddingEncoder,
+) -> Result<claimbench_matcher::CrossMatcher<EmbeddingEncoder>> {
+    Ok(claimbench_matcher::CrossMatcher::builtin_blend(
+        claimbench_matcher::CoverMatcher::new(enc)?,
+    )?)
+}
+
 /// Parse a matcher name, with "did you mean" from the score crate.
 pub fn matcher_kind(name: &str) -> Result<MatcherKind> {
     name.parse::<MatcherKind>()
@@ -160,8 +169,13 @@ pub fn build_matcher(
             directional = Some(cover.direction_threshold());
             (Box::new(cover), Some(sha))
         }
-        MatcherKind::Cross => {
-            let cross = cross_matcher(model(true)?.1)?;
+        MatcherKind::Cross | MatcherKind::Blend => {
+            let enc = model(true)?.1;
+            let cross = if kind == MatcherKind::Blend {
+                blend_matcher(enc)?
+            } else {
+                cross_matcher(enc)?
+            };
             let sha = cross.sha256().to_string();
             directional = Some(cross.params().direction_threshold);
             (Box::new(cross), Some(sha))

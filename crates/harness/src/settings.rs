@@ -182,7 +182,8 @@ pub fn threshold_range(kind: MatcherKind) -> (f64, f64) {
         | MatcherKind::Pair
         | MatcherKind::Align
         | MatcherKind::Cover
-        | MatcherKind::Cross => (0.0, 1.0),
+        | MatcherKind::Cross
+        | MatcherKind::Blend => (0.0, 1.0),
     }
 }
 

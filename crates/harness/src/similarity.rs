@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::bail;
 use crate::error::Result;
 use crate::pipeline::{
-    align_matcher, build_matcher, cover_matcher, cross_matcher, MatcherParams, MatcherSetup,
+    align_matcher, blend_matcher, build_matcher, cover_matcher, cross_matcher, MatcherParams,
+    MatcherSetup,
 };
 
 /// One decision, as `similarity --json` and `--pairs` write it.
@@ -79,11 +80,16 @@ impl Decider {
                 }
                 Inner::Cover(Box::new(cover))
             }
-            MatcherKind::Cross => {
+            MatcherKind::Cross | MatcherKind::Blend => {
                 let Some(embedder) = embedder else {
-                    bail!("the cross matcher needs the embedding model")
+                    bail!("the {kind} matcher needs the embedding model")
                 };
-                let mut cross = cross_matcher(EmbeddingEncoder::new(embedder))?;
+                let enc = EmbeddingEncoder::new(embedder);
+                let mut cross = if kind == MatcherKind::Blend {
+                    blend_matcher(enc)?
+                } else {
+                    cross_matcher(enc)?
+                };
                 if let Some(t) = threshold {
                     cross = cross.with_threshold(t);
                 }

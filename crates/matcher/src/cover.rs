@@ -179,6 +179,11 @@ impl<E: TokenEncoder> CoverMatcher<E> {
         self.align.params()
     }
 
+    /// The token aligner under cover's calibration (its prepared texts serve any calibration).
+    pub fn aligner(&self) -> &AlignMatcher<E> {
+        &self.align
+    }
+
     /// The token encoder.
     pub fn encoder(&self) -> &E {
         self.align.encoder()

@@ -17,7 +17,7 @@ use claimbench_model::LayerStates;
 use claimbench_score::{Matcher, Scores, SimMatrix};
 use serde::{Deserialize, Serialize};
 
-use crate::align::TokenEncoder;
+use crate::align::{score_aligned, AlignParams, TokenEncoder};
 use crate::cover::{scores_of, CoverMatcher, Directions};
 use crate::encoder::EmbeddingEncoder;
 use crate::error::{CandleContext, Error, Result};
@@ -353,6 +353,10 @@ pub struct CrossParams {
     pub direction_threshold: f32,
     /// Each prediction's and each gold claim's best pairs by `cover` that the cross model reads.
     pub candidates: usize,
+    /// For the `blend` matcher: how a candidate's two directions combine cover's, the cross model's
+    /// and align's readings; absent for `cross`, whose directions are the cross model's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blend: Option<Blend>,
     /// How the parameters were chosen (not read by the matcher).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub fitted: serde_json::Value,
@@ -373,7 +377,65 @@ impl CrossParams {
                     .to_string(),
             });
         }
+        if let Some(b) = &p.blend {
+            if !b.bias.is_finite() || b.weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+                return Err(Error::Weights {
+                    source_label: label.to_string(),
+                    message:
+                        "blend: bias must be finite and weights finite and non-negative (monotone)"
+                            .to_string(),
+                });
+            }
+        }
         Ok(p)
+    }
+}
+
+/// Probabilities are read as log-odds clamped to `±ln((1 - LOGIT_CLAMP) / LOGIT_CLAMP)`.
+pub const LOGIT_CLAMP: f64 = 1e-3;
+
+/// A probability's log-odds, clamped and scaled to [-1, 1].
+pub fn scaled_logit(p: f32) -> f32 {
+    let limit = ((1.0 - LOGIT_CLAMP) / LOGIT_CLAMP).ln();
+    let p = f64::from(p).clamp(LOGIT_CLAMP, 1.0 - LOGIT_CLAMP);
+    ((p / (1.0 - p)).ln() / limit) as f32
+}
+
+/// The `blend` matcher's combination of one direction: a monotone logistic model over the scaled
+/// log-odds of cover's direction, the cross model's direction and align's "same" score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blend {
+    /// Intercept.
+    pub bias: f64,
+    /// Non-negative weights of [`BLEND_INPUTS`], in that order.
+    pub weights: [f64; 3],
+}
+
+/// What [`Blend`] reads of a direction "a states all of b", in the order of its weights.
+pub const BLEND_INPUTS: [&str; 3] = ["cover_a_states_b", "cross_a_states_b", "align_same"];
+
+impl Blend {
+    /// The inputs of one direction, scaled as the weights read them.
+    pub fn inputs(cover: f32, cross: f32, align: f32) -> [f32; 3] {
+        [
+            scaled_logit(cover),
+            scaled_logit(cross),
+            scaled_logit(align),
+        ]
+    }
+
+    /// The blended probability that a states all of b.
+    pub fn probability(&self, cover: f32, cross: f32, align: f32) -> f32 {
+        let x = Blend::inputs(cover, cross, align);
+        let z = self.bias
+            + self
+                .weights
+                .iter()
+                .zip(x)
+                .map(|(w, v)| w * f64::from(v))
+                .sum::<f64>();
+        (1.0 / (1.0 + (-z).exp())) as f32
     }
 }
 
@@ -419,14 +481,15 @@ pub fn candidates(
     chosen.into_iter().collect()
 }
 
-/// Replace the directions of the candidate cells of an `n × m` matrix (`rows` against `cols`) with the
-/// cross model's; identical texts (both directions 1.0) and vetoed pairs keep `cover`'s.
-pub fn rescore(
+/// The candidate cells of an `n × m` matrix (`rows` against `cols`) with the cross model's two
+/// directions of each (a states b, b states a); identical texts (both directions 1.0) and vetoed pairs
+/// are not candidates.
+pub fn read_candidates(
     model: &CrossModel,
-    dirs: &mut [Directions],
+    dirs: &[Directions],
     (rows, cols): (&[LayerStates], &[LayerStates]),
     k: usize,
-) -> Result<()> {
+) -> Result<Vec<(usize, [f32; 2])>> {
     let (n, m) = (rows.len(), cols.len());
     let same: Vec<f32> = dirs.iter().map(Directions::same).collect();
     let skip =
@@ -440,9 +503,34 @@ pub fn rescore(
         })
         .collect();
     let p = model.probabilities(&pairs, BATCH)?;
-    for (&c, two) in cells.iter().zip(p.chunks_exact(2)) {
-        dirs[c].a_states_b = round4(two[0]);
-        dirs[c].b_states_a = round4(two[1]);
+    Ok(cells
+        .into_iter()
+        .zip(p.chunks_exact(2))
+        .map(|(c, two)| (c, [two[0], two[1]]))
+        .collect())
+}
+
+/// Replace the directions of the candidate cells of an `n × m` matrix (`rows` against `cols`) with the
+/// cross model's or, given a [`Blend`] and align's score of every cell, the blended ones; identical
+/// texts (both directions 1.0) and vetoed pairs keep `cover`'s.
+pub fn rescore(
+    model: &CrossModel,
+    dirs: &mut [Directions],
+    states: (&[LayerStates], &[LayerStates]),
+    k: usize,
+    blend: Option<(&Blend, &[f32])>,
+) -> Result<()> {
+    for (c, [ab, ba]) in read_candidates(model, dirs, states, k)? {
+        let d = &mut dirs[c];
+        let (ab, ba) = match blend {
+            None => (ab, ba),
+            Some((b, align)) => (
+                b.probability(d.a_states_b, ab, align[c]),
+                b.probability(d.b_states_a, ba, align[c]),
+            ),
+        };
+        d.a_states_b = round4(ab);
+        d.b_states_a = round4(ba);
     }
     Ok(())
 }
@@ -450,27 +538,36 @@ pub fn rescore(
 /// Pairs per forward pass of the cross model.
 pub const BATCH: usize = 128;
 
+/// The committed parameters of the `blend` matcher (written by `examples/fit_blend.rs`).
+pub const BUILTIN_BLEND_PARAMS: &str = include_str!("../weights/blend.json");
+
 /// The `cross` matcher: `cover`'s directions, with the cross model reading each prediction's and each
-/// gold claim's best candidates.
+/// gold claim's best candidates; with a [`Blend`] in its parameters, the `blend` matcher, whose
+/// candidates' directions combine cover's, the cross model's and align's readings.
 pub struct CrossMatcher<E: StateEncoder> {
     cover: CoverMatcher<E>,
     model: CrossModel,
     params: CrossParams,
+    /// align's calibration, read by a blend.
+    align: AlignParams,
     sha256: String,
 }
 
 impl<E: StateEncoder> CrossMatcher<E> {
-    /// The matcher over `cover` with a model and parameters; `sha256` identifies them in manifests.
+    /// The matcher over `cover` with a model and parameters (and, for a blend, align's calibration);
+    /// `sha256` identifies them in manifests.
     pub fn new(
         cover: CoverMatcher<E>,
         model: CrossModel,
         params: CrossParams,
+        align: AlignParams,
         sha256: String,
     ) -> CrossMatcher<E> {
         CrossMatcher {
             cover,
             model,
             params,
+            align,
             sha256,
         }
     }
@@ -478,17 +575,36 @@ impl<E: StateEncoder> CrossMatcher<E> {
     /// The matcher over `cover` with the committed model and parameters; its sha256 is that of the
     /// weights file followed by the parameters file.
     pub fn builtin(cover: CoverMatcher<E>) -> Result<CrossMatcher<E>> {
-        let model = CrossModel::from_bytes(BUILTIN_CROSS, 384, 1536)?;
-        let params = CrossParams::parse(
+        CrossMatcher::builtin_with(
+            cover,
             BUILTIN_CROSS_PARAMS,
             "builtin:crates/matcher/weights/cross.json",
-        )?;
+        )
+    }
+
+    /// The `blend` matcher over `cover` with the committed model, blend and align calibration; its
+    /// sha256 is that of the weights file, the blend's parameters and align's, in that order.
+    pub fn builtin_blend(cover: CoverMatcher<E>) -> Result<CrossMatcher<E>> {
+        CrossMatcher::builtin_with(
+            cover,
+            BUILTIN_BLEND_PARAMS,
+            "builtin:crates/matcher/weights/blend.json",
+        )
+    }
+
+    fn builtin_with(cover: CoverMatcher<E>, text: &str, label: &str) -> Result<CrossMatcher<E>> {
+        let model = CrossModel::from_bytes(BUILTIN_CROSS, 384, 1536)?;
+        let params = CrossParams::parse(text, label)?;
         let mut both = BUILTIN_CROSS.to_vec();
-        both.extend_from_slice(BUILTIN_CROSS_PARAMS.as_bytes());
+        both.extend_from_slice(text.as_bytes());
+        if params.blend.is_some() {
+            both.extend_from_slice(crate::align::BUILTIN_ALIGN.as_bytes());
+        }
         Ok(CrossMatcher::new(
             cover,
             model,
             params,
+            AlignParams::builtin()?,
             claimbench_io::sha256_hex(&both),
         ))
     }
@@ -511,18 +627,34 @@ impl<E: StateEncoder> CrossMatcher<E> {
 
     /// Both directions of every (prediction, gold claim) pair, row-major.
     pub fn directions_matrix(&self, pred: &[&str], gold: &[&str]) -> Result<Vec<Directions>> {
-        let mut dirs = self.cover.directions_matrix(pred, gold)?;
+        let cp = self.cover.params();
+        let (mut dirs, align): (Vec<Directions>, Vec<f32>) = match &self.params.blend {
+            None => (self.cover.directions_matrix(pred, gold)?, Vec::new()),
+            Some(_) => self
+                .cover
+                .aligner()
+                .cells(pred, gold, |p, g, pa, ga| {
+                    (
+                        crate::cover::directions(cp, p, g, pa, ga),
+                        score_aligned(&self.align, p, g, pa, ga),
+                    )
+                })?
+                .into_iter()
+                .unzip(),
+        };
         if pred.is_empty() || gold.is_empty() {
             return Ok(dirs);
         }
         let enc = self.cover.encoder();
         let rows = enc.layer_states(pred, LOWER_LAYERS)?;
         let cols = enc.layer_states(gold, LOWER_LAYERS)?;
+        let blend = self.params.blend.as_ref().map(|b| (b, align.as_slice()));
         rescore(
             &self.model,
             &mut dirs,
             (&rows, &cols),
             self.params.candidates,
+            blend,
         )?;
         Ok(dirs)
     }
@@ -530,7 +662,14 @@ impl<E: StateEncoder> CrossMatcher<E> {
     /// Both directions of each pair, in input order (every pair read by the cross model, unless
     /// identical or vetoed).
     pub fn directions_pairs(&self, pairs: &[(&str, &str)]) -> Result<Vec<Directions>> {
-        let mut dirs = self.cover.directions_pairs(pairs)?;
+        let texts: Vec<&str> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        let prepared = self.cover.aligner().prepare_all(&texts)?;
+        let get = |t: &str| {
+            prepared
+                .get(t)
+                .ok_or_else(|| Error::Encoder(format!("no token vectors for {t:?}")))
+        };
+        let cp = self.cover.params();
         let enc = self.cover.encoder();
         let a: Vec<&str> = pairs.iter().map(|p| p.0).collect();
         let b: Vec<&str> = pairs.iter().map(|p| p.1).collect();
@@ -538,17 +677,22 @@ impl<E: StateEncoder> CrossMatcher<E> {
             enc.layer_states(&a, LOWER_LAYERS)?,
             enc.layer_states(&b, LOWER_LAYERS)?,
         );
-        for (k, d) in dirs.iter_mut().enumerate() {
-            let mut one = [*d];
+        let mut out = Vec::with_capacity(pairs.len());
+        for (k, (a, b)) in pairs.iter().enumerate() {
+            let (pa, pb) = (get(a)?, get(b)?);
+            let mut one = [crate::cover::directions(cp, a, b, pa, pb)];
+            let align = [score_aligned(&self.align, a, b, pa, pb)];
+            let blend = self.params.blend.as_ref().map(|x| (x, &align[..]));
             rescore(
                 &self.model,
                 &mut one,
                 (std::slice::from_ref(&sa[k]), std::slice::from_ref(&sb[k])),
                 1,
+                blend,
             )?;
-            *d = one[0];
+            out.push(one[0]);
         }
-        Ok(dirs)
+        Ok(out)
     }
 
     /// Decide whether `a` and `b` state the same fact, with both directions and any guard's reason.
@@ -575,7 +719,12 @@ impl<E: StateEncoder> CrossMatcher<E> {
 
 impl<E: StateEncoder> Matcher for CrossMatcher<E> {
     fn name(&self) -> String {
-        "cross".to_string()
+        if self.params.blend.is_some() {
+            "blend"
+        } else {
+            "cross"
+        }
+        .to_string()
     }
 
     fn default_threshold(&self) -> f32 {
@@ -736,5 +885,59 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("candidates"), "{e}");
+    }
+    #[test]
+    fn scaled_log_odds_lie_in_the_unit_interval_and_are_odd() {
+        assert_eq!(scaled_logit(0.5), 0.0);
+        assert!((scaled_logit(1.0) - 1.0).abs() < 1e-6);
+        assert!((scaled_logit(0.0) + 1.0).abs() < 1e-6);
+        for p in [0.01f32, 0.2, 0.37, 0.9] {
+            assert!(
+                (scaled_logit(p) + scaled_logit(1.0 - p)).abs() < 1e-5,
+                "{p}"
+            );
+        }
+        assert!(scaled_logit(0.6) < scaled_logit(0.7));
+    }
+
+    #[test]
+    fn a_blend_never_falls_when_one_reading_rises() {
+        let b = Blend {
+            bias: -0.3,
+            weights: [2.0, 1.5, 0.7],
+        };
+        let base = b.probability(0.4, 0.5, 0.6);
+        assert!(b.probability(0.5, 0.5, 0.6) > base);
+        assert!(b.probability(0.4, 0.6, 0.6) > base);
+        assert!(b.probability(0.4, 0.5, 0.7) > base);
+        // all three at one half: the bias alone
+        let half = b.probability(0.5, 0.5, 0.5);
+        assert!((half - 1.0 / (1.0 + 0.3f32.exp())).abs() < 1e-6, "{half}");
+    }
+
+    #[test]
+    fn a_negative_blend_weight_is_refused_with_the_source() {
+        let e = CrossParams::parse(
+            r#"{"threshold": 0.5, "direction_threshold": 0.5, "candidates": 1,
+                "blend": {"bias": 0.0, "weights": [1.0, -0.5, 1.0]}}"#,
+            "z.json",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("z.json") && e.to_string().contains("blend"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_committed_parameters_are_a_cross_and_a_blend() {
+        let cross = CrossParams::parse(BUILTIN_CROSS_PARAMS, "cross.json").unwrap();
+        assert!(cross.blend.is_none());
+        let blend = CrossParams::parse(BUILTIN_BLEND_PARAMS, "blend.json").unwrap();
+        let b = blend.blend.expect("blend.json has a blend");
+        assert!(b.weights.iter().all(|w| *w > 0.0), "{b:?}");
+        assert_eq!(blend.threshold, blend.direction_threshold);
+        // the cross parameters serialise without a blend field, so cross.json's bytes (and sha256) stay
+        assert!(!serde_json::to_string(&cross).unwrap().contains("blend"));
     }
 }

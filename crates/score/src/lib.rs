@@ -29,8 +29,8 @@ pub use matchers::{
     cosine, cosine_matrix_cpu, encode_each, identity_key, rouge_l, same_text, token_f1,
     token_f1_of, CosineMatcher, DirectionScores, ExactMatcher, IdentityFloor, Matcher, MatcherKind,
     RougeLMatcher, RougeScore, Scores, TextEncoder, TokenF1Matcher, ALIGN_DEFAULT_THRESHOLD,
-    COSINE_DEFAULT_THRESHOLD, COVER_DEFAULT_THRESHOLD, CROSS_DEFAULT_THRESHOLD,
-    PAIR_DEFAULT_THRESHOLD,
+    BLEND_DEFAULT_THRESHOLD, COSINE_DEFAULT_THRESHOLD, COVER_DEFAULT_THRESHOLD,
+    CROSS_DEFAULT_THRESHOLD, PAIR_DEFAULT_THRESHOLD,
 };
 pub use matrix::SimMatrix;
 pub use metrics::{

@@ -138,6 +138,10 @@ pub const COVER_DEFAULT_THRESHOLD: f32 = 0.5;
 /// their own).
 pub const CROSS_DEFAULT_THRESHOLD: f32 = 0.5;
 
+/// Default threshold of the `blend` matcher, on each direction's probability (its committed parameters set
+/// their own).
+pub const BLEND_DEFAULT_THRESHOLD: f32 = 0.5;
+
 /// Interns the space-separated tokens of normalised texts to dense integers (borrowing the texts).
 #[derive(Default)]
 struct Vocab<'a> {
@@ -670,11 +674,15 @@ pub enum MatcherKind {
     /// `cross`: cover's directions, with the top layers of MiniLM reading both claims of each likely pair.
     #[serde(rename = "cross")]
     Cross,
+    /// `blend`: cover's directions, with each likely pair's combining cover's, the cross model's and align's
+    /// readings.
+    #[serde(rename = "blend")]
+    Blend,
 }
 
 impl MatcherKind {
     /// Every kind, in documentation order.
-    pub const ALL: [MatcherKind; 8] = [
+    pub const ALL: [MatcherKind; 9] = [
         MatcherKind::Exact,
         MatcherKind::TokenF1,
         MatcherKind::RougeL,
@@ -683,6 +691,7 @@ impl MatcherKind {
         MatcherKind::Align,
         MatcherKind::Cover,
         MatcherKind::Cross,
+        MatcherKind::Blend,
     ];
 
     /// The kind's name (`exact`, `token-f1`, `rouge-l`, `cosine`, `pair`).
@@ -696,6 +705,7 @@ impl MatcherKind {
             MatcherKind::Align => "align",
             MatcherKind::Cover => "cover",
             MatcherKind::Cross => "cross",
+            MatcherKind::Blend => "blend",
         }
     }
 
@@ -710,6 +720,7 @@ impl MatcherKind {
             MatcherKind::Align => ALIGN_DEFAULT_THRESHOLD,
             MatcherKind::Cover => COVER_DEFAULT_THRESHOLD,
             MatcherKind::Cross => CROSS_DEFAULT_THRESHOLD,
+            MatcherKind::Blend => BLEND_DEFAULT_THRESHOLD,
         }
     }
 
@@ -718,7 +729,11 @@ impl MatcherKind {
     pub fn vetoes(self) -> bool {
         matches!(
             self,
-            MatcherKind::Pair | MatcherKind::Align | MatcherKind::Cover | MatcherKind::Cross
+            MatcherKind::Pair
+                | MatcherKind::Align
+                | MatcherKind::Cover
+                | MatcherKind::Cross
+                | MatcherKind::Blend
         )
     }
 
@@ -731,6 +746,7 @@ impl MatcherKind {
                 | MatcherKind::Align
                 | MatcherKind::Cover
                 | MatcherKind::Cross
+                | MatcherKind::Blend
         )
     }
 
@@ -744,7 +760,8 @@ impl MatcherKind {
             | MatcherKind::Pair
             | MatcherKind::Align
             | MatcherKind::Cover
-            | MatcherKind::Cross => None,
+            | MatcherKind::Cross
+            | MatcherKind::Blend => None,
         }
     }
 }

@@ -224,7 +224,7 @@ fn a_mistyped_matcher_suggests_the_default_and_lists_every_matcher() {
     assert!(line.contains("did you mean 'align'?"), "{r}");
     assert!(
         line.contains(
-            "known matchers: exact, token-f1, rouge-l, cosine, pair, align, cover, cross"
+            "known matchers: exact, token-f1, rouge-l, cosine, pair, align, cover, cross, blend"
         ),
         "{r}"
     );

@@ -217,7 +217,7 @@ proptest! {
             .chain([serde_json::json!({"doc": "000", "text": "The \u{212a}K's claim."}).to_string()])
             .collect();
         write(&pred, preds.join("\n"));
-        for matcher in ["exact", "token-f1", "rouge-l", "cosine", "pair", "align", "cover", "cross"] {
+        for matcher in ["exact", "token-f1", "rouge-l", "cosine", "pair", "align", "cover", "cross", "blend"] {
             let r = cb(["similarity", "--matcher", matcher, "--pairs"]).arg_path(&pairs).run();
             prop_assert_eq!(r.code, Some(0), "{}", r);
             prop_assert_eq!(r.stdout.lines().count(), lines.len(), "{}", r);

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-const MATCHERS: [&str; 8] = [
-    "exact", "token-f1", "rouge-l", "cosine", "pair", "align", "cover", "cross",
+const MATCHERS: [&str; 9] = [
+    "exact", "token-f1", "rouge-l", "cosine", "pair", "align", "cover", "cross", "blend",
 ];
 
 /// The same claim written differently: upper case, spaces doubled, curly quotes, end punctuation changed.

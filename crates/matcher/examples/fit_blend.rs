@@ -1,0 +1,316 @@
+//! Fits the `blend` matcher (`weights/blend.json`): on each candidate pair, a monotone logistic model
+//! of one direction ("a states all of b") over cover's direction, the committed cross model's
+//! direction and align's score, and the threshold that brings the judged systems' F1 closest to the
+//! people's.
+//!
+//! Fitted on sets that none of the three was trained on (`gold/judged2/`, `gold/judged3/`,
+//! `gold/balanced2/`, `gold/balanced3/`: each has judged earlier decisions and is tuning data now), so
+//! the cross model's readings there are not in-sample. The procedure is in
+//! `crates/matcher/CANDIDATES.md` ("a blend of the three").
+//!
+//!     cargo run -p claimbench-matcher --example fit_blend --release            # write blend.json
+//!     cargo run -p claimbench-matcher --example fit_blend --release -- --check # compare with it
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use claimbench_gold::judged::JudgedSet;
+use claimbench_gold::GoldSet;
+use claimbench_io::{atomic_write, sha256_hex};
+use claimbench_matcher::align::{fit_monotone_logistic, score_aligned, AlignParams, NF};
+use claimbench_matcher::cover::{self, CoverMatcher, Directions};
+use claimbench_matcher::cross::{
+    self, Blend, CrossModel, CrossParams, StateEncoder, BUILTIN_CROSS, LOWER_LAYERS,
+};
+use claimbench_matcher::data::{judged_docs, parse_pairs, JudgedDoc, LabelledPair};
+use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
+use claimbench_model::{EmbedderOptions, LayerStates};
+use claimbench_score::agreement::AgreementSums;
+use claimbench_score::{assign, Assignment, SimMatrix};
+use serde_json::json;
+
+type Res<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const COMMAND: &str = "cargo run -p claimbench-matcher --example fit_blend --release";
+/// Each prediction's and gold claim's best pairs by cover that the blend reads (as `cross`).
+const CANDIDATES: usize = 1;
+/// The L2 penalty of the logistic fit.
+const L2: f64 = 1e-4;
+const JUDGED: [&str; 2] = ["gold/judged2", "gold/judged3"];
+const PAIRS: [&str; 2] = ["gold/balanced2/pairs.jsonl", "gold/balanced3/pairs.jsonl"];
+
+fn read(path: &Path) -> Res<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// What the blend reads of one judged document: cover's directions and align's score of every cell,
+/// and the cross model's directions of the candidate cells.
+struct DocReading {
+    dirs: Vec<Directions>,
+    align: Vec<f32>,
+    cross: Vec<(usize, [f32; 2])>,
+}
+
+/// The directions the blend gives a document's cells.
+fn blended(r: &DocReading, b: &Blend) -> Vec<Directions> {
+    let mut d = r.dirs.clone();
+    for &(c, [ab, ba]) in &r.cross {
+        d[c].a_states_b = round4(b.probability(r.dirs[c].a_states_b, ab, r.align[c]));
+        d[c].b_states_a = round4(b.probability(r.dirs[c].b_states_a, ba, r.align[c]));
+    }
+    d
+}
+
+fn round4(x: f32) -> f32 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// A judged system's agreement figures when `dirs` (row-major per document) decide at `t`.
+fn agreement(docs: &[&JudgedDoc], dirs: &[Vec<Directions>], t: f32) -> Res<AgreementSums> {
+    let mut sums = AgreementSums::default();
+    for (c, d) in docs.iter().zip(dirs) {
+        let (n, m) = (c.preds.len(), c.gold.len());
+        let matrix = SimMatrix::new(n, m, d.iter().map(Directions::same).collect())?;
+        let mut assigned = vec![None; n];
+        for p in assign(&matrix, t, Assignment::Optimal, None)? {
+            assigned[p.row] = Some(p.col);
+        }
+        sums.add(&c.links, &assigned)?;
+    }
+    Ok(sums)
+}
+
+fn main() -> Res<()> {
+    let check = std::env::args().any(|a| a == "--check");
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir.join("../..");
+    let models_dir = std::env::var_os("CLAIMBENCH_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("models"));
+    let encoder = EmbeddingEncoder::load_registered(
+        DEFAULT_MODEL,
+        &models_dir,
+        &EmbedderOptions::default(),
+        &mut |m| eprintln!("{m}"),
+    )?;
+    let gold = GoldSet::builtin()?;
+    let cover = CoverMatcher::new(encoder.clone())?;
+    let cover_params = cover.params().clone();
+    let align_params = AlignParams::builtin()?;
+    let model = CrossModel::from_bytes(BUILTIN_CROSS, 384, 1536)?;
+
+    let mut docs: Vec<JudgedDoc> = Vec::new();
+    for dir in JUDGED {
+        docs.extend(judged_docs(
+            &JudgedSet::load(&root.join(dir), &gold)?,
+            &gold,
+        ));
+    }
+    let mut pairs: Vec<LabelledPair> = Vec::new();
+    for file in PAIRS {
+        pairs.extend(parse_pairs(&read(&root.join(file))?, file)?);
+    }
+
+    // every text's lower-layer states, once
+    let mut texts: Vec<&str> = docs
+        .iter()
+        .flat_map(|d| d.preds.iter().chain(&d.gold))
+        .chain(pairs.iter().flat_map(|p| [&p.a, &p.b]))
+        .map(String::as_str)
+        .collect();
+    texts.sort_unstable();
+    texts.dedup();
+    eprintln!("lower-layer states of {} texts", texts.len());
+    let states: HashMap<&str, LayerStates> = texts
+        .iter()
+        .copied()
+        .zip(encoder.layer_states(&texts, LOWER_LAYERS)?)
+        .collect();
+
+    // what the blend reads: judged documents (candidate cells) and pairs
+    let mut x: Vec<[f32; NF]> = Vec::new();
+    let mut y: Vec<bool> = Vec::new();
+    let mut counts: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+    let row =
+        |i: [f32; 3]| -> [f32; NF] { std::array::from_fn(|k| if k < 3 { i[k] } else { 0.0 }) };
+    let mut readings = Vec::new();
+    for d in &docs {
+        let p: Vec<&str> = d.preds.iter().map(String::as_str).collect();
+        let g: Vec<&str> = d.gold.iter().map(String::as_str).collect();
+        let (dirs, align): (Vec<Directions>, Vec<f32>) = cover
+            .aligner()
+            .cells(&p, &g, |a, b, pa, pb| {
+                (
+                    cover::directions(&cover_params, a, b, pa, pb),
+                    score_aligned(&align_params, a, b, pa, pb),
+                )
+            })?
+            .into_iter()
+            .unzip();
+        let rows: Vec<LayerStates> = p.iter().map(|t| states[t].clone()).collect();
+        let cols: Vec<LayerStates> = g.iter().map(|t| states[t].clone()).collect();
+        let cross = if p.is_empty() || g.is_empty() {
+            Vec::new()
+        } else {
+            cross::read_candidates(&model, &dirs, (&rows, &cols), CANDIDATES)?
+        };
+        for &(c, [ab, ba]) in &cross {
+            let (pg, gp) = d.truth[c];
+            for (v, yv) in [
+                (Blend::inputs(dirs[c].a_states_b, ab, align[c]), pg),
+                (Blend::inputs(dirs[c].b_states_a, ba, align[c]), gp),
+            ] {
+                x.push(row(v));
+                y.push(yv);
+                counts.entry("judged").or_default()[usize::from(yv)] += 1;
+            }
+        }
+        readings.push(DocReading { dirs, align, cross });
+    }
+    let pair_refs: Vec<(&str, &str)> = pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
+    let pair_dirs = cover.directions_pairs(&pair_refs)?;
+    let prepared = cover.aligner().prepare_all(
+        &pair_refs
+            .iter()
+            .flat_map(|(a, b)| [*a, *b])
+            .collect::<Vec<_>>(),
+    )?;
+    let mut pair_inputs: Vec<Option<(f32, [f32; 2])>> = Vec::new();
+    for (p, d) in pairs.iter().zip(&pair_dirs) {
+        if d.vetoed || (d.a_states_b == 1.0 && d.b_states_a == 1.0) {
+            pair_inputs.push(None);
+            continue;
+        }
+        let (sa, sb) = (&states[p.a.as_str()], &states[p.b.as_str()]);
+        let two = model.probabilities(&[(sa, sb), (sb, sa)], 2)?;
+        let align = score_aligned(&align_params, &p.a, &p.b, &prepared[&p.a], &prepared[&p.b]);
+        pair_inputs.push(Some((align, [two[0], two[1]])));
+        // a partial pair states one direction, and which one is not labelled
+        if p.kind != "partial" {
+            for v in [
+                Blend::inputs(d.a_states_b, two[0], align),
+                Blend::inputs(d.b_states_a, two[1], align),
+            ] {
+                x.push(row(v));
+                y.push(p.same);
+                counts.entry("pairs").or_default()[usize::from(p.same)] += 1;
+            }
+        }
+    }
+    eprintln!("rows (negative, positive): {counts:?}");
+    let (bias, w) = fit_monotone_logistic(&x, &y, L2);
+    let blend = Blend {
+        bias: round(bias),
+        weights: [round(w[0]), round(w[1]), round(w[2])],
+    };
+    println!(
+        "blend: bias {:.4}, weights cover {:.4}, cross {:.4}, align {:.4}",
+        blend.bias, blend.weights[0], blend.weights[1], blend.weights[2]
+    );
+
+    // the threshold: the smallest mean gap over the judged systems, then the higher pair accuracy,
+    // then the higher threshold
+    let dirs: Vec<Vec<Directions>> = readings.iter().map(|r| blended(r, &blend)).collect();
+    let pair_blended: Vec<Directions> = pair_dirs
+        .iter()
+        .zip(&pair_inputs)
+        .map(|(d, i)| match i {
+            None => *d,
+            Some((align, [ab, ba])) => Directions {
+                a_states_b: round4(blend.probability(d.a_states_b, *ab, *align)),
+                b_states_a: round4(blend.probability(d.b_states_a, *ba, *align)),
+                vetoed: d.vetoed,
+            },
+        })
+        .collect();
+    let systems: BTreeSet<String> = docs
+        .iter()
+        .map(|d| d.system.clone())
+        .collect::<BTreeSet<_>>();
+    let grid: Vec<f32> = (1..=18).map(|k| k as f32 * 0.05).collect();
+    let mut sweep = Vec::new();
+    let mut best: Option<(f64, f64, f32)> = None;
+    println!("\nblend at each threshold, on the fitting sets (tuning data)\n");
+    println!(
+        "| threshold | system | matcher F1 (person) | abs gap | links agree | pairs accuracy |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|");
+    for &t in &grid {
+        let acc = pairs
+            .iter()
+            .zip(&pair_blended)
+            .filter(|(p, d)| (!d.vetoed && d.same() >= t) == p.same)
+            .count() as f64
+            / pairs.len() as f64;
+        let mut gap = 0.0;
+        for s in &systems {
+            let (ds, rs): (Vec<&JudgedDoc>, Vec<Vec<Directions>>) = docs
+                .iter()
+                .zip(&dirs)
+                .filter(|(d, _)| &d.system == s)
+                .map(|(d, r)| (d, r.clone()))
+                .unzip();
+            let a = agreement(&ds, &rs, t)?;
+            gap += a.f1_gap() / systems.len() as f64;
+            println!(
+                "| {t:.2} | {s} | {:.3} ({:.3}) | {:.3} | {:.3} | {acc:.3} |",
+                a.matcher().f1,
+                a.person().f1,
+                a.f1_gap(),
+                a.link_agreement()
+            );
+            sweep.push(json!({"threshold": round(f64::from(t)), "system": s,
+                "matcher_f1": round(a.matcher().f1), "person_f1": round(a.person().f1),
+                "f1_gap": round(a.f1_gap()), "link_agreement": round(a.link_agreement()),
+                "pairs_accuracy": round(acc)}));
+        }
+        let key = (round(gap), -round(acc), -t);
+        if best.is_none_or(|b| key.0 < b.0 || (key.0 == b.0 && (key.1, key.2) < (b.1, b.2))) {
+            best = Some(key);
+        }
+    }
+    let threshold = best.map(|b| -b.2).ok_or("no threshold")?;
+    let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
+    for (p, d) in pairs.iter().zip(&pair_blended) {
+        let right = (!d.vetoed && d.same() >= threshold) == p.same;
+        let e = kinds.entry(p.kind.as_str()).or_default();
+        e[0] += usize::from(right);
+        e[1] += 1;
+    }
+    println!("\nchosen threshold {threshold:.2}; pairs by kind:");
+    for (k, [r, n]) in &kinds {
+        println!("  {k:<14} {:.3} ({r}/{n})", *r as f64 / *n as f64);
+    }
+    let params = CrossParams {
+        threshold,
+        direction_threshold: threshold,
+        candidates: CANDIDATES,
+        blend: Some(blend),
+        fitted: json!({
+            "command": COMMAND,
+            "model": DEFAULT_MODEL,
+            "cross_weights_sha256": sha256_hex(BUILTIN_CROSS),
+            "judged": JUDGED, "pairs": PAIRS, "l2": L2,
+            "rows": counts.iter().map(|(k, v)| (k.to_string(), json!({"negative": v[0], "positive": v[1]}))).collect::<BTreeMap<_, _>>(),
+            "sweep": sweep,
+            "pairs_by_kind": kinds.iter().map(|(k, [r, n])| (k.to_string(), round(*r as f64 / *n as f64))).collect::<BTreeMap<_, _>>(),
+        }),
+    };
+    let text = serde_json::to_string_pretty(&params)? + "\n";
+    let out = crate_dir.join("weights/blend.json");
+    if check {
+        if read(&out)? == text {
+            println!("check: weights/blend.json reproduced byte for byte");
+        } else {
+            return Err("check: the fitted blend differs from weights/blend.json".into());
+        }
+    } else {
+        atomic_write(&out, text.as_bytes())?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
