@@ -360,6 +360,26 @@ fn check_balanced(
 }
 
 #[test]
+fn the_fourth_balanced_set_gives_the_accuracies_of_candidates_md() {
+    // (matcher, right of 320, of the 40 name swaps, of the 40 negations, of the 40 partial pairs), as
+    // crates/matcher/CANDIDATES.md prints them for the blend decision.
+    for (matcher, all, names, negations, partial) in [
+        ("align", 225, 28, 23, 5),
+        ("cover", 215, 13, 24, 20),
+        ("cross", 240, 17, 36, 22),
+        ("blend", 231, 17, 34, 22),
+    ] {
+        let right = [
+            ("all", all, 320),
+            ("name", names, 40),
+            ("negation", negations, 40),
+            ("partial", partial, 40),
+        ];
+        check_balanced("gold/balanced4/pairs.jsonl", matcher, None, &right);
+    }
+}
+
+#[test]
 fn the_third_balanced_set_gives_the_accuracies_of_candidates_md() {
     // (matcher, right of 320, right of the 40 name swaps, of the 40 negations), as crates/matcher/CANDIDATES.md
     // prints them for the cross decision (0.722 / 0.800 / 0.750, 0.672 / 0.450 / 0.725, 0.722 / 0.475 / 0.850).

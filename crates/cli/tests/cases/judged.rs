@@ -303,6 +303,33 @@ fn check_judged(
 }
 
 #[test]
+fn the_fourth_judged_set_gives_the_figures_of_candidates_md_for_every_matcher_measured() {
+    // (matcher, [(system, matcher F1, links agree)]), as crates/matcher/CANDIDATES.md prints them for the blend
+    // decision; the person's F1 is 0.494 (atomic) and 0.801 (person5) whatever the matcher.
+    for (matcher, figures) in [
+        (
+            "align",
+            [("atomic", 0.6733, 0.8108), ("person5", 0.8893, 0.8262)],
+        ),
+        (
+            "cover",
+            [("atomic", 0.4744, 0.8491), ("person5", 0.7934, 0.8865)],
+        ),
+        (
+            "cross",
+            [("atomic", 0.4830, 0.8243), ("person5", 0.7675, 0.8191)],
+        ),
+        (
+            "blend",
+            [("atomic", 0.4602, 0.8604), ("person5", 0.7823, 0.8901)],
+        ),
+    ] {
+        let persons = [("atomic", 0.4943), ("person5", 0.8007)];
+        check_judged("gold/judged4", &persons, matcher, None, &figures);
+    }
+}
+
+#[test]
 fn the_third_judged_set_gives_the_figures_of_candidates_md_for_every_matcher_measured() {
     // (matcher, [(system, matcher F1, links agree)]), as crates/matcher/CANDIDATES.md prints them for the cross
     // decision; the person's F1 is 0.408 (llm2) and 0.814 (person4) whatever the matcher.
