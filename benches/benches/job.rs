@@ -109,7 +109,8 @@ pub fn benches(c: &mut Criterion) {
             return;
         }
     };
-    // cover and cross (cross: cover, then the cross model on each row's and column's best candidates)
+    // cover, cross (cover, then the cross model on each row's and column's best candidates) and blend
+    // (cover, align and the cross model combined on each row's and column's best candidate)
     let cover = claimbench_matcher::CoverMatcher::new(claimbench_matcher::EmbeddingEncoder::new(
         shared.clone(),
     ));
@@ -117,13 +118,18 @@ pub fn benches(c: &mut Criterion) {
         shared.clone(),
     ))
     .and_then(claimbench_matcher::CrossMatcher::builtin);
-    let (cover, cross) = match (cover, cross) {
-        (Ok(a), Ok(b)) => (
+    let blend = claimbench_matcher::CoverMatcher::new(claimbench_matcher::EmbeddingEncoder::new(
+        shared.clone(),
+    ))
+    .and_then(claimbench_matcher::CrossMatcher::builtin_blend);
+    let (cover, cross, blend) = match (cover, cross, blend) {
+        (Ok(a), Ok(b), Ok(c)) => (
             claimbench_score::IdentityFloor::new(Box::new(a)),
             claimbench_score::IdentityFloor::new(Box::new(b)),
+            claimbench_score::IdentityFloor::new(Box::new(c)),
         ),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("cover and cross job benches skipped: {e}");
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            eprintln!("cover, cross and blend job benches skipped: {e}");
             return;
         }
     };
@@ -136,6 +142,7 @@ pub fn benches(c: &mut Criterion) {
         ("align", &align as &dyn Matcher, ALIGN_DEFAULT_THRESHOLD),
         ("cover", &cover as &dyn Matcher, cover.default_threshold()),
         ("cross", &cross as &dyn Matcher, cross.default_threshold()),
+        ("blend", &blend as &dyn Matcher, blend.default_threshold()),
     ] {
         group.bench_function(format!("{name}/500x500"), |b| {
             b.iter(|| {

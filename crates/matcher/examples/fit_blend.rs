@@ -11,7 +11,7 @@
 //!     cargo run -p claimbench-matcher --example fit_blend --release            # write blend.json
 //!     cargo run -p claimbench-matcher --example fit_blend --release -- --check # compare with it
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use claimbench_gold::judged::JudgedSet;
@@ -23,10 +23,9 @@ use claimbench_matcher::cross::{
     self, Blend, CrossModel, CrossParams, StateEncoder, BUILTIN_CROSS, LOWER_LAYERS,
 };
 use claimbench_matcher::data::{judged_docs, parse_pairs, JudgedDoc, LabelledPair};
+use claimbench_matcher::sweep::{self, round};
 use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
 use claimbench_model::{EmbedderOptions, LayerStates};
-use claimbench_score::agreement::AgreementSums;
-use claimbench_score::{assign, Assignment, SimMatrix};
 use serde_json::json;
 
 type Res<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -54,34 +53,8 @@ struct DocReading {
 /// The directions the blend gives a document's cells.
 fn blended(r: &DocReading, b: &Blend) -> Vec<Directions> {
     let mut d = r.dirs.clone();
-    for &(c, [ab, ba]) in &r.cross {
-        d[c].a_states_b = round4(b.probability(r.dirs[c].a_states_b, ab, r.align[c]));
-        d[c].b_states_a = round4(b.probability(r.dirs[c].b_states_a, ba, r.align[c]));
-    }
+    cross::apply(&mut d, &r.cross, Some((b, &r.align)));
     d
-}
-
-fn round4(x: f32) -> f32 {
-    (x * 10_000.0).round() / 10_000.0
-}
-
-fn round(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
-
-/// A judged system's agreement figures when `dirs` (row-major per document) decide at `t`.
-fn agreement(docs: &[&JudgedDoc], dirs: &[Vec<Directions>], t: f32) -> Res<AgreementSums> {
-    let mut sums = AgreementSums::default();
-    for (c, d) in docs.iter().zip(dirs) {
-        let (n, m) = (c.preds.len(), c.gold.len());
-        let matrix = SimMatrix::new(n, m, d.iter().map(Directions::same).collect())?;
-        let mut assigned = vec![None; n];
-        for p in assign(&matrix, t, Assignment::Optimal, None)? {
-            assigned[p.row] = Some(p.col);
-        }
-        sums.add(&c.links, &assigned)?;
-    }
-    Ok(sums)
 }
 
 fn main() -> Res<()> {
@@ -213,74 +186,24 @@ fn main() -> Res<()> {
     );
 
     // the threshold: the smallest mean gap over the judged systems, then the higher pair accuracy,
-    // then the higher threshold
+    // then the higher threshold (sweep::sweep)
     let dirs: Vec<Vec<Directions>> = readings.iter().map(|r| blended(r, &blend)).collect();
     let pair_blended: Vec<Directions> = pair_dirs
         .iter()
         .zip(&pair_inputs)
-        .map(|(d, i)| match i {
-            None => *d,
-            Some((align, [ab, ba])) => Directions {
-                a_states_b: round4(blend.probability(d.a_states_b, *ab, *align)),
-                b_states_a: round4(blend.probability(d.b_states_a, *ba, *align)),
-                vetoed: d.vetoed,
-            },
+        .map(|(d, i)| {
+            let mut one = [*d];
+            if let Some((align, two)) = i {
+                cross::apply(&mut one, &[(0, *two)], Some((&blend, &[*align])));
+            }
+            one[0]
         })
         .collect();
-    let systems: BTreeSet<String> = docs
-        .iter()
-        .map(|d| d.system.clone())
-        .collect::<BTreeSet<_>>();
-    let grid: Vec<f32> = (1..=18).map(|k| k as f32 * 0.05).collect();
-    let mut sweep = Vec::new();
-    let mut best: Option<(f64, f64, f32)> = None;
     println!("\nblend at each threshold, on the fitting sets (tuning data)\n");
-    println!(
-        "| threshold | system | matcher F1 (person) | abs gap | links agree | pairs accuracy |"
-    );
-    println!("|---:|---|---:|---:|---:|---:|");
-    for &t in &grid {
-        let acc = pairs
-            .iter()
-            .zip(&pair_blended)
-            .filter(|(p, d)| (!d.vetoed && d.same() >= t) == p.same)
-            .count() as f64
-            / pairs.len() as f64;
-        let mut gap = 0.0;
-        for s in &systems {
-            let (ds, rs): (Vec<&JudgedDoc>, Vec<Vec<Directions>>) = docs
-                .iter()
-                .zip(&dirs)
-                .filter(|(d, _)| &d.system == s)
-                .map(|(d, r)| (d, r.clone()))
-                .unzip();
-            let a = agreement(&ds, &rs, t)?;
-            gap += a.f1_gap() / systems.len() as f64;
-            println!(
-                "| {t:.2} | {s} | {:.3} ({:.3}) | {:.3} | {:.3} | {acc:.3} |",
-                a.matcher().f1,
-                a.person().f1,
-                a.f1_gap(),
-                a.link_agreement()
-            );
-            sweep.push(json!({"threshold": round(f64::from(t)), "system": s,
-                "matcher_f1": round(a.matcher().f1), "person_f1": round(a.person().f1),
-                "f1_gap": round(a.f1_gap()), "link_agreement": round(a.link_agreement()),
-                "pairs_accuracy": round(acc)}));
-        }
-        let key = (round(gap), -round(acc), -t);
-        if best.is_none_or(|b| key.0 < b.0 || (key.0 == b.0 && (key.1, key.2) < (b.1, b.2))) {
-            best = Some(key);
-        }
-    }
-    let threshold = best.map(|b| -b.2).ok_or("no threshold")?;
-    let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
-    for (p, d) in pairs.iter().zip(&pair_blended) {
-        let right = (!d.vetoed && d.same() >= threshold) == p.same;
-        let e = kinds.entry(p.kind.as_str()).or_default();
-        e[0] += usize::from(right);
-        e[1] += 1;
-    }
+    let found = sweep::sweep(&docs, &dirs, &pairs, &pair_blended, "pairs_accuracy")?;
+    print!("{}", found.table);
+    let (threshold, sweep) = (found.threshold, found.rows);
+    let kinds = found.by_kind;
     println!("\nchosen threshold {threshold:.2}; pairs by kind:");
     for (k, [r, n]) in &kinds {
         println!("  {k:<14} {:.3} ({r}/{n})", *r as f64 / *n as f64);

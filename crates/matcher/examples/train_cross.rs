@@ -26,12 +26,12 @@ use claimbench_matcher::cover::{CoverMatcher, Directions};
 use claimbench_matcher::cross::{self, CrossModel, CrossParams, StateEncoder, LOWER_LAYERS};
 use claimbench_matcher::data::{
     balanced_pairs, frozen_pairs, hand_pairs, judged_docs, parse_pairs, tuning_neighbours,
-    tuning_numbers, tuning_written, JudgedDoc, LabelledPair,
+    tuning_numbers, tuning_written, LabelledPair,
 };
+use claimbench_matcher::sweep::{self, round};
 use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
 use claimbench_model::{EmbedderOptions, LayerStates};
-use claimbench_score::agreement::AgreementSums;
-use claimbench_score::{assign, same_text, Assignment, SimMatrix};
+use claimbench_score::same_text;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::json;
@@ -198,10 +198,6 @@ fn train(
     Ok(varmap)
 }
 
-fn round(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
-
 /// The model's file: the layers in f16 (half the bytes), the segment vector and head in f32.
 fn weights_bytes(varmap: &VarMap) -> Res<Vec<u8>> {
     let data = varmap.data().lock().map_err(|_| "var map lock")?;
@@ -227,21 +223,6 @@ fn tempfile_dir() -> Res<PathBuf> {
     let d = std::env::temp_dir().join(format!("claimbench-train-cross-{}", std::process::id()));
     std::fs::create_dir_all(&d)?;
     Ok(d)
-}
-
-/// A judged system's agreement figures when `dirs` (row-major per document) decide at `t`.
-fn agreement(cells: &[&JudgedDoc], dirs: &[&Vec<Directions>], t: f32) -> Res<AgreementSums> {
-    let mut sums = AgreementSums::default();
-    for (c, d) in cells.iter().zip(dirs) {
-        let (n, m) = (c.preds.len(), c.gold.len());
-        let matrix = SimMatrix::new(n, m, d.iter().map(Directions::same).collect())?;
-        let mut assigned = vec![None; n];
-        for p in assign(&matrix, t, Assignment::Optimal, None)? {
-            assigned[p.row] = Some(p.col);
-        }
-        sums.add(&c.links, &assigned)?;
-    }
-    Ok(sums)
 }
 
 fn main() -> Res<()> {
@@ -387,59 +368,18 @@ fn main() -> Res<()> {
         *d = one[0];
     }
 
-    let systems: BTreeSet<&str> = valid_cells.iter().map(|c| c.system.as_str()).collect();
-    let grid: Vec<f32> = (1..=18).map(|k| k as f32 * 0.05).collect();
-    let mut sweep = Vec::new();
-    let mut best: Option<(f64, f64, f32)> = None;
     println!("cross at each threshold, on the validation sets (gold/judged2, gold/balanced2)\n");
-    println!(
-        "| threshold | system | matcher F1 (person) | abs gap | links agree | balanced2 accuracy |"
-    );
-    println!("|---:|---|---:|---:|---:|---:|");
-    for &t in &grid {
-        let acc = valid_pairs
-            .iter()
-            .zip(&pair_dirs)
-            .filter(|(p, d)| (!d.vetoed && d.same() >= t) == p.same)
-            .count() as f64
-            / valid_pairs.len() as f64;
-        let mut gap = 0.0;
-        for s in &systems {
-            let (cs, ds): (Vec<&JudgedDoc>, Vec<&Vec<Directions>>) = valid_cells
-                .iter()
-                .zip(&dirs)
-                .filter(|(c, _)| c.system == *s)
-                .unzip();
-            let a = agreement(&cs, &ds, t)?;
-            gap += a.f1_gap() / systems.len() as f64;
-            println!(
-                "| {t:.2} | {s} | {:.3} ({:.3}) | {:.3} | {:.3} | {acc:.3} |",
-                a.matcher().f1,
-                a.person().f1,
-                a.f1_gap(),
-                a.link_agreement()
-            );
-            sweep.push(json!({"threshold": round(f64::from(t)), "system": s,
-                "matcher_f1": round(a.matcher().f1), "person_f1": round(a.person().f1),
-                "f1_gap": round(a.f1_gap()), "link_agreement": round(a.link_agreement()),
-                "balanced2_accuracy": round(acc)}));
-        }
-        // the threshold: the smallest mean gap, then the higher balanced accuracy, then the higher threshold
-        let key = (round(gap), -round(acc), -t);
-        if best.is_none_or(|b| key.0 < b.0 || (key.0 == b.0 && (key.1, key.2) < (b.1, b.2))) {
-            best = Some(key);
-        }
-    }
-    let threshold = best.map(|b| -b.2).ok_or("no threshold")?;
-    let mut kinds: BTreeMap<&str, [usize; 2]> = BTreeMap::new();
-    for (p, d) in valid_pairs.iter().zip(&pair_dirs) {
-        let right = (!d.vetoed && d.same() >= threshold) == p.same;
-        let e = kinds.entry(p.kind.as_str()).or_default();
-        e[0] += usize::from(right);
-        e[1] += 1;
-    }
+    let found = sweep::sweep(
+        &valid_cells,
+        &dirs,
+        &valid_pairs,
+        &pair_dirs,
+        "balanced2_accuracy",
+    )?;
+    print!("{}", found.table);
+    let (threshold, sweep) = (found.threshold, found.rows);
     println!("\nchosen threshold {threshold:.2}; gold/balanced2 by kind:");
-    for (k, [r, n]) in &kinds {
+    for (k, [r, n]) in &found.by_kind {
         println!("  {k:<14} {:.3} ({r}/{n})", *r as f64 / *n as f64);
     }
     let params = CrossParams {

@@ -520,7 +520,15 @@ pub fn rescore(
     k: usize,
     blend: Option<(&Blend, &[f32])>,
 ) -> Result<()> {
-    for (c, [ab, ba]) in read_candidates(model, dirs, states, k)? {
+    let read = read_candidates(model, dirs, states, k)?;
+    apply(dirs, &read, blend);
+    Ok(())
+}
+
+/// Put the cross model's two directions of the cells `read` names into `dirs` or, given a [`Blend`] and
+/// align's score of every cell, the blended ones (from cover's directions, which `dirs` holds).
+pub fn apply(dirs: &mut [Directions], read: &[(usize, [f32; 2])], blend: Option<(&Blend, &[f32])>) {
+    for &(c, [ab, ba]) in read {
         let d = &mut dirs[c];
         let (ab, ba) = match blend {
             None => (ab, ba),
@@ -532,7 +540,6 @@ pub fn rescore(
         d.a_states_b = round4(ab);
         d.b_states_a = round4(ba);
     }
-    Ok(())
 }
 
 /// Pairs per forward pass of the cross model.

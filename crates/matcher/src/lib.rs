@@ -26,6 +26,7 @@ pub mod features;
 pub mod guards;
 pub mod head;
 pub mod pair;
+pub mod sweep;
 mod text;
 
 pub use align::{AlignMatcher, AlignParams, Features, TokenEncoder, ALIGN_FEATURES};
