@@ -102,8 +102,8 @@ pub struct ScoringArgs {
     /// Gold directory (`seeds/*.txt` and `gold/*.jsonl`) [default: the built-in gold set].
     #[arg(long, value_name = "DIR")]
     pub gold: Option<PathBuf>,
-    /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), cross (cover with MiniLM's top layers reading both claims of each likely pair), blend (cover, cross and align combined on each likely pair), pair, cosine, rouge-l, token-f1 or exact.
-    #[arg(long, default_value = "align")]
+    /// Matcher: blend (default: directional, cover, cross and align combined on each likely pair; counts only what each claim states all of, also prints coverage and focus), align (the default before blend: aligned content words, symmetric), cover (directional, align's alignment read one way at a time), cross (cover with MiniLM's top layers reading both claims of each likely pair), pair, cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "blend")]
     pub matcher: String,
     /// Parameters for align or cover instead of the committed calibration: JSON in the format of
     /// crates/matcher/weights/align.json (the manifest records its sha256 as the matcher's weights).
@@ -521,8 +521,8 @@ pub struct SimilarityArgs {
     /// allowed); writes one decision a line, with the pair's id and line number; `-` reads standard input.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b"])]
     pub pairs: Option<PathBuf>,
-    /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), cross (cover with MiniLM's top layers reading both claims of each likely pair), blend (cover, cross and align combined on each likely pair), pair, cosine, rouge-l, token-f1 or exact.
-    #[arg(long, default_value = "align")]
+    /// Matcher: blend (default: directional, cover, cross and align combined on each likely pair; counts only what each claim states all of, also prints coverage and focus), align (the default before blend: aligned content words, symmetric), cover (directional, align's alignment read one way at a time), cross (cover with MiniLM's top layers reading both claims of each likely pair), pair, cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "blend")]
     pub matcher: String,
     /// Parameters for align or cover instead of the committed calibration: JSON in the format of
     /// crates/matcher/weights/align.json (the manifest records its sha256 as the matcher's weights).
@@ -592,8 +592,8 @@ pub struct CalibrateArgs {
     /// Labelled pairs, JSONL (gold/PAIRS.md): {"id"?, "a", "b", "same": true|false, "kind"?}.
     #[arg(long, value_name = "FILE")]
     pub pairs: PathBuf,
-    /// Matcher: align (default), cover (directional: counts only what each claim states all of; also prints coverage and focus), cross (cover with MiniLM's top layers reading both claims of each likely pair), blend (cover, cross and align combined on each likely pair), pair, cosine, rouge-l, token-f1 or exact.
-    #[arg(long, default_value = "align")]
+    /// Matcher: blend (default: directional, cover, cross and align combined on each likely pair; counts only what each claim states all of, also prints coverage and focus), align (the default before blend: aligned content words, symmetric), cover (directional, align's alignment read one way at a time), cross (cover with MiniLM's top layers reading both claims of each likely pair), pair, cosine, rouge-l, token-f1 or exact.
+    #[arg(long, default_value = "blend")]
     pub matcher: String,
     /// Parameters for align or cover instead of the committed calibration: JSON in the format of
     /// crates/matcher/weights/align.json (the manifest records its sha256 as the matcher's weights).

@@ -73,7 +73,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            matcher: MatcherKind::Align,
+            matcher: MatcherKind::Blend,
             threshold: None,
             assignment: Assignment::Optimal,
             bootstrap: 1000,

@@ -2,11 +2,12 @@
 //!
 //! - [`EmbeddingEncoder`]: a MiniLM [`claimbench_model::Embedder`] as a [`claimbench_score::TextEncoder`]
 //!   (for the plain cosine matcher, with [`PLAIN_COSINE_THRESHOLD`]).
-//! - [`AlignMatcher`] ([`align`]): the default matcher: the content words of two claims aligned through
+//! - [`AlignMatcher`] ([`align`]): the content words of two claims aligned through
 //!   MiniLM's contextual token vectors, a monotone calibration, and the [`guards`]' veto.
 //! - [`CoverMatcher`] ([`cover`]): both directions of a pair ("a states all of b") from the same alignment.
 //! - [`CrossMatcher`] ([`cross`]): cover's directions, with MiniLM's top layers reading both claims of each
-//!   likely pair (a model trained by `examples/train_cross.rs`).
+//!   likely pair (a model trained by `examples/train_cross.rs`); with a [`cross::Blend`], the default
+//!   `blend` matcher: cover's, the cross model's and align's readings of each likely pair combined.
 //! - [`guards`]: cheap text checks that veto pairs that disagree in a number, a date, a negation,
 //!   polarity or roles (one module per guard, over the tokens and stems of `text`).
 //! - [`PairMatcher`]: the previous learned matcher, for pairs that are edits of one another: the

@@ -664,7 +664,7 @@ pub enum MatcherKind {
     /// `pair`: the learned pair matcher (superseded by `align`).
     #[serde(rename = "pair")]
     Pair,
-    /// `align`: token alignment of MiniLM's contextual embeddings, guarded (the default).
+    /// `align`: token alignment of MiniLM's contextual embeddings, guarded (the default until `blend`).
     #[serde(rename = "align")]
     Align,
     /// `cover`: align's token alignment read one direction at a time; the same fact only where each claim
@@ -675,7 +675,7 @@ pub enum MatcherKind {
     #[serde(rename = "cross")]
     Cross,
     /// `blend`: cover's directions, with each likely pair's combining cover's, the cross model's and align's
-    /// readings.
+    /// readings (the default).
     #[serde(rename = "blend")]
     Blend,
 }

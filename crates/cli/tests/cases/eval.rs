@@ -191,12 +191,12 @@ fn eval_with_an_unknown_extractor_is_a_usage_error() {
 
 #[test]
 fn the_seed_leaderboard_is_the_one_in_the_readme() {
-    // `eval` with every default (three extractors, align, 1000 bootstrap samples) prints the README's table to
+    // `eval` with every default (three extractors, blend, 1000 bootstrap samples) prints the README's table to
     // the digit: the run is deterministic, so a change of any figure fails here until the README says it.
     ensure_model();
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
     let block = readme
-        .split("With the default `align` matcher, on the built-in gold")
+        .split("With the default `blend` matcher, on the built-in gold")
         .nth(1)
         .and_then(|s| s.split("```text\n").nth(1))
         .and_then(|s| s.split("```").next())
@@ -205,8 +205,8 @@ fn the_seed_leaderboard_is_the_one_in_the_readme() {
     let t = tmp();
     let r = cb(["eval", "--out"]).arg_path(&t.path().join("run")).run();
     r.ok();
-    // The README shows the table without its last columns (soft P/R, grounded, time): each of its lines starts a
-    // printed line.
+    // The README shows the table without its last columns (grounded, time): each of its lines starts a printed
+    // line.
     for line in block.lines() {
         assert!(
             r.stdout.lines().any(|p| p.starts_with(line.trim_end())),

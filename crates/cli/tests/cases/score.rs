@@ -388,17 +388,48 @@ fn a_matcher_params_file_is_checked_before_scoring_and_named_in_its_errors() {
 }
 
 #[test]
+fn the_default_matcher_is_blend_and_refuses_a_parameters_file() {
+    // issue 33's fifth sets chose `blend` as the default (crates/matcher/CANDIDATES.md); a parameters file is
+    // read by align and cover only, so without --matcher it is refused, naming the matcher in force.
+    let r = cb(["score", "--json", "--no-intervals", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .run();
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["manifest"]["matcher"]["name"].as_str(), Some("blend"));
+    assert!(
+        v["systems"]["preds_small"]["results"]["packaging"].is_object(),
+        "{v}"
+    );
+    let params = repo().join("crates/matcher/weights/candidates/align-a.json");
+    let e = cb(["score", "--no-intervals", "--pred"])
+        .arg_path(&data("preds_small.jsonl"))
+        .args(["--matcher-params"])
+        .arg_path(&params)
+        .run();
+    assert_eq!(e.code, Some(2), "{e}");
+    assert!(e.error_line().contains("not blend"), "{e}");
+}
+
+#[test]
 fn a_matcher_params_file_is_the_matcher_the_manifest_records() {
     let params = repo().join("crates/matcher/weights/candidates/align-a.json");
     let sha = {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(std::fs::read(&params).unwrap()))
     };
-    let r = cb(["score", "--json", "--no-intervals", "--pred"])
-        .arg_path(&data("preds_small.jsonl"))
-        .args(["--matcher-params"])
-        .arg_path(&params)
-        .run();
+    let r = cb([
+        "score",
+        "--json",
+        "--no-intervals",
+        "--matcher",
+        "align",
+        "--pred",
+    ])
+    .arg_path(&data("preds_small.jsonl"))
+    .args(["--matcher-params"])
+    .arg_path(&params)
+    .run();
     r.ok();
     let v = r.json();
     assert_eq!(v["manifest"]["matcher"]["name"].as_str(), Some("align"));
@@ -406,9 +437,16 @@ fn a_matcher_params_file_is_the_matcher_the_manifest_records() {
         v["manifest"]["matcher"]["weights_sha256"].as_str(),
         Some(sha.as_str())
     );
-    let builtin = cb(["score", "--json", "--no-intervals", "--pred"])
-        .arg_path(&data("preds_small.jsonl"))
-        .run();
+    let builtin = cb([
+        "score",
+        "--json",
+        "--no-intervals",
+        "--matcher",
+        "align",
+        "--pred",
+    ])
+    .arg_path(&data("preds_small.jsonl"))
+    .run();
     builtin.ok();
     assert_ne!(
         builtin.json()["manifest"]["matcher"]["weights_sha256"],
