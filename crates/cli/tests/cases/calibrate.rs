@@ -360,6 +360,23 @@ fn check_balanced(
 }
 
 #[test]
+fn the_fifth_balanced_set_gives_the_default_decisions_accuracies() {
+    // (matcher, right of 320, of the 40 name swaps, of the 40 negations, of the 40 partial pairs), as
+    // crates/matcher/CANDIDATES.md prints them for the decision that made blend the default.
+    for (matcher, all, names, negations, partial) in
+        [("align", 217, 26, 26, 6), ("blend", 223, 15, 35, 25)]
+    {
+        let right = [
+            ("all", all, 320),
+            ("name", names, 40),
+            ("negation", negations, 40),
+            ("partial", partial, 40),
+        ];
+        check_balanced("gold/balanced5/pairs.jsonl", matcher, None, &right);
+    }
+}
+
+#[test]
 fn the_fourth_balanced_set_gives_the_accuracies_of_candidates_md() {
     // (matcher, right of 320, of the 40 name swaps, of the 40 negations, of the 40 partial pairs), as
     // crates/matcher/CANDIDATES.md prints them for the blend decision.
