@@ -15,13 +15,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use claimbench_gold::judged::{JudgedSet, Stated};
+use claimbench_gold::judged::JudgedSet;
 use claimbench_gold::GoldSet;
 use claimbench_io::{atomic_write, sha256_hex};
 use claimbench_matcher::align::{fit_monotone_logistic, prepare, score_aligned, Aligned, Features};
 use claimbench_matcher::cover::{directional_features, directions, Directions, COVER_FEATURES};
 use claimbench_matcher::data::{
-    hand_pairs, tuning_neighbours, tuning_numbers, tuning_written, LabelledPair,
+    hand_pairs, judged_docs, tuning_neighbours, tuning_numbers, tuning_written, LabelledPair,
 };
 use claimbench_matcher::{AlignParams, EmbeddingEncoder, DEFAULT_MODEL};
 use claimbench_model::EmbedderOptions;
@@ -121,45 +121,27 @@ fn main() -> Res<()> {
     // every judged prediction against every gold claim of its document
     let mut cells: BTreeMap<(String, String), Vec<Vec<Cell>>> = BTreeMap::new(); // (system, doc) -> per pred
     let mut links: BTreeMap<(String, String), DocLinks> = BTreeMap::new();
-    for (name, sys) in &judged.systems {
-        for doc in DOCS {
-            let g: Vec<_> = gold.claims_for(doc).collect();
-            let index: HashMap<&str, usize> = g
-                .iter()
-                .enumerate()
-                .map(|(k, c)| (c.id.as_str(), k))
-                .collect();
-            let mut rows = Vec::new();
-            let mut dl = DocLinks {
-                gold: g.len(),
-                ..DocLinks::default()
-            };
-            for (p, l) in sys
-                .predictions
-                .iter()
-                .zip(&sys.labels)
-                .filter(|(p, _)| p.doc == doc)
-            {
-                let has = |v: &[String], id: &str| v.iter().any(|x| x == id);
-                rows.push(
-                    g.iter()
-                        .map(|c| Cell {
-                            pred: p.text.clone(),
-                            gold: c.text.clone(),
-                            pred_states_gold: has(&l.same, &c.id) || has(&l.bundles, &c.id),
-                            gold_states_pred: has(&l.same, &c.id) || has(&l.part_of, &c.id),
-                        })
-                        .collect(),
-                );
-                dl.same
-                    .push(l.same.iter().map(|i| index[i.as_str()]).collect());
-                dl.bundles
-                    .push(l.bundles.iter().map(|i| index[i.as_str()]).collect());
-                dl.stated_all.push(l.stated == Stated::All);
-            }
-            cells.insert((name.clone(), doc.to_string()), rows);
-            links.insert((name.clone(), doc.to_string()), dl);
-        }
+    for d in judged_docs(&judged, &gold) {
+        let m = d.gold.len();
+        let rows = d
+            .preds
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                d.gold
+                    .iter()
+                    .enumerate()
+                    .map(|(j, g)| Cell {
+                        pred: p.clone(),
+                        gold: g.clone(),
+                        pred_states_gold: d.truth[i * m + j].0,
+                        gold_states_pred: d.truth[i * m + j].1,
+                    })
+                    .collect()
+            })
+            .collect();
+        cells.insert((d.system.clone(), d.doc.clone()), rows);
+        links.insert((d.system, d.doc), d.links);
     }
 
     let mut texts: BTreeSet<&str> = BTreeSet::new();

@@ -730,6 +730,8 @@ pub fn training_pairs(
 pub struct JudgedDoc {
     /// The judged system.
     pub system: String,
+    /// The document's id.
+    pub doc: String,
     /// Its predictions' texts.
     pub preds: Vec<String>,
     /// The document's gold claims' texts.
@@ -754,6 +756,7 @@ pub fn judged_docs(set: &JudgedSet, gold: &GoldSet) -> Vec<JudgedDoc> {
                 .collect();
             let mut cells = JudgedDoc {
                 system: name.clone(),
+                doc: doc.to_string(),
                 preds: Vec::new(),
                 gold: g.iter().map(|c| c.text.clone()).collect(),
                 links: DocLinks {
