@@ -738,7 +738,8 @@ impl<E: TokenEncoder> AlignMatcher<E> {
     }
 }
 
-fn lookup<'a>(m: &'a HashMap<String, Arc<Aligned>>, t: &str) -> Result<&'a Aligned> {
+/// A prepared text, or an error naming it.
+pub(crate) fn lookup<'a>(m: &'a HashMap<String, Arc<Aligned>>, t: &str) -> Result<&'a Aligned> {
     m.get(t)
         .map(|a| a.as_ref())
         .ok_or_else(|| Error::Encoder(format!("no token vectors for {t:?}")))

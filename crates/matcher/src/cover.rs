@@ -15,7 +15,7 @@
 use claimbench_score::{DirectionScores, Matcher, Scores, SimMatrix};
 
 use crate::align::{
-    best_words, dot, side, AlignMatcher, AlignParams, Aligned, Features, TokenEncoder,
+    best_words, dot, lookup, side, AlignMatcher, AlignParams, Aligned, Features, TokenEncoder,
 };
 use crate::error::Result;
 use crate::pair::{round4, Decision, GUARD_FACTOR};
@@ -209,31 +209,11 @@ impl<E: TokenEncoder> CoverMatcher<E> {
 
     /// Decide whether `a` and `b` state the same fact, with both directions and any guard's reason.
     pub fn decide(&self, a: &str, b: &str) -> Result<Decision> {
-        let texts = [a, b];
-        let prepared = self.align.prepare_all(&texts)?;
-        let get = |t: &str| {
-            prepared
-                .get(t)
-                .ok_or_else(|| crate::error::Error::Encoder(format!("no token vectors for {t:?}")))
-        };
-        let (pa, pb) = (get(a)?, get(b)?);
+        let prepared = self.align.prepare_all(&[a, b])?;
+        let (pa, pb) = (lookup(&prepared, a)?, lookup(&prepared, b)?);
         let params = self.align.params();
         let d = directions(params, a, b, pa, pb);
-        let mut reasons = if a == b || pa.key == pb.key {
-            vec![crate::align::SAME_TEXT_REASON.to_string()]
-        } else {
-            crate::align::guard_reasons(&pa.analysis, &pb.analysis)
-        };
-        reasons.push(format!(
-            "a states all of b: p={:.4}; b states all of a: p={:.4}",
-            d.a_states_b, d.b_states_a
-        ));
-        let score = d.same();
-        Ok(Decision {
-            score,
-            same: !d.vetoed && score >= params.threshold,
-            reasons,
-        })
+        Ok(decision(d, params.threshold, a, b, pa, pb))
     }
 
     /// Both directions of each pair, in input order.
@@ -244,14 +224,42 @@ impl<E: TokenEncoder> CoverMatcher<E> {
         pairs
             .iter()
             .map(|(a, b)| {
-                let get = |t: &str| {
-                    prepared.get(t).ok_or_else(|| {
-                        crate::error::Error::Encoder(format!("no token vectors for {t:?}"))
-                    })
-                };
-                Ok(directions(params, a, b, get(a)?, get(b)?))
+                Ok(directions(
+                    params,
+                    a,
+                    b,
+                    lookup(&prepared, a)?,
+                    lookup(&prepared, b)?,
+                ))
             })
             .collect()
+    }
+}
+
+/// The decision of a directional matcher on a pair with directions `d` at `threshold`: the reasons are the
+/// same-text note or any guard's, then both directions.
+pub(crate) fn decision(
+    d: Directions,
+    threshold: f32,
+    a: &str,
+    b: &str,
+    pa: &Aligned,
+    pb: &Aligned,
+) -> Decision {
+    let mut reasons = if a == b || pa.key == pb.key {
+        vec![crate::align::SAME_TEXT_REASON.to_string()]
+    } else {
+        crate::align::guard_reasons(&pa.analysis, &pb.analysis)
+    };
+    reasons.push(format!(
+        "a states all of b: p={:.4}; b states all of a: p={:.4}",
+        d.a_states_b, d.b_states_a
+    ));
+    let score = d.same();
+    Decision {
+        score,
+        same: !d.vetoed && score >= threshold,
+        reasons,
     }
 }
 

@@ -17,7 +17,10 @@ use claimbench_model::LayerStates;
 use claimbench_score::{Matcher, Scores, SimMatrix};
 use serde::{Deserialize, Serialize};
 
-use crate::align::{score_aligned, AlignParams, TokenEncoder};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::align::{lookup, score_aligned, AlignParams, Aligned, TokenEncoder};
 use crate::cover::{scores_of, CoverMatcher, Directions};
 use crate::encoder::EmbeddingEncoder;
 use crate::error::{CandleContext, Error, Result};
@@ -671,11 +674,15 @@ impl<E: StateEncoder> CrossMatcher<E> {
     pub fn directions_pairs(&self, pairs: &[(&str, &str)]) -> Result<Vec<Directions>> {
         let texts: Vec<&str> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
         let prepared = self.cover.aligner().prepare_all(&texts)?;
-        let get = |t: &str| {
-            prepared
-                .get(t)
-                .ok_or_else(|| Error::Encoder(format!("no token vectors for {t:?}")))
-        };
+        self.directions_prepared(pairs, &prepared)
+    }
+
+    /// [`CrossMatcher::directions_pairs`] over texts already prepared.
+    fn directions_prepared(
+        &self,
+        pairs: &[(&str, &str)],
+        prepared: &HashMap<String, Arc<Aligned>>,
+    ) -> Result<Vec<Directions>> {
         let cp = self.cover.params();
         let enc = self.cover.encoder();
         let a: Vec<&str> = pairs.iter().map(|p| p.0).collect();
@@ -686,7 +693,7 @@ impl<E: StateEncoder> CrossMatcher<E> {
         );
         let mut out = Vec::with_capacity(pairs.len());
         for (k, (a, b)) in pairs.iter().enumerate() {
-            let (pa, pb) = (get(a)?, get(b)?);
+            let (pa, pb) = (lookup(prepared, a)?, lookup(prepared, b)?);
             let mut one = [crate::cover::directions(cp, a, b, pa, pb)];
             let align = [score_aligned(&self.align, a, b, pa, pb)];
             let blend = self.params.blend.as_ref().map(|x| (x, &align[..]));
@@ -704,23 +711,17 @@ impl<E: StateEncoder> CrossMatcher<E> {
 
     /// Decide whether `a` and `b` state the same fact, with both directions and any guard's reason.
     pub fn decide(&self, a: &str, b: &str) -> Result<Decision> {
-        let cover = self.cover.decide(a, b)?;
-        let d = self.directions_pairs(&[(a, b)])?[0];
-        let mut reasons: Vec<String> = cover
-            .reasons
-            .into_iter()
-            .filter(|r| !r.starts_with("a states all of b"))
-            .collect();
-        reasons.push(format!(
-            "a states all of b: p={:.4}; b states all of a: p={:.4}",
-            d.a_states_b, d.b_states_a
-        ));
-        let score = d.same();
-        Ok(Decision {
-            score,
-            same: !d.vetoed && score >= self.params.threshold,
-            reasons,
-        })
+        let prepared = self.cover.aligner().prepare_all(&[a, b])?;
+        let d = self.directions_prepared(&[(a, b)], &prepared)?[0];
+        let (pa, pb) = (lookup(&prepared, a)?, lookup(&prepared, b)?);
+        Ok(crate::cover::decision(
+            d,
+            self.params.threshold,
+            a,
+            b,
+            pa,
+            pb,
+        ))
     }
 }
 
