@@ -24,9 +24,12 @@ use claimbench_matcher::cross::{
 };
 use claimbench_matcher::data::{judged_docs, parse_pairs, JudgedDoc, LabelledPair};
 use claimbench_matcher::sweep::{self, round};
-use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
-use claimbench_model::{EmbedderOptions, LayerStates};
+use claimbench_matcher::DEFAULT_MODEL;
+use claimbench_model::LayerStates;
 use serde_json::json;
+
+#[path = "common/mod.rs"]
+mod common;
 
 type Res<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -60,16 +63,8 @@ fn blended(r: &DocReading, b: &Blend) -> Vec<Directions> {
 fn main() -> Res<()> {
     let check = std::env::args().any(|a| a == "--check");
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = crate_dir.join("../..");
-    let models_dir = std::env::var_os("CLAIMBENCH_MODELS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("models"));
-    let encoder = EmbeddingEncoder::load_registered(
-        DEFAULT_MODEL,
-        &models_dir,
-        &EmbedderOptions::default(),
-        &mut |m| eprintln!("{m}"),
-    )?;
+    let root = common::repo_root();
+    let encoder = common::default_encoder(&root)?;
     let gold = GoldSet::builtin()?;
     let cover = CoverMatcher::new(encoder.clone())?;
     let cover_params = cover.params().clone();

@@ -23,11 +23,13 @@ use claimbench_matcher::cover::{directional_features, directions, Directions, CO
 use claimbench_matcher::data::{
     hand_pairs, judged_docs, tuning_neighbours, tuning_numbers, tuning_written, LabelledPair,
 };
-use claimbench_matcher::{AlignParams, EmbeddingEncoder, DEFAULT_MODEL};
-use claimbench_model::EmbedderOptions;
+use claimbench_matcher::{AlignParams, DEFAULT_MODEL};
 use claimbench_score::agreement::{AgreementSums, DocLinks};
 use claimbench_score::{assign, same_text, Assignment, SimMatrix};
 use serde_json::json;
+
+#[path = "common/mod.rs"]
+mod common;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -95,16 +97,8 @@ struct SystemFigures {
 fn main() -> Res<()> {
     let check = std::env::args().any(|a| a == "--check");
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = crate_dir.join("../..");
-    let models_dir = std::env::var_os("CLAIMBENCH_MODELS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("models"));
-    let encoder = EmbeddingEncoder::load_registered(
-        DEFAULT_MODEL,
-        &models_dir,
-        &EmbedderOptions::default(),
-        &mut |m| eprintln!("{m}"),
-    )?;
+    let root = common::repo_root();
+    let encoder = common::default_encoder(&root)?;
     let gold = GoldSet::builtin()?;
     let judged_dir = root.join("gold/tuning/judged");
     let judged = JudgedSet::load(&judged_dir, &gold)?;

@@ -29,12 +29,15 @@ use claimbench_matcher::data::{
     tuning_numbers, tuning_written, LabelledPair,
 };
 use claimbench_matcher::sweep::{self, round};
-use claimbench_matcher::{EmbeddingEncoder, DEFAULT_MODEL};
-use claimbench_model::{EmbedderOptions, LayerStates};
+use claimbench_matcher::DEFAULT_MODEL;
+use claimbench_model::LayerStates;
 use claimbench_score::same_text;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::json;
+
+#[path = "common/mod.rs"]
+mod common;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -229,16 +232,8 @@ fn main() -> Res<()> {
     let check = std::env::args().any(|a| a == "--check");
     let evaluate = std::env::args().any(|a| a == "--evaluate");
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let root = crate_dir.join("../..");
-    let models_dir = std::env::var_os("CLAIMBENCH_MODELS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("models"));
-    let encoder = EmbeddingEncoder::load_registered(
-        DEFAULT_MODEL,
-        &models_dir,
-        &EmbedderOptions::default(),
-        &mut |m| eprintln!("{m}"),
-    )?;
+    let root = common::repo_root();
+    let encoder = common::default_encoder(&root)?;
     let weights_path = encoder.embedder().weights_path().to_path_buf();
     let gold = GoldSet::builtin()?;
     let mut train_cells = Vec::new();
