@@ -10,7 +10,6 @@
 //! verbs, words that are not names) are data files of `claimbench-lexicon` (`crates/lexicon/data/`).
 
 mod dates;
-mod names;
 mod negation;
 mod numbers;
 mod polarity;
@@ -22,7 +21,6 @@ use claimbench_lexicon as lexicon;
 
 use crate::text::{stem, tokenize, Tok};
 use dates::{date_guard, extract_dates, Dates};
-use names::{name_guard, names, split_words, Name};
 use negation::{cue_positions, negation_guard};
 use numbers::{extract_numbers, number_guard, NumberMention};
 use polarity::{polarity_guard, polarity_signs, Sign};
@@ -44,7 +42,6 @@ pub fn check_analysed(ta: &Analysis, tb: &Analysis) -> Vec<GuardHit> {
         negation_guard(ta, tb),
         polarity_guard(ta, tb),
         roles_guard(ta, tb),
-        name_guard(ta, tb),
     ]
     .into_iter()
     .flatten()
@@ -59,7 +56,6 @@ pub fn fires(ta: &Analysis, tb: &Analysis) -> bool {
         || negation_guard(ta, tb).is_some()
         || polarity_guard(ta, tb).is_some()
         || roles_guard(ta, tb).is_some()
-        || name_guard(ta, tb).is_some()
 }
 
 /// The number guard alone: fires when each claim states a number the other lacks ("87" vs "89").
@@ -85,11 +81,6 @@ pub fn polarity(a: &str, b: &str) -> Option<GuardHit> {
 /// The roles guard alone: the same two entities with agent and patient swapped around one verb.
 pub fn roles(a: &str, b: &str) -> Option<GuardHit> {
     roles_guard(&Analysis::new(a), &Analysis::new(b))
-}
-
-/// The name guard alone: each claim names an entity the other does not ("Putin" vs "Lavrov").
-pub fn name(a: &str, b: &str) -> Option<GuardHit> {
-    name_guard(&Analysis::new(a), &Analysis::new(b))
 }
 
 /// The numeric values stated in `text` (not counting years and days of the month), in text order.
@@ -123,10 +114,6 @@ pub struct Analysis {
     plain: Vec<String>,
     /// Who did what to whom ([`relations`]).
     relations: Vec<Relation>,
-    /// The names ([`names`]).
-    names: Vec<Name>,
-    /// The lowercase words, split at hyphens and periods.
-    split_words: BTreeSet<String>,
 }
 
 impl Analysis {
@@ -159,8 +146,6 @@ impl Analysis {
             words: toks.iter().map(|t| t.lower.clone()).collect(),
             plain: plain_words(&toks),
             relations: relations(&toks),
-            names: names(&toks),
-            split_words: toks.iter().flat_map(|t| split_words(&t.lower)).collect(),
             polarity,
             votes,
             cues,
