@@ -1,7 +1,8 @@
 //! The project's English word lists, as data files a linguist can read and extend.
 //!
 //! Number words, months, weekdays, antonym pairs, negation cues, irregular verb forms, words that
-//! are not names and the clause cues of the `clauses` extractor live in `crates/lexicon/data/`
+//! are not names, name aliases, affiliations and titles, and the clause cues of the `clauses`
+//! extractor live in `crates/lexicon/data/`
 //! (plain text or TSV, one entry a line, `#` comments; each file's header says what reads it and
 //! how to extend it). They are compiled in with `include_str!`, parsed once on first use and shared
 //! by every crate that reads them: the guards (`claimbench_matcher::guards`), the matcher's
@@ -41,9 +42,13 @@ pub mod files {
     pub const ALIASES: &str = include_str!("../data/aliases.tsv");
     /// `data/relative_time.tsv`: units of time and the words that place them before or after ("ago").
     pub const RELATIVE_TIME: &str = include_str!("../data/relative_time.tsv");
+    /// `data/affiliations.tsv`: the country or organisation each person of `aliases.tsv` speaks for.
+    pub const AFFILIATIONS: &str = include_str!("../data/affiliations.tsv");
+    /// `data/titles.txt`: words of titles and honorifics, which name no one on their own.
+    pub const TITLES: &str = include_str!("../data/titles.txt");
 
     /// Every data file with its name under `data/`.
-    pub const ALL: [(&str, &str); 11] = [
+    pub const ALL: [(&str, &str); 13] = [
         ("numbers.tsv", NUMBERS),
         ("months.tsv", MONTHS),
         ("weekdays.txt", WEEKDAYS),
@@ -55,6 +60,8 @@ pub mod files {
         ("clause_cues.tsv", CLAUSE_CUES),
         ("aliases.tsv", ALIASES),
         ("relative_time.tsv", RELATIVE_TIME),
+        ("affiliations.tsv", AFFILIATIONS),
+        ("titles.txt", TITLES),
     ];
 }
 
@@ -590,6 +597,18 @@ pub fn is_not_name(word: &str) -> bool {
     NOT_NAMES.contains(&word)
 }
 
+static TITLES: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    parse_words("titles.txt", files::TITLES)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .collect()
+});
+
+/// Whether `word` (lowercase) is listed in `titles.txt`: a word of a title, naming no one alone.
+pub fn is_title(word: &str) -> bool {
+    TITLES.contains(word)
+}
+
 static FUNCTION_WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
     parse_words("function_words.txt", files::FUNCTION_WORDS)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -762,6 +781,49 @@ pub fn alias_longest() -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Affiliations
+
+/// Each entity's affiliation, both keys checked against `aliases`.
+fn parse_affiliations(
+    file: &'static str,
+    text: &'static str,
+    aliases: &Aliases,
+) -> Parsed<HashMap<&'static str, &'static str>> {
+    let keys: std::collections::HashSet<&str> = aliases.list.iter().map(|(k, _)| *k).collect();
+    let mut seen = HashMap::new();
+    let mut map = HashMap::new();
+    for (n, cols) in entries(text) {
+        columns(file, n, &cols, 2, 2)?;
+        for &key in &cols {
+            if !keys.contains(key) {
+                return Err(bad(
+                    file,
+                    n,
+                    format!("{key:?} is not an entity key of aliases.tsv"),
+                ));
+            }
+        }
+        if cols[0] == cols[1] {
+            return Err(bad(file, n, "an entity cannot speak for itself"));
+        }
+        no_duplicate(&mut seen, cols[0], file, n)?;
+        map.insert(cols[0], cols[1]);
+    }
+    Ok(map)
+}
+
+static AFFILIATIONS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    parse_affiliations("affiliations.tsv", files::AFFILIATIONS, &ALIASES)
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+
+/// The entity (a key of `aliases.tsv`) that `entity` speaks for; `None` when `affiliations.tsv`
+/// lists none.
+pub fn affiliation(entity: &str) -> Option<&'static str> {
+    AFFILIATIONS.get(entity).copied()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Relative times
 
 /// The units of time and the direction words of `relative_time.tsv`.
@@ -823,11 +885,15 @@ pub fn check_all() -> Result<(), Vec<ParseError>> {
         parse_cues("negation_cues.tsv", files::NEGATION_CUES).err(),
         parse_irregular("irregular_verbs.tsv", files::IRREGULAR_VERBS).err(),
         parse_words("not_names.txt", files::NOT_NAMES).err(),
+        parse_words("titles.txt", files::TITLES).err(),
         parse_edits("antonym_edits.tsv", files::ANTONYM_EDITS).err(),
         parse_words("function_words.txt", files::FUNCTION_WORDS).err(),
         parse_clause_cues("clause_cues.tsv", files::CLAUSE_CUES).err(),
         parse_aliases("aliases.tsv", files::ALIASES).err(),
         parse_relative_time("relative_time.tsv", files::RELATIVE_TIME).err(),
+        parse_aliases("aliases.tsv", files::ALIASES)
+            .and_then(|a| parse_affiliations("affiliations.tsv", files::AFFILIATIONS, &a))
+            .err(),
     ]
     .into_iter()
     .flatten()
@@ -876,6 +942,21 @@ mod tests {
         assert_eq!(dup, Some(2), "a name listed for two entities");
         let dotted = parse_aliases("t", "a\tu.s.\n").err().map(|e| e.line);
         assert_eq!(dotted, Some(1));
+    }
+
+    #[test]
+    fn affiliations_name_what_a_person_speaks_for() {
+        assert_eq!(affiliation("putin"), Some("russia"));
+        assert_eq!(affiliation("tillerson"), Some("us"));
+        assert_eq!(affiliation("russia"), None);
+        assert!(is_title("president") && !is_title("putin"));
+        let a = parse_aliases("t", "x\tx\ny\ty\n").unwrap_or_else(|e| panic!("{e}"));
+        let unknown = parse_affiliations("f", "x\ty\nx\tz\n", &a);
+        assert_eq!(unknown.err().map(|e| e.line), Some(2), "z is no entity");
+        let dup = parse_affiliations("f", "x\ty\nx\ty\n", &a);
+        assert_eq!(dup.err().map(|e| e.line), Some(2));
+        let own = parse_affiliations("f", "x\tx\n", &a);
+        assert_eq!(own.err().map(|e| e.line), Some(1));
     }
 
     #[test]

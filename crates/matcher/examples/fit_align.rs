@@ -75,6 +75,7 @@ fn fit(prep: &Prepared, tuning: &[&LabelledPair], tau: f32) -> AlignParams {
         direction_threshold: None,
         aliases: false,
         name_veto: false,
+        name_guard: false,
         fitted: serde_json::Value::Null,
     }
 }
@@ -391,6 +392,8 @@ fn main() -> Res<()> {
     let cv_rows = table(&cv_items, THRESHOLD)?;
     let all: Vec<&LabelledPair> = tuning.iter().collect();
     let mut params = fit(&prep, &all, tau);
+    // fitted behind the content guards; the matcher runs the name guard on top (CANDIDATES.md)
+    params.name_guard = true;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for p in &tuning {
         *counts

@@ -80,6 +80,7 @@ fn fit(rows: &[&Row]) -> AlignParams {
         direction_threshold: None,
         aliases: false,
         name_veto: false,
+        name_guard: false,
         fitted: serde_json::Value::Null,
     }
 }
@@ -342,6 +343,8 @@ fn main() -> Res<()> {
 
     let all: Vec<&Row> = rows.iter().collect();
     let mut params = fit(&all);
+    // fitted behind the content guards; the matcher runs the name guard on top (CANDIDATES.md)
+    params.name_guard = true;
     params.threshold = threshold;
     params.direction_threshold = Some(direction_threshold);
     params.fitted = json!({

@@ -86,6 +86,10 @@ pub struct AlignParams {
     /// counterpart in a; absent (false) in the committed file until a frozen set decides it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub name_veto: bool,
+    /// The name guard vetoes too ("Putin said" against "Lavrov said": `guards::name`), on top of the
+    /// content guards the calibration was fitted behind; absent (false) until a frozen set decides it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub name_guard: bool,
     /// How these parameters were fitted (data, hashes, figures); informative only.
     #[serde(default)]
     pub fitted: serde_json::Value,
@@ -455,10 +459,12 @@ pub(crate) fn side(
 }
 
 /// The guards' reasons for a pair, run both ways round and the same whichever claim comes first,
-/// with a disagreement both directions see ("87 vs 89", "89 vs 87") named once.
+/// with a disagreement both directions see ("87 vs 89", "89 vs 87") named once; with `names`, the
+/// name guard's too.
 pub(crate) fn guard_reasons(
     a: &crate::guards::Analysis,
     b: &crate::guards::Analysis,
+    names: bool,
 ) -> Vec<String> {
     let sorted = |hits: Vec<claimbench_score::GuardHit>| {
         let mut v: Vec<(claimbench_score::GuardKind, String)> =
@@ -480,6 +486,13 @@ pub(crate) fn guard_reasons(
         if !first.iter().any(|x| x.0 == kind) {
             out.insert(text);
         }
+    }
+    if names {
+        let hits = [
+            crate::guards::name_analysed(a, b),
+            crate::guards::name_analysed(b, a),
+        ];
+        out.extend(hits.into_iter().flatten().map(|h| h.to_string()).min());
     }
     out.into_iter().collect()
 }
@@ -757,8 +770,7 @@ pub fn score_aligned(params: &AlignParams, a: &str, b: &str, pa: &Aligned, pb: &
         &params.needed(),
         params.aliases,
     ));
-    let vetoed = crate::guards::fires(&pa.analysis, &pb.analysis)
-        || crate::guards::fires(&pb.analysis, &pa.analysis);
+    let vetoed = crate::guards::vetoes(&pa.analysis, &pb.analysis, params.name_guard);
     round4(if vetoed { p * GUARD_FACTOR } else { p })
 }
 
@@ -783,7 +795,7 @@ pub fn decide_aligned(
     let needed: Needed = std::array::from_fn(|k| read[k] || SHOWN[k]);
     let f = features_needed(pa, pb, params.match_cosine, &needed, params.aliases);
     let p = params.probability(&f);
-    let mut reasons = guard_reasons(&pa.analysis, &pb.analysis);
+    let mut reasons = guard_reasons(&pa.analysis, &pb.analysis, params.name_guard);
     let vetoed = !reasons.is_empty();
     let score = round4(if vetoed { p * GUARD_FACTOR } else { p });
     reasons.push(format!(
@@ -972,6 +984,7 @@ mod tests {
             direction_threshold: None,
             aliases: false,
             name_veto: false,
+            name_guard: false,
             fitted: serde_json::Value::Null,
         };
         let right = x
@@ -999,7 +1012,7 @@ mod tests {
     #[test]
     fn guard_reasons_name_a_disagreement_once_whichever_claim_comes_first() {
         use crate::guards::Analysis;
-        let reasons = |x: &str, y: &str| guard_reasons(&Analysis::new(x), &Analysis::new(y));
+        let reasons = |x: &str, y: &str| guard_reasons(&Analysis::new(x), &Analysis::new(y), true);
         let (a, b) = (
             "The attack killed 87 people.",
             "The attack killed 89 people.",

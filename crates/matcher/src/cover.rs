@@ -120,8 +120,7 @@ pub fn directions(
             vetoed: false,
         };
     }
-    let vetoed = crate::guards::fires(&pa.analysis, &pb.analysis)
-        || crate::guards::fires(&pb.analysis, &pa.analysis);
+    let vetoed = crate::guards::vetoes(&pa.analysis, &pb.analysis, params.name_guard);
     // "x states all of y", vetoed by a guard, or (with `name_veto`) by a name of y that x lacks
     let direction = |x: &Aligned, y: &Aligned| {
         let f = directional_features(x, y, params.match_cosine, params.aliases);
@@ -213,7 +212,15 @@ impl<E: TokenEncoder> CoverMatcher<E> {
         let (pa, pb) = (lookup(&prepared, a)?, lookup(&prepared, b)?);
         let params = self.align.params();
         let d = directions(params, a, b, pa, pb);
-        Ok(decision(d, params.threshold, a, b, pa, pb))
+        Ok(decision(
+            d,
+            params.threshold,
+            params.name_guard,
+            a,
+            b,
+            pa,
+            pb,
+        ))
     }
 
     /// Both directions of each pair, in input order.
@@ -237,10 +244,11 @@ impl<E: TokenEncoder> CoverMatcher<E> {
 }
 
 /// The decision of a directional matcher on a pair with directions `d` at `threshold`: the reasons are the
-/// same-text note or any guard's, then both directions.
+/// same-text note or any guard's (with `names`, the name guard's too), then both directions.
 pub(crate) fn decision(
     d: Directions,
     threshold: f32,
+    names: bool,
     a: &str,
     b: &str,
     pa: &Aligned,
@@ -249,7 +257,7 @@ pub(crate) fn decision(
     let mut reasons = if a == b || pa.key == pb.key {
         vec![crate::align::SAME_TEXT_REASON.to_string()]
     } else {
-        crate::align::guard_reasons(&pa.analysis, &pb.analysis)
+        crate::align::guard_reasons(&pa.analysis, &pb.analysis, names)
     };
     reasons.push(format!(
         "a states all of b: p={:.4}; b states all of a: p={:.4}",

@@ -717,6 +717,7 @@ impl<E: StateEncoder> CrossMatcher<E> {
         Ok(crate::cover::decision(
             d,
             self.params.threshold,
+            self.cover.aligner().params().name_guard,
             a,
             b,
             pa,

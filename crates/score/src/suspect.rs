@@ -21,16 +21,19 @@ pub enum GuardKind {
     Polarity,
     /// The claims swap who did what to whom.
     Roles,
+    /// Each claim names someone or something the other does not.
+    Name,
 }
 
 impl GuardKind {
     /// Every guard kind, in a fixed order (used for feature vectors).
-    pub const ALL: [GuardKind; 5] = [
+    pub const ALL: [GuardKind; 6] = [
         GuardKind::Number,
         GuardKind::Date,
         GuardKind::Negation,
         GuardKind::Polarity,
         GuardKind::Roles,
+        GuardKind::Name,
     ];
 
     /// The lowercase name of the guard ("number", "date", ...).
@@ -41,6 +44,7 @@ impl GuardKind {
             GuardKind::Negation => "negation",
             GuardKind::Polarity => "polarity",
             GuardKind::Roles => "roles",
+            GuardKind::Name => "name",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! verbs, words that are not names) are data files of `claimbench-lexicon` (`crates/lexicon/data/`).
 
 mod dates;
+mod names;
 mod negation;
 mod numbers;
 mod polarity;
@@ -21,6 +22,7 @@ use claimbench_lexicon as lexicon;
 
 use crate::text::{stem, tokenize, Tok};
 use dates::{date_guard, extract_dates, Dates};
+use names::{name_guard, names, split_words, Name};
 use negation::{cue_positions, negation_guard};
 use numbers::{extract_numbers, number_guard, NumberMention};
 use polarity::{polarity_guard, polarity_signs, Sign};
@@ -29,7 +31,9 @@ use roles::{plain_words, relations, roles_guard, Relation};
 /// The guard types live in `claimbench_score` (the scorer reports them on suspect matches).
 pub use claimbench_score::{GuardHit, GuardKind};
 
-/// Every disagreement between claims `a` and `b`; empty when none is found.
+/// Every disagreement between claims `a` and `b` that the five content guards find (number, date,
+/// negation, polarity, roles); empty when none is found. The name guard ([`name`]) is not among them:
+/// a matcher runs it on top where its parameters say `"name_guard": true`.
 pub fn check(a: &str, b: &str) -> Vec<GuardHit> {
     check_analysed(&Analysis::new(a), &Analysis::new(b))
 }
@@ -58,6 +62,12 @@ pub fn fires(ta: &Analysis, tb: &Analysis) -> bool {
         || roles_guard(ta, tb).is_some()
 }
 
+/// Whether a pair is vetoed: a content guard fires either way round ([`fires`]), or, with `names`, the
+/// name guard ([`name_analysed`]).
+pub fn vetoes(ta: &Analysis, tb: &Analysis, names: bool) -> bool {
+    fires(ta, tb) || fires(tb, ta) || (names && name_guard(ta, tb).is_some())
+}
+
 /// The number guard alone: fires when each claim states a number the other lacks ("87" vs "89").
 pub fn number(a: &str, b: &str) -> Option<GuardHit> {
     number_guard(&Analysis::new(a), &Analysis::new(b))
@@ -81,6 +91,16 @@ pub fn polarity(a: &str, b: &str) -> Option<GuardHit> {
 /// The roles guard alone: the same two entities with agent and patient swapped around one verb.
 pub fn roles(a: &str, b: &str) -> Option<GuardHit> {
     roles_guard(&Analysis::new(a), &Analysis::new(b))
+}
+
+/// The name guard alone: each claim names an entity the other does not ("Putin" vs "Lavrov").
+pub fn name(a: &str, b: &str) -> Option<GuardHit> {
+    name_analysed(&Analysis::new(a), &Analysis::new(b))
+}
+
+/// [`name`] on texts analysed once; the same whichever claim comes first.
+pub fn name_analysed(ta: &Analysis, tb: &Analysis) -> Option<GuardHit> {
+    name_guard(ta, tb)
 }
 
 /// The numeric values stated in `text` (not counting years and days of the month), in text order.
@@ -114,6 +134,10 @@ pub struct Analysis {
     plain: Vec<String>,
     /// Who did what to whom ([`relations`]).
     relations: Vec<Relation>,
+    /// The names ([`names`]).
+    names: Vec<Name>,
+    /// The lowercase words, split at hyphens and periods.
+    split_words: BTreeSet<String>,
 }
 
 impl Analysis {
@@ -146,6 +170,8 @@ impl Analysis {
             words: toks.iter().map(|t| t.lower.clone()).collect(),
             plain: plain_words(&toks),
             relations: relations(&toks),
+            names: names(&toks),
+            split_words: toks.iter().flat_map(|t| split_words(&t.lower)).collect(),
             polarity,
             votes,
             cues,

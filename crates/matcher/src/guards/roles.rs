@@ -73,6 +73,27 @@ fn entity_key(toks: &[Tok]) -> String {
 /// periods and hyphens as the model's tokenizer splits them: "U.S." gives "u" and "s") and its entity.
 /// Read left to right, the longest name first; a one-word name only where it is capitalised.
 pub(crate) fn alias_occurrences(toks: &[Tok]) -> Vec<(Vec<String>, &'static str)> {
+    alias_spans(toks)
+        .into_iter()
+        .map(|(start, end, entity)| {
+            let words = toks[start..end]
+                .iter()
+                .flat_map(|t| {
+                    t.lower
+                        .split(['.', '-'])
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (words, entity)
+        })
+        .collect()
+}
+
+/// Where a text names an entity of `aliases.tsv`: (start, end exclusive, entity), read left to
+/// right, the longest name first; a one-word name only where it is capitalised.
+pub(super) fn alias_spans(toks: &[Tok]) -> Vec<(usize, usize, &'static str)> {
     let plain: Vec<String> = toks.iter().map(|t| t.lower.replace('.', "")).collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -86,17 +107,7 @@ pub(crate) fn alias_occurrences(toks: &[Tok]) -> Vec<(Vec<String>, &'static str)
         });
         match found {
             Some((n, entity)) => {
-                let words = toks[i..i + n]
-                    .iter()
-                    .flat_map(|t| {
-                        t.lower
-                            .split(['.', '-'])
-                            .filter(|w| !w.is_empty())
-                            .map(str::to_string)
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
-                out.push((words, entity));
+                out.push((i, i + n, entity));
                 i += n;
             }
             None => i += 1,
@@ -105,21 +116,25 @@ pub(crate) fn alias_occurrences(toks: &[Tok]) -> Vec<(Vec<String>, &'static str)
     out
 }
 
+/// Whether a token can be (part of) a name: capitalised, no number, not a function word opening the
+/// sentence, a weekday, a month or "I".
+pub(super) fn name_like(t: &Tok) -> bool {
+    let function_word_at_start = t.sent_start && lexicon::is_not_name(&t.lower);
+    t.cap
+        && !t.punct
+        && !is_num_token(t)
+        && !function_word_at_start
+        && !lexicon::is_weekday(&t.lower)
+        && !lexicon::is_month(&t.lower)
+        && t.lower != "i"
+}
+
 /// Name mentions: (start, end exclusive, key).
-fn mentions(toks: &[Tok]) -> Vec<(usize, usize, String)> {
+pub(super) fn mentions(toks: &[Tok]) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < toks.len() {
-        let t = &toks[i];
-        let function_word_at_start = t.sent_start && lexicon::is_not_name(&t.lower);
-        let name_like = t.cap
-            && !t.punct
-            && !is_num_token(t)
-            && !function_word_at_start
-            && !lexicon::is_weekday(&t.lower)
-            && !lexicon::is_month(&t.lower)
-            && t.lower != "i";
-        if !name_like {
+        if !name_like(&toks[i]) {
             i += 1;
             continue;
         }
