@@ -597,24 +597,24 @@ pub fn is_not_name(word: &str) -> bool {
     NOT_NAMES.contains(&word)
 }
 
-static TITLES: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
-    parse_words("titles.txt", files::TITLES)
+/// The words of a one-word-a-line file as a set; a bad file panics (the crate's tests report it first).
+fn word_set(file: &'static str, text: &'static str) -> std::collections::HashSet<&'static str> {
+    parse_words(file, text)
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .collect()
-});
+}
+
+static TITLES: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| word_set("titles.txt", files::TITLES));
 
 /// Whether `word` (lowercase) is listed in `titles.txt`: a word of a title, naming no one alone.
 pub fn is_title(word: &str) -> bool {
     TITLES.contains(word)
 }
 
-static FUNCTION_WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
-    parse_words("function_words.txt", files::FUNCTION_WORDS)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .collect()
-});
+static FUNCTION_WORDS: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| word_set("function_words.txt", files::FUNCTION_WORDS));
 
 /// Whether `word` (lowercase) is listed in `function_words.txt`: it carries no fact of its own.
 pub fn is_function_word(word: &str) -> bool {

@@ -98,7 +98,8 @@ pub fn name(a: &str, b: &str) -> Option<GuardHit> {
     name_analysed(&Analysis::new(a), &Analysis::new(b))
 }
 
-/// [`name`] on texts analysed once; the same whichever claim comes first.
+/// [`name`] on texts analysed once; it fires or not whichever claim comes first (the detail names `ta`'s
+/// name first).
 pub fn name_analysed(ta: &Analysis, tb: &Analysis) -> Option<GuardHit> {
     name_guard(ta, tb)
 }

@@ -78,13 +78,7 @@ pub(crate) fn alias_occurrences(toks: &[Tok]) -> Vec<(Vec<String>, &'static str)
         .map(|(start, end, entity)| {
             let words = toks[start..end]
                 .iter()
-                .flat_map(|t| {
-                    t.lower
-                        .split(['.', '-'])
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|t| super::names::split_words(&t.lower))
                 .collect();
             (words, entity)
         })
