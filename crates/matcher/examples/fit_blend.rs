@@ -4,9 +4,10 @@
 //! people's.
 //!
 //! Fitted on sets that none of the three was trained on (`gold/judged2/`, `gold/judged3/`,
-//! `gold/balanced2/`, `gold/balanced3/`: each has judged earlier decisions and is tuning data now), so
-//! the cross model's readings there are not in-sample. The procedure is in
-//! `crates/matcher/CANDIDATES.md` ("a blend of the three").
+//! `gold/judged6/`, `gold/judged7/`, `gold/balanced6/`, `gold/balanced7/`: each has judged earlier
+//! decisions and is tuning data now), so the cross model's readings there are not in-sample. The
+//! procedure is in `crates/matcher/CANDIDATES.md` ("a blend of the three", "the cross model
+//! retrained").
 //!
 //!     cargo run -p claimbench-matcher --example fit_blend --release            # write blend.json
 //!     cargo run -p claimbench-matcher --example fit_blend --release -- --check # compare with it
@@ -38,8 +39,13 @@ const COMMAND: &str = "cargo run -p claimbench-matcher --example fit_blend --rel
 const CANDIDATES: usize = 1;
 /// The L2 penalty of the logistic fit.
 const L2: f64 = 1e-4;
-const JUDGED: [&str; 2] = ["gold/judged2", "gold/judged3"];
-const PAIRS: [&str; 2] = ["gold/balanced2/pairs.jsonl", "gold/balanced3/pairs.jsonl"];
+const JUDGED: [&str; 4] = [
+    "gold/judged2",
+    "gold/judged3",
+    "gold/judged6",
+    "gold/judged7",
+];
+const PAIRS: [&str; 2] = ["gold/balanced6/pairs.jsonl", "gold/balanced7/pairs.jsonl"];
 
 fn read(path: &Path) -> Res<String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()).into())

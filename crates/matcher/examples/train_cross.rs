@@ -9,9 +9,11 @@
 //! cargo run -p claimbench-matcher --example train_cross --release -- --evaluate  # the committed model: validate, rewrite cross.json
 //! ```
 //!
-//! Training data: people's labels of real extractor output (`gold/tuning/judged/`, `gold/judged/`) and
-//! the symmetric pairs (`gold/pairs.jsonl`, `gold/tuning/*.jsonl`, `gold/eval/`, `gold/balanced/`).
-//! Validation (the thresholds are chosen on it): `gold/judged2/` and `gold/balanced2/`. No other set is read.
+//! Training data: people's labels of real extractor output (`gold/tuning/judged/`, `gold/judged/`), the
+//! symmetric pairs (`gold/pairs.jsonl`, `gold/tuning/*.jsonl`, `gold/eval/`, `gold/balanced/` to
+//! `gold/balanced5/`), each direction a row, and the balanced sets' partial pairs, where one direction
+//! fails and which one is not labelled, as a loss on both directions together. Validation (the
+//! thresholds are chosen on it): `gold/judged6/` and `gold/balanced6/`. No other set is read.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -58,6 +60,23 @@ struct Row {
     b: usize,
     y: bool,
 }
+
+/// One partial pair (indices into the texts): a and b do not state each other both ways.
+struct Partial {
+    a: usize,
+    b: usize,
+}
+
+/// The balanced sets whose pairs are training rows beside `gold/balanced/`.
+const TRAIN_BALANCED: [&str; 4] = [
+    "gold/balanced2/pairs.jsonl",
+    "gold/balanced3/pairs.jsonl",
+    "gold/balanced4/pairs.jsonl",
+    "gold/balanced5/pairs.jsonl",
+];
+/// The validation sets: the thresholds are chosen on them.
+const VALID_JUDGED: &str = "gold/judged6";
+const VALID_PAIRS: &str = "gold/balanced6/pairs.jsonl";
 
 fn read(path: &Path) -> Res<String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()).into())
@@ -118,14 +137,29 @@ fn init_vars(weights: &Path, device: &Device) -> Res<VarMap> {
     Ok(varmap)
 }
 
-/// The weighted logistic loss of a batch: `w · (softplus(z) − y z)`, averaged.
-fn loss(z: &Tensor, y: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
-    let softplus = (z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?)?;
-    ((softplus - (y * z)?)? * w)?.mean_all()
+/// `log(1 + e^z)`, elementwise and stable.
+fn softplus(z: &Tensor) -> candle_core::Result<Tensor> {
+    z.relu()? + (z.abs()?.neg()?.exp()? + 1.0)?.log()?
+}
+
+/// The weighted logistic loss of directional rows, summed: `w · (softplus(z) − y z)`.
+fn row_loss(z: &Tensor, y: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
+    ((softplus(z)? - (y * z)?)? * w)?.sum_all()
+}
+
+/// The loss of partial pairs, summed: `−log(1 − σ(z_ab) σ(z_ba))`, "not both directions".
+fn partial_loss(ab: &Tensor, ba: &Tensor) -> candle_core::Result<Tensor> {
+    let log_both = (softplus(&ab.neg()?)? + softplus(&ba.neg()?)?)?.neg()?;
+    (log_both.exp()?.neg()? + 1.0)?
+        .clamp(1e-6f32, 1.0f32)?
+        .log()?
+        .neg()?
+        .sum_all()
 }
 
 fn train(
     rows: &[Row],
+    partials: &[Partial],
     states: &[LayerStates],
     weights: &Path,
     log: &mut Vec<serde_json::Value>,
@@ -148,12 +182,13 @@ fn train(
         },
     )?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
-    let steps = EPOCHS * rows.len().div_ceil(BATCH);
+    let items = rows.len() + partials.len();
+    let steps = EPOCHS * items.div_ceil(BATCH);
     let warm = steps / 10;
     let mut step = 0;
     for epoch in 0..EPOCHS {
         let start = Instant::now();
-        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut order: Vec<usize> = (0..items).collect();
         order.shuffle(&mut rng);
         let mut total = 0.0;
         let mut seen = 0usize;
@@ -164,20 +199,41 @@ fn train(
                 LR * (steps - step) as f64 / (steps - warm) as f64
             };
             opt.set_learning_rate(lr);
-            let pairs: Vec<(&LayerStates, &LayerStates)> = chunk
-                .iter()
-                .map(|&k| (&states[rows[k].a], &states[rows[k].b]))
-                .collect();
-            let y: Vec<f32> = chunk
-                .iter()
-                .map(|&k| f32::from(u8::from(rows[k].y)))
-                .collect();
-            let w: Vec<f32> = chunk
-                .iter()
-                .map(|&k| if rows[k].y { pos_weight as f32 } else { 1.0 })
-                .collect();
+            // the forward passes of the batch: a row's one direction, a partial pair's two
+            let mut pairs: Vec<(&LayerStates, &LayerStates)> = Vec::new();
+            let (mut at, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut ab, mut ba) = (Vec::new(), Vec::new());
+            for &k in chunk {
+                if let Some(r) = rows.get(k) {
+                    at.push(pairs.len() as u32);
+                    pairs.push((&states[r.a], &states[r.b]));
+                    y.push(f32::from(u8::from(r.y)));
+                    w.push(if r.y { pos_weight as f32 } else { 1.0 });
+                } else {
+                    let p = &partials[k - rows.len()];
+                    ab.push(pairs.len() as u32);
+                    pairs.push((&states[p.a], &states[p.b]));
+                    ba.push(pairs.len() as u32);
+                    pairs.push((&states[p.b], &states[p.a]));
+                }
+            }
             let z = model.logits(&pairs)?;
-            let l = loss(&z, &Tensor::new(y, &device)?, &Tensor::new(w, &device)?)?;
+            let pick = |ix: Vec<u32>| -> candle_core::Result<Tensor> {
+                z.index_select(&Tensor::new(ix, &device)?, 0)
+            };
+            let mut sum = Tensor::zeros((), DType::F32, &device)?;
+            if !at.is_empty() {
+                sum = (sum
+                    + row_loss(
+                        &pick(at)?,
+                        &Tensor::new(y, &device)?,
+                        &Tensor::new(w, &device)?,
+                    )?)?;
+            }
+            if !ab.is_empty() {
+                sum = (sum + partial_loss(&pick(ab)?, &pick(ba)?)?)?;
+            }
+            let l = (sum / chunk.len() as f64)?;
             total += f64::from(l.to_scalar::<f32>()?) * chunk.len() as f64;
             opt.backward_step(&l)?;
             step += 1;
@@ -190,7 +246,7 @@ fn train(
                 );
             }
         }
-        let mean = total / rows.len() as f64;
+        let mean = total / items as f64;
         eprintln!(
             "epoch {}: loss {mean:.4} ({:.0} s)",
             epoch + 1,
@@ -243,7 +299,7 @@ fn main() -> Res<()> {
             &gold,
         ));
     }
-    let valid_cells = judged_docs(&JudgedSet::load(&root.join("gold/judged2"), &gold)?, &gold);
+    let valid_cells = judged_docs(&JudgedSet::load(&root.join(VALID_JUDGED), &gold)?, &gold);
     let mut train_pairs: Vec<LabelledPair> = Vec::new();
     for set in [
         hand_pairs()?,
@@ -253,10 +309,12 @@ fn main() -> Res<()> {
         frozen_pairs()?,
         balanced_pairs()?,
     ] {
-        train_pairs.extend(set.into_iter().filter(|p| p.kind != "partial"));
+        train_pairs.extend(set);
     }
-    let valid_path = root.join("gold/balanced2/pairs.jsonl");
-    let valid_pairs = parse_pairs(&read(&valid_path)?, "gold/balanced2/pairs.jsonl")?;
+    for file in TRAIN_BALANCED {
+        train_pairs.extend(parse_pairs(&read(&root.join(file))?, file)?);
+    }
+    let valid_pairs = parse_pairs(&read(&root.join(VALID_PAIRS))?, VALID_PAIRS)?;
 
     let mut texts = Texts::default();
     for c in train_cells.iter().chain(&valid_cells) {
@@ -303,11 +361,17 @@ fn main() -> Res<()> {
             }
         }
     }
+    let mut partials: Vec<Partial> = Vec::new();
     for p in &train_pairs {
         if same_text(&p.a, &p.b) {
             continue;
         }
         let (a, b) = (texts.index[&p.a], texts.index[&p.b]);
+        if p.kind == "partial" {
+            *counts.entry("partial pairs").or_default().get_mut(0).ok_or("counts")? += 1;
+            partials.push(Partial { a, b });
+            continue;
+        }
         for (a, b) in [(a, b), (b, a)] {
             counts.entry("pairs").or_default()[usize::from(p.same)] += 1;
             rows.push(Row { a, b, y: p.same });
@@ -327,7 +391,7 @@ fn main() -> Res<()> {
         (std::fs::read(&out_w)?, log)
     } else {
         let mut log = Vec::new();
-        let varmap = train(&rows, &states, &weights_path, &mut log)?;
+        let varmap = train(&rows, &partials, &states, &weights_path, &mut log)?;
         (weights_bytes(&varmap)?, log)
     };
     // from here on, the model as committed: f16 layers read back in f32
@@ -363,17 +427,17 @@ fn main() -> Res<()> {
         *d = one[0];
     }
 
-    println!("cross at each threshold, on the validation sets (gold/judged2, gold/balanced2)\n");
+    println!("cross at each threshold, on the validation sets ({VALID_JUDGED}, {VALID_PAIRS})\n");
     let found = sweep::sweep(
         &valid_cells,
         &dirs,
         &valid_pairs,
         &pair_dirs,
-        "balanced2_accuracy",
+        "balanced6_accuracy",
     )?;
     print!("{}", found.table);
     let (threshold, sweep) = (found.threshold, found.rows);
-    println!("\nchosen threshold {threshold:.2}; gold/balanced2 by kind:");
+    println!("\nchosen threshold {threshold:.2}; {VALID_PAIRS} by kind:");
     for (k, [r, n]) in &found.by_kind {
         println!("  {k:<14} {:.3} ({r}/{n})", *r as f64 / *n as f64);
     }
@@ -388,6 +452,7 @@ fn main() -> Res<()> {
             "lower_layers": LOWER_LAYERS,
             "seed": SEED, "epochs": EPOCHS, "batch": BATCH, "lr": LR, "weight_decay": WEIGHT_DECAY,
             "nearest": NEAREST,
+            "pairs": TRAIN_BALANCED, "validation": [VALID_JUDGED, VALID_PAIRS],
             "rows": counts.iter().map(|(k, v)| (k.to_string(), json!({"negative": v[0], "positive": v[1]}))).collect::<BTreeMap<_, _>>(),
             "training": log,
             "weights_sha256": sha256_hex(&bytes),
