@@ -368,7 +368,11 @@ fn main() -> Res<()> {
         }
         let (a, b) = (texts.index[&p.a], texts.index[&p.b]);
         if p.kind == "partial" {
-            *counts.entry("partial pairs").or_default().get_mut(0).ok_or("counts")? += 1;
+            *counts
+                .entry("partial pairs")
+                .or_default()
+                .get_mut(0)
+                .ok_or("counts")? += 1;
             partials.push(Partial { a, b });
             continue;
         }
