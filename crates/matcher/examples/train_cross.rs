@@ -11,8 +11,8 @@
 //!
 //! Training data: people's labels of real extractor output (`gold/tuning/judged/`, `gold/judged/`), the
 //! symmetric pairs (`gold/pairs.jsonl`, `gold/tuning/*.jsonl`, `gold/eval/`, `gold/balanced/` to
-//! `gold/balanced5/`), each direction a row, and the balanced sets' partial pairs, where one direction
-//! fails and which one is not labelled, as a loss on both directions together. Validation (the
+//! `gold/balanced5/`), each direction a row, and those sets' partial pairs, where one direction fails
+//! and which one is not labelled, as a loss on both directions together. Validation (the
 //! thresholds are chosen on it): `gold/judged6/` and `gold/balanced6/`. No other set is read.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -368,11 +368,7 @@ fn main() -> Res<()> {
         }
         let (a, b) = (texts.index[&p.a], texts.index[&p.b]);
         if p.kind == "partial" {
-            *counts
-                .entry("partial pairs")
-                .or_default()
-                .get_mut(0)
-                .ok_or("counts")? += 1;
+            counts.entry("partial pairs").or_default()[0] += 1;
             partials.push(Partial { a, b });
             continue;
         }
